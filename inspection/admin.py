@@ -1,0 +1,158 @@
+"""The commission's admin, in Chinese. Records that the rules freeze are read-only here too."""
+
+from django.contrib import admin
+
+from inspection import models as m
+
+
+class CountyScopedAdmin(admin.ModelAdmin):
+    """Staff who are commission users see only their own county's rows."""
+
+    county_path = "county"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        profile = getattr(request.user, "profile", None)
+        if profile is None:
+            return qs.none()
+        return qs.filter(**{f"{self.county_path}_id" if "__" not in self.county_path else self.county_path: profile.county_id})
+
+
+@admin.register(m.County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "doc_prefix", "inspections_per_week", "key_ratio"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(m.Township)
+class TownshipAdmin(CountyScopedAdmin):
+    list_display = ["code", "name", "kind", "level", "key_managed", "active"]
+    list_filter = ["county", "kind", "level", "key_managed", "active"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["level", "key_managed", "key_managed_since"]
+
+
+@admin.register(m.Profile)
+class ProfileAdmin(CountyScopedAdmin):
+    list_display = ["user", "role", "county"]
+    list_filter = ["role", "county"]
+
+
+@admin.register(m.Inspector)
+class InspectorAdmin(CountyScopedAdmin):
+    list_display = ["name", "user", "home_township", "active"]
+    list_filter = ["active"]
+
+
+class PostInline(admin.TabularInline):
+    model = m.Post
+    extra = 0
+
+
+@admin.register(m.Official)
+class OfficialAdmin(CountyScopedAdmin):
+    list_display = ["name", "user", "phone"]
+    inlines = [PostInline]
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = m.ChecklistItem
+    extra = 0
+
+
+@admin.register(m.Checklist)
+class ChecklistAdmin(CountyScopedAdmin):
+    list_display = ["name", "version", "county"]
+    inlines = [ChecklistItemInline]
+
+    def has_change_permission(self, request, obj=None):
+        # A version in use never changes; the commission makes a new version instead.
+        if obj is not None and obj.inspections.exists():
+            return False
+        return super().has_change_permission(request, obj)
+
+
+class FindingInline(admin.TabularInline):
+    model = m.Finding
+    extra = 0
+    fields = ["item", "severity", "text", "location", "recorded_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Inspection)
+class InspectionAdmin(CountyScopedAdmin):
+    list_display = ["township", "date", "status", "kind", "score"]
+    list_filter = ["status", "kind"]
+    date_hierarchy = "date"
+    inlines = [FindingInline]
+    readonly_fields = ["status", "score", "submitted_at", "submitted_by", "dispatched_at", "draw", "probability"]
+
+
+@admin.register(m.Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = ["inspection", "severity", "text", "recorded_by", "created_at"]
+    list_filter = ["severity"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        profile = getattr(request.user, "profile", None)
+        return qs.filter(inspection__county_id=profile.county_id) if profile else qs.none()
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.inspection.status == m.Inspection.Status.SUBMITTED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.inspection.status == m.Inspection.Status.SUBMITTED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(m.Notice)
+class NoticeAdmin(CountyScopedAdmin):
+    list_display = ["__str__", "kind", "state", "township", "issued_at"]
+    list_filter = ["kind", "state"]
+    readonly_fields = [f.name for f in m.Notice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["township", "kind", "from_level", "to_level", "rule", "effective_on"]
+    readonly_fields = [f.name for f in m.Decision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["seq", "at", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in m.AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

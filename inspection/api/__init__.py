@@ -1,0 +1,42 @@
+"""The one NinjaAPI at /api/v1/ (DESIGN.md §4). Each area adds a router in its own module."""
+
+from django.contrib.auth.decorators import login_required
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from inspection.api.auth import BearerAuth, SessionAuth, router as auth_router
+from inspection.errors import InspectionError
+
+api = NinjaAPI(
+    title="Ancha 暗查 API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerAuth(), SessionAuth()],
+    docs_decorator=login_required,
+)
+
+
+@api.exception_handler(InspectionError)
+def _domain_error(request, exc: InspectionError):
+    return api.create_response(request, {"detail": exc.detail}, status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+api.add_router("/", auth_router)
+
+# Area routers register themselves here, one line each.
+from inspection.api import routers  # noqa: E402,F401

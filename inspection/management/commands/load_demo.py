@@ -1,0 +1,25 @@
+import os
+
+from inspection import defaults
+from inspection.management.commands._base import AnchaCommand
+from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
+
+
+class Command(AnchaCommand):
+    help = "Load the demo county 黔西市 (520581), its people and N past weeks of work. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--weeks", type=int, default=12, help="past weeks of draws and inspections (default 12)")
+
+    def handle(self, *args, weeks, **options):
+        password = os.environ.get("ANCHA_DEMO_PASSWORD") or defaults.DEMO_PASSWORD_DEFAULT
+        county, _, _ = import_divisions(county_code=defaults.DEMO_COUNTY_CODE)
+        ensure_default_checklist(county=county)
+        logins = load_demo_people(county=county, password=password)
+        # Past weeks of draws, inspections, findings, escalations and notices come from the
+        # services of the draw, field and escalation areas as they land.
+        self.stdout.write(self.style.SUCCESS(f"{county.name}（{county.code}）: {county.townships.count()} 个乡镇（街道）"))
+        self.stdout.write(f"演示账号（密码：{password}）:")
+        for username, label in logins[:14]:
+            self.stdout.write(f"  {username:<24} {label}")
+        self.stdout.write(f"  official-<乡镇代码>        各乡镇分管负责人（共 {len(logins) - 14} 个，如 official-520581100）")

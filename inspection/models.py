@@ -1,0 +1,657 @@
+"""The domain model (DESIGN.md §2). Behaviour lives in services; these are the tables.
+
+Constraints that protect the record live in the database (unique codes, foreign keys,
+check constraints), so a bug or a hand-written SQL statement cannot quietly break them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+PROTECT = models.PROTECT
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("一般")
+    MAJOR = "major", _("较重")
+    CRITICAL = "critical", _("严重")
+
+
+class Level(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    RECTIFICATION = "rectification", _("限期整改")
+    SUMMONS = "summons", _("约谈预警")
+    ACCOUNTABILITY = "accountability", _("问责")
+
+
+# ---------------------------------------------------------------------------
+# Places and people
+
+
+class County(models.Model):
+    code = models.CharField(_("统计代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    doc_prefix = models.CharField(_("发文机关代字"), max_length=32, help_text=_("如：黔西未保办"))
+    authority_name = models.CharField(
+        _("发文机关"), max_length=128, help_text=_("如：黔西市未成年人保护工作委员会办公室")
+    )
+    inspections_per_week = models.PositiveSmallIntegerField(_("每周暗查次数"), default=6)
+    key_ratio = models.FloatField(_("重点管理抽取倍率"), default=2.0)
+    team_size = models.PositiveSmallIntegerField(_("每组人数"), default=2)
+    policy = models.JSONField(
+        _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则 v1")
+    )
+
+    class Meta:
+        verbose_name = _("县（市）")
+        verbose_name_plural = _("县（市）")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{6}$"), name="county_code_6_digits"),
+            models.CheckConstraint(condition=Q(key_ratio__gte=1.0), name="county_key_ratio_at_least_1"),
+            models.CheckConstraint(condition=Q(team_size__gte=2), name="county_team_size_at_least_2"),
+            models.CheckConstraint(
+                condition=Q(inspections_per_week__gte=1), name="county_capacity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Township(models.Model):
+    class Kind(models.TextChoices):
+        STREET = "street", _("街道")
+        TOWN = "town", _("镇")
+        TOWNSHIP = "township", _("乡")
+        ETHNIC = "ethnic", _("民族乡")
+
+    county = models.ForeignKey(County, PROTECT, related_name="townships", verbose_name=_("县（市）"))
+    code = models.CharField(_("统计代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    active = models.BooleanField(_("在检查范围内"), default=True)
+    # Current state, kept by the escalation services; the history is in Decision.
+    level = models.CharField(_("问责等级"), max_length=16, choices=Level.choices, default=Level.NORMAL)
+    key_managed = models.BooleanField(_("重点管理"), default=False)
+    key_managed_since = models.DateField(_("纳入重点管理日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("乡镇（街道）")
+        verbose_name_plural = _("乡镇（街道）")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{9}([0-9]{3})?$"), name="township_code_9_or_12_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(key_managed=False) | Q(key_managed_since__isnull=False),
+                name="township_key_managed_has_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def kind_for(name: str) -> str:
+        if name.endswith("街道"):
+            return Township.Kind.STREET
+        if name.endswith("镇"):
+            return Township.Kind.TOWN
+        if name.endswith("族乡"):
+            return Township.Kind.ETHNIC
+        return Township.Kind.TOWNSHIP
+
+
+class Role(models.TextChoices):
+    COMMISSION = "commission", _("未保办")
+    INSPECTOR = "inspector", _("督查组成员")
+    OFFICIAL = "official", _("乡镇分管负责人")
+    OBSERVER = "observer", _("纪委监委")
+
+
+class Profile(models.Model):
+    """What a user account may do, and in which county."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    county = models.ForeignKey(County, PROTECT, related_name="profiles", verbose_name=_("县（市）"))
+
+    class Meta:
+        verbose_name = _("用户角色")
+        verbose_name_plural = _("用户角色")
+
+    def __str__(self):
+        return f"{self.user.get_username()} ({self.get_role_display()})"
+
+
+class Inspector(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, PROTECT, related_name="inspector")
+    county = models.ForeignKey(County, PROTECT, related_name="inspectors")
+    name = models.CharField(_("姓名"), max_length=64)
+    home_township = models.ForeignKey(
+        Township, PROTECT, related_name="resident_inspectors", verbose_name=_("户籍/工作所在乡镇"),
+        null=True, blank=True,
+    )
+    active = models.BooleanField(_("在岗"), default=True)
+
+    class Meta:
+        verbose_name = _("督查组成员")
+        verbose_name_plural = _("督查组成员")
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return self.name
+
+
+class Official(models.Model):
+    """A person. The record (summons, referrals) belongs to the person, whatever post they hold."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, PROTECT, related_name="official", null=True, blank=True
+    )
+    county = models.ForeignKey(County, PROTECT, related_name="officials")
+    name = models.CharField(_("姓名"), max_length=64)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("负责人")
+        verbose_name_plural = _("负责人")
+
+    def __str__(self):
+        return self.name
+
+    def current_post(self):
+        return self.posts.filter(ended_on__isnull=True).select_related("township").first()
+
+
+class Post(models.Model):
+    """An official's post at a township over a span of time."""
+
+    official = models.ForeignKey(Official, PROTECT, related_name="posts")
+    township = models.ForeignKey(Township, PROTECT, related_name="posts")
+    title = models.CharField(_("职务"), max_length=64, default="分管负责人")
+    started_on = models.DateField(_("任职日期"))
+    ended_on = models.DateField(_("离任日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("任职")
+        verbose_name_plural = _("任职")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township"], condition=Q(ended_on__isnull=True), name="one_current_post_per_township"
+            ),
+            models.UniqueConstraint(
+                fields=["official"], condition=Q(ended_on__isnull=True), name="one_current_post_per_official"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="post_ends_after_start",
+            ),
+        ]
+
+
+# ---------------------------------------------------------------------------
+# Checklists
+
+
+class Checklist(models.Model):
+    """A version of a county's checklist. Items of a used version never change: a change is a new version."""
+
+    county = models.ForeignKey(County, PROTECT, related_name="checklists")
+    version = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("名称"), max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("检查清单")
+        verbose_name_plural = _("检查清单")
+        constraints = [models.UniqueConstraint(fields=["county", "version"], name="checklist_version_unique")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class ChecklistItem(models.Model):
+    checklist = models.ForeignKey(Checklist, PROTECT, related_name="items")
+    position = models.PositiveSmallIntegerField(_("序号"))
+    area = models.CharField(_("领域"), max_length=32)
+    text = models.TextField(_("检查内容"))
+    severity = models.CharField(_("未达标严重程度"), max_length=8, choices=Severity.choices)
+
+    class Meta:
+        verbose_name = _("检查项")
+        verbose_name_plural = _("检查项")
+        ordering = ["checklist", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "position"], name="checklist_item_position_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.area}：{self.text}"
+
+
+# ---------------------------------------------------------------------------
+# The draw
+
+
+class SeedPeriod(models.Model):
+    """A county's secret seed for one period; its SHA-256 commitment is public from the start."""
+
+    county = models.ForeignKey(County, PROTECT, related_name="seed_periods")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    seed = models.CharField(max_length=128, help_text="hex; secret until revealed")
+    commitment = models.CharField(max_length=64, help_text="SHA-256 of the seed, hex")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("抽签种子期")
+        verbose_name_plural = _("抽签种子期")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "starts_on"], name="seed_period_unique"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="seed_period_order"),
+        ]
+
+
+class Draw(models.Model):
+    class State(models.TextChoices):
+        SEALED = "sealed", _("已封存")
+        REVEALED = "revealed", _("已公开")
+
+    county = models.ForeignKey(County, PROTECT, related_name="draws")
+    week = models.CharField(_("周"), max_length=8, help_text="YYYY-Www")
+    week_start = models.DateField()
+    period = models.ForeignKey(SeedPeriod, PROTECT, related_name="draws")
+    public_value = models.CharField(_("公开随机值"), max_length=128, blank=True)
+    inputs = models.JSONField(help_text="canonical inputs the draw was computed from")
+    result = models.JSONField(help_text="the visits drawn, with inclusion probabilities")
+    result_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.SEALED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("抽签")
+        verbose_name_plural = _("抽签")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "week"], name="draw_one_per_county_week"),
+            models.CheckConstraint(condition=Q(week__regex=r"^[0-9]{4}-W[0-9]{2}$"), name="draw_week_format"),
+        ]
+
+
+# ---------------------------------------------------------------------------
+# Inspections
+
+
+class Inspection(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("已计划")
+        DISPATCHED = "dispatched", _("已派出")
+        SUBMITTED = "submitted", _("已提交")
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("暗查暗访")
+        FOLLOW_UP = "follow_up", _("回头看")
+
+    county = models.ForeignKey(County, PROTECT, related_name="inspections")
+    township = models.ForeignKey(Township, PROTECT, related_name="inspections")
+    draw = models.ForeignKey(Draw, PROTECT, null=True, blank=True, related_name="inspections")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REGULAR)
+    follow_up_of = models.ForeignKey(
+        "EscalationCase", PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    date = models.DateField(_("检查日期"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    checklist = models.ForeignKey(Checklist, PROTECT, related_name="inspections")
+    probability = models.FloatField(null=True, blank=True, help_text="inclusion probability in its draw")
+    team = models.ManyToManyField(Inspector, through="TeamMember", related_name="inspections")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("暗查暗访")
+        verbose_name_plural = _("暗查暗访")
+        ordering = ["-date", "township__code"]
+        indexes = [models.Index(fields=["county", "date"]), models.Index(fields=["township", "date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=100), name="inspection_score_0_100"),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | (Q(score__isnull=False) & Q(submitted_at__isnull=False)),
+                name="inspection_submitted_has_score",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="planned") | Q(dispatched_at__isnull=False),
+                name="inspection_dispatched_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.township} {self.date}"
+
+
+class TeamMember(models.Model):
+    inspection = models.ForeignKey(Inspection, models.CASCADE, related_name="members")
+    inspector = models.ForeignKey(Inspector, PROTECT, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "inspector"], name="team_member_unique")
+        ]
+
+
+class Finding(models.Model):
+    inspection = models.ForeignKey(Inspection, PROTECT, related_name="findings")
+    item = models.ForeignKey(ChecklistItem, PROTECT, null=True, blank=True, related_name="findings")
+    severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
+    text = models.TextField(_("问题描述"))
+    location = models.CharField(_("地点"), max_length=200, blank=True)
+    observed_at = models.DateTimeField(_("发现时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="findings")
+    created_at = models.DateTimeField(auto_now_add=True)
+    corrects = models.ForeignKey("self", PROTECT, null=True, blank=True, related_name="corrections")
+    correction_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["inspection", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),
+                name="finding_correction_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class IdempotencyRecord(models.Model):
+    """A field request remembered by (user, key): replayed byte for byte, never expired."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight"
+        DONE = "done"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="+")
+    key = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+
+class Evidence(models.Model):
+    finding = models.ForeignKey(Finding, PROTECT, related_name="evidence")
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="evidence_allowed_type",
+            )
+        ]
+
+
+# ---------------------------------------------------------------------------
+# Escalation
+
+
+class EscalationCase(models.Model):
+    """One problem episode of a township: opened by an inspection, closed by the exit rules."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("进行中")
+        CLOSED = "closed", _("已结束")
+
+    township = models.ForeignKey(Township, PROTECT, related_name="cases")
+    official = models.ForeignKey(Official, PROTECT, null=True, blank=True, related_name="cases")
+    opened_by = models.ForeignKey(Inspection, PROTECT, related_name="opened_cases")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    policy_version = models.CharField(max_length=32)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("问责案件")
+        verbose_name_plural = _("问责案件")
+
+
+class Rectification(models.Model):
+    """A rectification demanded by a notice, tracked to the day."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("整改中")
+        REPORTED = "reported", _("已报告")
+        ACCEPTED = "accepted", _("已验收")
+
+    case = models.ForeignKey(EscalationCase, PROTECT, related_name="rectifications")
+    township = models.ForeignKey(Township, PROTECT, related_name="rectifications")
+    official = models.ForeignKey(Official, PROTECT, null=True, blank=True, related_name="rectifications")
+    notice = models.ForeignKey("Notice", PROTECT, null=True, blank=True, related_name="rectifications")
+    due_on = models.DateField(_("整改期限"))
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    light = models.CharField(max_length=8, blank=True, help_text="'' | yellow | red")
+    reminded_on = models.DateField(null=True, blank=True)
+    escalated_on = models.DateField(null=True, blank=True)
+    accepted_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("整改")
+        verbose_name_plural = _("整改")
+        indexes = [models.Index(fields=["state", "due_on"])]
+
+
+class Decision(models.Model):
+    """One step of the sanction ladder, with the rule that fired and why."""
+
+    township = models.ForeignKey(Township, PROTECT, related_name="decisions")
+    official = models.ForeignKey(Official, PROTECT, null=True, blank=True, related_name="decisions")
+    case = models.ForeignKey(EscalationCase, PROTECT, null=True, blank=True, related_name="decisions")
+    inspection = models.ForeignKey(Inspection, PROTECT, null=True, blank=True, related_name="decisions")
+    notice = models.ForeignKey("Notice", PROTECT, null=True, blank=True, related_name="decisions")
+    kind = models.CharField(max_length=32)
+    from_level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+    to_level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+    rule = models.CharField(max_length=64)
+    policy_version = models.CharField(max_length=32)
+    reason = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    effective_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("处置决定")
+        verbose_name_plural = _("处置决定")
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(rule=""), name="decision_has_rule"),
+            models.CheckConstraint(condition=~Q(reason=""), name="decision_has_reason"),
+        ]
+
+
+# ---------------------------------------------------------------------------
+# Notices
+
+
+class NoticeKind(models.TextChoices):
+    RECTIFICATION = "rectification", _("整改通知书")
+    SUMMONS = "summons", _("约谈通知书")
+    REFERRAL = "referral", _("问责建议函")
+    CIRCULAR = "circular", _("暗查暗访情况通报")
+    REMINDER = "reminder", _("整改催办通知")
+
+
+# The series character in a document number, per kind.
+NOTICE_SERIES = {
+    NoticeKind.RECTIFICATION: "改",
+    NoticeKind.SUMMONS: "约",
+    NoticeKind.REFERRAL: "问",
+    NoticeKind.CIRCULAR: "通",
+    NoticeKind.REMINDER: "催",
+}
+
+
+class NoticeCounter(models.Model):
+    """The last number used per county, series and year; locked while issuing."""
+
+    county = models.ForeignKey(County, PROTECT, related_name="+")
+    series = models.CharField(max_length=4)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["county", "series", "year"], name="notice_counter_unique")
+        ]
+
+
+class Notice(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        ISSUED = "issued", _("已印发")
+        ACKNOWLEDGED = "acknowledged", _("已签收")
+        RESPONDED = "responded", _("已报告整改")
+        ACCEPTED = "accepted", _("已验收")
+        VOID = "void", _("已作废")
+
+    county = models.ForeignKey(County, PROTECT, related_name="notices")
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    series = models.CharField(max_length=4)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    number = models.PositiveIntegerField(null=True, blank=True)
+    number_text = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    township = models.ForeignKey(Township, PROTECT, null=True, blank=True, related_name="notices")
+    official = models.ForeignKey(Official, PROTECT, null=True, blank=True, related_name="notices")
+    inspection = models.ForeignKey(Inspection, PROTECT, null=True, blank=True, related_name="notices")
+    case = models.ForeignKey(EscalationCase, PROTECT, null=True, blank=True, related_name="notices")
+    snapshot = models.JSONField(help_text="everything the letter says, frozen when drafted/issued")
+    due_on = models.DateField(null=True, blank=True)
+    verify_code = models.CharField(max_length=32, null=True, blank=True, unique=True)
+    pdf = models.FileField(upload_to="notices/%Y/", null=True, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="first download by the recipient")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    void_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("文书")
+        verbose_name_plural = _("文书")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["county", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "series", "year", "number"],
+                condition=Q(number__isnull=False),
+                name="notice_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | (Q(number__isnull=False) & Q(verify_code__isnull=False))
+                | Q(state="void"),
+                name="notice_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(number__gte=1), name="notice_number_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number_text or f"{self.get_kind_display()}（草稿）"
+
+
+class NoticeResponse(models.Model):
+    """A rectification report (整改报告) filed by the addressed official."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        ACCEPTED = "accepted", _("已验收")
+        RETURNED = "returned", _("已退回")
+
+    notice = models.ForeignKey(Notice, PROTECT, related_name="responses")
+    official = models.ForeignKey(Official, PROTECT, related_name="responses")
+    text = models.TextField(_("整改情况"))
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    review_comment = models.TextField(blank=True)
+
+
+class ResponseAttachment(models.Model):
+    response = models.ForeignKey(NoticeResponse, PROTECT, related_name="attachments")
+    file = models.FileField(upload_to="responses/%Y/%m/")
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255, blank=True)
+
+
+# ---------------------------------------------------------------------------
+# Audit
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained record of every state change (triggers refuse UPDATE/DELETE)."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True, help_text="username, or '' for the system")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    county_code = models.CharField(max_length=12, blank=True)
+    payload = models.TextField(help_text="canonical JSON")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["action"])]
+
+
+class AuditHead(models.Model):
+    """One row, locked by every append, so the chain never forks."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+
+
+class ApiToken(models.Model):
+    """Bearer token for the field app; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)

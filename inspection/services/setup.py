@@ -1,0 +1,167 @@
+"""Setting up a county: its townships from the national list, its checklist, its people."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from inspection import defaults
+from inspection.errors import InspectionError, NotFound
+from inspection.models import Checklist, ChecklistItem, County, Inspector, Official, Post, Profile, Role, Township
+from inspection.services.audit import record_event
+
+DIVISIONS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "divisions"
+STREETS_CSV = DIVISIONS_DIR / "streets.csv"
+AREAS_CSV = DIVISIONS_DIR / "areas.csv"
+ADMINISTERED_ELSEWHERE_CSV = DIVISIONS_DIR / "administered_elsewhere.csv"
+
+REQUIRED_COLUMNS = {"code", "name", "areaCode", "provinceCode", "cityCode"}
+
+
+@dataclass(frozen=True)
+class DivisionRow:
+    code: str
+    name: str
+    county_code: str
+
+
+def read_divisions(path: Path = STREETS_CSV) -> list[DivisionRow]:
+    """Rows of a National Bureau of Statistics township file (code,name,areaCode,provinceCode,cityCode)."""
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InspectionError(f"无法读取区划文件 {path}：{exc.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
+        if missing:
+            raise InspectionError(f"区划文件缺少列：{', '.join(sorted(missing))}")
+        return [DivisionRow(r["code"].strip(), r["name"].strip(), r["areaCode"].strip()) for r in reader]
+
+
+def county_name_for(code: str) -> str | None:
+    with open(AREAS_CSV, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["code"] == code:
+                return row["name"]
+    return None
+
+
+def administered_elsewhere() -> set[str]:
+    """Townships the NBS lists under a county but that another body administers (百里杜鹃管理区)."""
+    with open(ADMINISTERED_ELSEWHERE_CSV, newline="", encoding="utf-8") as handle:
+        return {row["code"] for row in csv.DictReader(handle)}
+
+
+@transaction.atomic
+def import_divisions(*, county_code: str, path: Path | None = None, include_administered_elsewhere=False):
+    """Create or update the county and its townships. Idempotent. Returns (county, created, updated)."""
+    if not (county_code.isdigit() and len(county_code) == 6):
+        raise InspectionError(f"县级代码应为6位数字：{county_code!r}")
+    rows = [r for r in read_divisions(path or STREETS_CSV) if r.county_code == county_code]
+    if not include_administered_elsewhere:
+        skip = administered_elsewhere()
+        rows = [r for r in rows if r.code not in skip]
+    if not rows:
+        raise NotFound(f"区划文件中没有县级代码为 {county_code} 的乡镇（街道）")
+    name = county_name_for(county_code) or county_code
+    county, _ = County.objects.get_or_create(
+        code=county_code,
+        defaults={"name": name, "doc_prefix": defaults.doc_prefix_for(name), "authority_name": defaults.authority_for(name)},
+    )
+    existing = {t.code: t for t in Township.objects.filter(county=county)}
+    created = updated = 0
+    for row in rows:
+        kind = Township.kind_for(row.name)
+        township = existing.get(row.code)
+        if township is None:
+            Township.objects.create(county=county, code=row.code, name=row.name, kind=kind)
+            created += 1
+        elif (township.name, township.kind) != (row.name, kind):
+            township.name, township.kind = row.name, kind
+            township.save(update_fields=["name", "kind"])
+            updated += 1
+    if created or updated:
+        record_event("divisions.imported", county=county, obj=county, data={"created": created, "updated": updated})
+    return county, created, updated
+
+
+@transaction.atomic
+def ensure_default_checklist(*, county: County) -> Checklist:
+    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    if checklist is not None:
+        return checklist
+    checklist = Checklist.objects.create(county=county, version=1, name=defaults.CHECKLIST_V1_NAME)
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(checklist=checklist, position=i, area=area, text=text, severity=severity)
+        for i, (area, text, severity) in enumerate(defaults.CHECKLIST_V1, start=1)
+    )
+    record_event("checklist.created", county=county, obj=checklist, data={"version": 1, "items": len(defaults.CHECKLIST_V1)})
+    return checklist
+
+
+class _Passwords:
+    """Hashes the demo password once, only if a new account needs it."""
+
+    def __init__(self, raw: str):
+        self.raw, self._hash = raw, None
+
+    @property
+    def hash(self):
+        if self._hash is None:
+            self._hash = make_password(self.raw)
+        return self._hash
+
+
+def ensure_user(*, username: str, full_name: str, role: str, county: County, passwords: _Passwords, staff=False):
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name=full_name, is_staff=staff)
+        user.password = passwords.hash
+        user.save()
+        record_event("user.created", county=county, obj=user, data={"username": username, "role": role})
+    Profile.objects.update_or_create(user=user, defaults={"role": role, "county": county})
+    return user
+
+
+# Deterministic demo names: surname × given name, so every run makes the same people.
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+_GIVEN = ["建国", "海燕", "志强", "丽华", "永红", "明辉", "秀英", "国庆", "红梅", "晓东", "德明", "燊林",
+          "春兰", "光荣", "玉兰", "文军", "桂芳", "建华", "小平", "正清", "金凤", "世杰", "绍林", "兴旺",
+          "家国", "学文", "云峰", "朝阳", "应芬", "启明", "远航", "宏伟"]
+
+
+def demo_name(i: int) -> str:
+    return _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i * 7) % len(_GIVEN)]
+
+
+@transaction.atomic
+def load_demo_people(*, county: County, password: str, inspectors: int = 12):
+    """Commission, observer, inspectors with home townships, one official per township. Idempotent."""
+    passwords = _Passwords(password)
+    logins = []
+    ensure_user(username="commission", full_name="王主任", role=Role.COMMISSION, county=county, passwords=passwords, staff=True)
+    logins.append(("commission", "未保办"))
+    ensure_user(username="observer", full_name="纪委监委观察员", role=Role.OBSERVER, county=county, passwords=passwords)
+    logins.append(("observer", "纪委监委"))
+    townships = list(Township.objects.filter(county=county, active=True).order_by("code"))
+    for i in range(1, inspectors + 1):
+        username = f"inspector{i}"
+        name = demo_name(100 + i)
+        user = ensure_user(username=username, full_name=name, role=Role.INSPECTOR, county=county, passwords=passwords)
+        home = townships[(i * 5) % len(townships)]
+        Inspector.objects.get_or_create(user=user, defaults={"county": county, "name": name, "home_township": home})
+        logins.append((username, "督查组成员"))
+    for i, township in enumerate(townships):
+        username = f"official-{township.code}"
+        name = demo_name(i)
+        user = ensure_user(username=username, full_name=name, role=Role.OFFICIAL, county=county, passwords=passwords)
+        official, _ = Official.objects.get_or_create(user=user, defaults={"county": county, "name": name})
+        if not Post.objects.filter(township=township, ended_on__isnull=True).exists():
+            Post.objects.create(official=official, township=township, started_on="2024-01-01")
+        logins.append((username, f"{township.name}分管负责人"))
+    return logins

@@ -1,0 +1,208 @@
+"""Checklist scoring: 100 minus the deductions of what failed, floored at 0.
+
+Pure Python (no Django). The deductions are a versioned policy so that a county can change them
+and every stored score can say which version produced it.
+
+A checklist item that failed deducts once, at the worst severity filed against it, however many
+findings describe it (two photos of the same closed children's home are one failure). A finding
+that is not tied to a checklist item ("another problem") deducts on its own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Id = int | str
+
+
+class PolicyError(ValueError):
+    """A policy (scoring or escalation) that cannot be used as written."""
+
+
+class Severity(enum.Enum):
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @property
+    def label(self) -> str:
+        return _SEVERITY_LABEL[self]
+
+    @classmethod
+    def parse(cls, value: Severity | str) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            raise PolicyError(f"unknown severity {value!r}; expected minor, major or critical") from None
+
+
+_SEVERITY_RANK = {Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+_SEVERITY_LABEL = {Severity.MINOR: "一般", Severity.MAJOR: "较重", Severity.CRITICAL: "严重"}
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    area: str
+    text: str
+    severity: Severity
+
+
+# Checklist v1 of DESIGN.md §5 (the commission's six guarantees and five mechanisms).
+CHECKLIST_V1: tuple[ChecklistItem, ...] = tuple(
+    ChecklistItem(id=f"v1-{n:02d}", area=area, text=text, severity=Severity(sev))
+    for n, (area, text, sev) in enumerate(
+        [
+            ("组织领导", "乡镇（街道）未成年人保护工作站已设立，配备2名专职工作人员并在岗履职", "major"),
+            ("组织领导", "明确副科级以上干部包保联系、督促指导，联系记录完整", "minor"),
+            ("经费", "关爱资金按预算到位、规范使用，资金台账完整", "major"),
+            ("儿童之家", "村（居）、学校儿童之家正常开放，设施配备到位，活动记录完整", "minor"),
+            ("寄宿", "优先保障留守儿童寄宿需求", "minor"),
+            ("生活保障", "孤儿、事实无人抚养儿童基本生活费按标准（1600元、1050元）按时足额发放", "critical"),
+            ("生活保障", "符合条件的未成年人纳入最低生活保障、特困供养范围", "major"),
+            ("医疗", "学生及困境儿童意外伤害保险全覆盖，大病医疗报销比例不低于90%", "major"),
+            ("控辍保学", "留守儿童、困境儿童无辍学，入学及辍学台账及时更新", "critical"),
+            ("监测预防", "学校、家庭、社会监测网络记录完整，救助热线公开宣传", "minor"),
+            ("强制报告", "签订强制报告责任承诺书，张贴强制报告工作流程图", "major"),
+            ("强制报告", "强制报告线索按时接收、登记、研判、移交", "critical"),
+            ("应急处置", "制定应急处置预案，本半年度已开展演练", "minor"),
+            ("评估帮扶", "3月、9月、12月按时开展风险评估", "major"),
+            ("评估帮扶", "一般风险每月、高风险每周入户走访，走访记录完整", "critical"),
+            ("监护干预", "每名留守儿童均明确监护人并有记录（“五个一批”措施）", "critical"),
+        ],
+        start=1,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem an inspection team filed. `title` is what a reader sees in a reason."""
+
+    id: Id
+    severity: Severity
+    item_id: str | None = None
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity.parse(self.severity))
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    version: str = "v1"
+    base: int = 100
+    floor: int = 0
+    minor: int = 3
+    major: int = 8
+    critical: int = 15
+    # Per checklist item overrides of the severity deduction, as (item_id, points) pairs.
+    item_deductions: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.version, str) or not self.version.strip():
+            raise PolicyError("a scoring policy needs a non-empty version")
+        for name in ("base", "floor", "minor", "major", "critical"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise PolicyError(f"scoring {name} must be a non-negative integer, got {value!r}")
+        if self.floor > self.base:
+            raise PolicyError("scoring floor cannot exceed the base score")
+        pairs = self.item_deductions
+        if isinstance(pairs, Mapping):
+            pairs = tuple(pairs.items())
+        pairs = tuple(sorted((str(k), v) for k, v in pairs))
+        for item_id, points in pairs:
+            if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+                raise PolicyError(f"deduction for item {item_id} must be a non-negative integer")
+        object.__setattr__(self, "item_deductions", pairs)
+
+    def deduction(self, severity: Severity, item_id: str | None = None) -> int:
+        if item_id is not None:
+            for key, points in self.item_deductions:
+                if key == item_id:
+                    return points
+        return getattr(self, Severity.parse(severity).value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "base": self.base,
+            "floor": self.floor,
+            "minor": self.minor,
+            "major": self.major,
+            "critical": self.critical,
+            "item_deductions": dict(self.item_deductions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoringPolicy:
+        if not isinstance(data, Mapping):
+            raise PolicyError("a scoring policy must be a JSON object")
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise PolicyError(f"unknown scoring policy keys: {', '.join(sorted(unknown))}")
+        return cls(**dict(data))
+
+
+DEFAULT_SCORING = ScoringPolicy()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The unit that deducts: a failed checklist item, or one finding outside the checklist."""
+
+    item_id: str | None
+    severity: Severity
+    deduction: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def title(self) -> str:
+        return next((f.title for f in self.findings if f.title), "")
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    score: int
+    policy_version: str
+    failures: tuple[Failure, ...]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.failures if f.severity is severity)
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.failures), key=lambda s: s.rank, default=None)
+
+
+def group_failures(findings: Iterable[Finding], policy: ScoringPolicy = DEFAULT_SCORING) -> tuple[Failure, ...]:
+    by_item: dict[str, list[Finding]] = {}
+    loose: list[Finding] = []
+    for finding in findings:
+        if finding.item_id is None:
+            loose.append(finding)
+        else:
+            by_item.setdefault(finding.item_id, []).append(finding)
+    failures = []
+    for item_id, group in by_item.items():
+        severity = max((f.severity for f in group), key=lambda s: s.rank)
+        failures.append(Failure(item_id, severity, policy.deduction(severity, item_id), tuple(group)))
+    for finding in loose:
+        failures.append(Failure(None, finding.severity, policy.deduction(finding.severity), (finding,)))
+    return tuple(failures)
+
+
+def score_findings(findings: Iterable[Finding], policy: ScoringPolicy = DEFAULT_SCORING) -> ScoreResult:
+    failures = group_failures(findings, policy)
+    score = max(policy.floor, policy.base - sum(f.deduction for f in failures))
+    return ScoreResult(score=score, policy_version=policy.version, failures=failures)

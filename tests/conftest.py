@@ -1,0 +1,101 @@
+"""Shared fixtures: the demo county's places and named people (DESIGN.md §3).
+
+wang: commission of 黔西市 · li: inspector (home 水西街道) · zhang: official of 金碧镇 ·
+zhao: outsider, an official of another county (大方县 520521) · qian: observer.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from inspection.models import Inspector, Official, Post, Profile, Role
+from inspection.services.setup import ensure_default_checklist, import_divisions
+
+JINBI = "520581100"  # 金碧镇
+SHUIXI = "520581001"  # 水西街道
+
+
+def _user(username, role, county, full_name):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username, first_name=full_name)
+    Profile.objects.create(user=user, role=role, county=county)
+    return user
+
+
+@pytest.fixture
+def county(db):
+    county, _, _ = import_divisions(county_code="520581")
+    return county
+
+
+@pytest.fixture
+def other_county(db):
+    county, _, _ = import_divisions(county_code="520521")
+    return county
+
+
+@pytest.fixture
+def checklist(county):
+    return ensure_default_checklist(county=county)
+
+
+@pytest.fixture
+def jinbi(county):
+    return county.townships.get(code=JINBI)
+
+
+@pytest.fixture
+def wang(county):
+    return _user("wang", Role.COMMISSION, county, "王主任")
+
+
+@pytest.fixture
+def li(county):
+    user = _user("li", Role.INSPECTOR, county, "李督查")
+    Inspector.objects.create(user=user, county=county, name="李督查", home_township=county.townships.get(code=SHUIXI))
+    return user
+
+
+@pytest.fixture
+def zhang(county, jinbi):
+    user = _user("zhang", Role.OFFICIAL, county, "张永燊")
+    official = Official.objects.create(user=user, county=county, name="张永燊")
+    Post.objects.create(official=official, township=jinbi, started_on="2025-01-01")
+    return user
+
+
+@pytest.fixture
+def zhao(other_county):
+    user = _user("zhao", Role.OFFICIAL, other_county, "赵外县")
+    official = Official.objects.create(user=user, county=other_county, name="赵外县")
+    Post.objects.create(official=official, township=other_county.townships.order_by("code").first(), started_on="2025-01-01")
+    return user
+
+
+@pytest.fixture
+def qian(county):
+    return _user("qian", Role.OBSERVER, county, "钱观察")
+
+
+class ApiClient:
+    """The real HTTP stack with a bearer token, as the field app uses it."""
+
+    def __init__(self, user):
+        from inspection.api.auth import _token_hash
+        from inspection.models import ApiToken
+        import secrets
+
+        token = secrets.token_urlsafe(24)
+        ApiToken.objects.create(user=user, token_hash=_token_hash(token))
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def post_json(self, path, data=None, **headers):
+        return self.client.post(path, data or {}, content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def api():
+    """api(user) → a client that speaks to /api/v1/ as that user."""
+    return ApiClient

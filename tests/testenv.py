@@ -1,0 +1,12 @@
+"""Loaded with `-p tests.testenv` before Django reads its settings: the test environment.
+
+Tests run with debug off, as production does; only the TLS redirect is off, since the test
+client speaks plain HTTP.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("ANCHA_SECURE", "0")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
