@@ -50,41 +50,6 @@ _SEVERITY_LABEL = {Severity.MINOR: "一般", Severity.MAJOR: "较重", Severity.
 
 
 @dataclass(frozen=True)
-class ChecklistItem:
-    id: str
-    area: str
-    text: str
-    severity: Severity
-
-
-# Checklist v1 of DESIGN.md §5 (the commission's six guarantees and five mechanisms).
-CHECKLIST_V1: tuple[ChecklistItem, ...] = tuple(
-    ChecklistItem(id=f"v1-{n:02d}", area=area, text=text, severity=Severity(sev))
-    for n, (area, text, sev) in enumerate(
-        [
-            ("组织领导", "乡镇（街道）未成年人保护工作站已设立，配备2名专职工作人员并在岗履职", "major"),
-            ("组织领导", "明确副科级以上干部包保联系、督促指导，联系记录完整", "minor"),
-            ("经费", "关爱资金按预算到位、规范使用，资金台账完整", "major"),
-            ("儿童之家", "村（居）、学校儿童之家正常开放，设施配备到位，活动记录完整", "minor"),
-            ("寄宿", "优先保障留守儿童寄宿需求", "minor"),
-            ("生活保障", "孤儿、事实无人抚养儿童基本生活费按标准（1600元、1050元）按时足额发放", "critical"),
-            ("生活保障", "符合条件的未成年人纳入最低生活保障、特困供养范围", "major"),
-            ("医疗", "学生及困境儿童意外伤害保险全覆盖，大病医疗报销比例不低于90%", "major"),
-            ("控辍保学", "留守儿童、困境儿童无辍学，入学及辍学台账及时更新", "critical"),
-            ("监测预防", "学校、家庭、社会监测网络记录完整，救助热线公开宣传", "minor"),
-            ("强制报告", "签订强制报告责任承诺书，张贴强制报告工作流程图", "major"),
-            ("强制报告", "强制报告线索按时接收、登记、研判、移交", "critical"),
-            ("应急处置", "制定应急处置预案，本半年度已开展演练", "minor"),
-            ("评估帮扶", "3月、9月、12月按时开展风险评估", "major"),
-            ("评估帮扶", "一般风险每月、高风险每周入户走访，走访记录完整", "critical"),
-            ("监护干预", "每名留守儿童均明确监护人并有记录（“五个一批”措施）", "critical"),
-        ],
-        start=1,
-    )
-)
-
-
-@dataclass(frozen=True)
 class Finding:
     """One problem an inspection team filed. `title` is what a reader sees in a reason."""
 
