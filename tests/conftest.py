@@ -76,6 +76,18 @@ def qian(county):
     return _user("qian", Role.OBSERVER, county, "钱观察")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests run on a file, not in memory: in-memory shared-cache SQLite refuses a second
+    writer at once (SQLITE_LOCKED) instead of queuing it, so concurrency tests and the live
+    server's threads would fail for a reason production never meets."""
+    from django.conf import settings
+
+    for alias, db in settings.DATABASES.items():
+        if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+            db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / f"test_{alias}.sqlite3")
+
+
 class ApiClient:
     """The real HTTP stack with a bearer token, as the field app uses it."""
 

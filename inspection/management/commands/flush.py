@@ -7,17 +7,19 @@ they are lifted for the flush and put back straight after, with a fresh chain he
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
 
-from inspection import audit_sql
+from inspection import audit_sql, finding_sql
 
 
 class Command(FlushCommand):
     def handle(self, **options):
         connection = connections[options["database"]]
         audit_sql.remove(connection)
+        finding_sql.remove(connection)
         try:
             super().handle(**options)
         finally:
             audit_sql.install(connection)
+            finding_sql.install(connection)
             from inspection.models import AuditHead
 
             AuditHead.objects.using(options["database"]).get_or_create(
