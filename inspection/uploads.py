@@ -34,9 +34,11 @@ class CleanFile:
     data: bytes
 
 
-def megabytes(n: int) -> str:
-    value = n / (1024 * 1024)
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+def human_size(n: int) -> str:
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{n} 字节"
 
 
 def read_limited(upload, *, max_bytes: int) -> bytes:
@@ -53,7 +55,7 @@ def read_limited(upload, *, max_bytes: int) -> bytes:
 
 
 def _too_large(size: int, max_bytes: int) -> str:
-    return f"文件过大：{megabytes(size)} MB，单个文件最大 {megabytes(max_bytes)} MB。请压缩照片或拆分文件后重新上传。"
+    return f"文件过大：{human_size(size)}，单个文件最大 {human_size(max_bytes)}。请压缩照片或拆分文件后重新上传。"
 
 
 def sniff(data: bytes) -> str | None:
