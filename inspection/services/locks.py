@@ -7,6 +7,7 @@ embedded SQLite (one machine by definition) an exclusive file lock beside the da
 import contextlib
 import fcntl
 import hashlib
+import tempfile
 from pathlib import Path
 
 from django.db import connection
@@ -32,8 +33,11 @@ def exclusive(name: str):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_id(name)])
         return
-    db_file = Path(connection.settings_dict["NAME"])
-    lock_path = db_file.with_name(f".{db_file.name}.{name}.lock") if db_file.parent.exists() else Path(f"/tmp/ancha.{name}.lock")
+    if connection.is_in_memory_db():
+        lock_path = Path(tempfile.gettempdir()) / f"ancha-memory.{name}.lock"
+    else:
+        db_file = Path(connection.settings_dict["NAME"])
+        lock_path = db_file.with_name(f".{db_file.name}.{name}.lock")
     with open(lock_path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
