@@ -10,6 +10,7 @@ admin.site.site_title = "暗查"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("inspection.web.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),

@@ -1,16 +1,27 @@
-"""Web pages: load, authorize, call a service, render. The real pages grow per role."""
+"""Home: each role lands on its own page. The pages themselves live beside this module."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from inspection.access import official_township, profile_of
+from inspection.models import Role
+from inspection.web import commission, portal
 
 
 @login_required
 def home(request):
     profile = profile_of(request.user)
-    context = {
-        "profile": profile,
-        "township": official_township(request.user),
-    }
-    return render(request, "home.html", context)
+    if profile is None:
+        return render(request, "home.html", {"profile": None})
+    request.profile = profile
+    if profile.role == Role.COMMISSION:
+        return commission.dashboard(request, profile)
+    if profile.role == Role.OFFICIAL:
+        return portal.portal(request, profile)
+    if profile.role == Role.OBSERVER:
+        return commission.observer_home(request, profile)
+    try:
+        return redirect(reverse("inspector:home"))
+    except NoReverseMatch:
+        return render(request, "home.html", {"profile": profile, "township": official_township(request.user)})

@@ -1,0 +1,192 @@
+"""The figures of the commission's home page, each in a fixed number of queries.
+
+Only what has happened is shown here: visits up to today, never a planned one. The schedule is
+sealed, and may be read only on the draw pages, where each look is written to the audit log.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Q
+
+from inspection.models import Inspection, Level, Notice, NoticeKind, Rectification, Township
+from inspection.web import coverage
+
+LEVEL_ORDER = {Level.ACCOUNTABILITY: 0, Level.SUMMONS: 1, Level.RECTIFICATION: 2, Level.NORMAL: 3}
+HAPPENED = [Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED]
+OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
+
+
+@dataclass
+class Week:
+    label: str  # 2026-W10
+    start: date
+    end: date
+    future: bool
+
+
+@dataclass
+class Visit:
+    inspection_id: int
+    date: date
+    score: int | None
+    follow_up: bool
+
+
+@dataclass
+class Cell:
+    visits: list[Visit]
+    future: bool
+
+
+@dataclass
+class CoverageRow:
+    township: Township
+    cells: list[Cell]  # one per week
+    covered: bool
+    deadline: date
+    days_left: int
+    state: str  # covered | open | near | overdue
+
+
+@dataclass
+class Coverage:
+    start: date
+    end: date
+    weeks: list[Week]
+    rows: list[CoverageRow]
+    covered: int
+    near: int
+    overdue: int
+
+    @property
+    def total(self):
+        return len(self.rows)
+
+    @property
+    def uncovered(self):
+        return self.total - self.covered
+
+    @property
+    def cumulative(self):
+        """Townships covered by the end of each elapsed week of the period."""
+        result = []
+        for i, week in enumerate(self.weeks):
+            if week.future:
+                break
+            result.append((week, sum(1 for row in self.rows if any(row.cells[j].visits for j in range(i + 1)))))
+        return result
+
+
+def _weeks(start: date, end: date, today: date) -> list[Week]:
+    monday = start - timedelta(days=start.weekday())
+    weeks = []
+    while monday <= end:
+        year, number, _ = monday.isocalendar()
+        weeks.append(Week(f"{year}-W{number:02d}", monday, monday + timedelta(days=6), monday > today))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
+    """The period's grid: which township was visited in which week, and how near its deadline is."""
+    start, end = coverage.period_of(today)
+    weeks = _weeks(start, end, today)
+    happened = Inspection.objects.filter(county=county, status__in=HAPPENED, date__lte=today)
+    visits: dict[int, list[Visit]] = {}
+    for row in happened.filter(date__gte=start).values_list("id", "township_id", "date", "score", "kind"):
+        visits.setdefault(row[1], []).append(Visit(row[0], row[2], row[3], row[4] == Inspection.Kind.FOLLOW_UP))
+    last_before = dict(
+        happened.filter(date__lt=start).values("township_id").annotate(last=Max("date")).values_list("township_id", "last")
+    )
+    rows, covered, near, overdue = [], 0, 0, 0
+    for township in townships:
+        mine = sorted(visits.get(township.id, []), key=lambda v: v.date)
+        cells = [Cell([v for v in mine if week.start <= v.date <= week.end], week.future) for week in weeks]
+        last = mine[-1].date if mine else last_before.get(township.id)
+        deadline = coverage.deadline(today=today, last_visit=last)
+        days_left = (deadline - today).days
+        is_covered = bool(mine)
+        if is_covered:
+            state = "covered"
+            covered += 1
+        elif days_left < 0:
+            state, overdue = "overdue", overdue + 1
+        elif days_left <= coverage.NEAR_DAYS:
+            state, near = "near", near + 1
+        else:
+            state = "open"
+        rows.append(CoverageRow(township, cells, is_covered, deadline, days_left, state))
+    return Coverage(start, end, weeks, rows, covered, near, overdue)
+
+
+@dataclass
+class BoardRow:
+    township: Township
+    rectifications: list[Rectification] = field(default_factory=list)
+
+    @property
+    def lights(self):
+        return [r.light for r in self.rectifications if r.light]
+
+    @property
+    def worst_light(self):
+        lights = self.lights
+        return "red" if "red" in lights else ("yellow" if "yellow" in lights else "")
+
+    @property
+    def next_due(self):
+        dues = [r.due_on for r in self.rectifications if r.state == Rectification.State.OPEN]
+        return min(dues) if dues else None
+
+
+def escalation_board(county, townships: list[Township]) -> list[BoardRow]:
+    """Townships that need attention, the most serious first: level, key management, open rectifications."""
+    open_rects = (
+        Rectification.objects.filter(township__county=county, state__in=OPEN_RECTIFICATION)
+        .select_related("notice")
+        .order_by("due_on", "id")
+    )
+    by_township: dict[int, list[Rectification]] = {}
+    for rect in open_rects:
+        by_township.setdefault(rect.township_id, []).append(rect)
+    rows = [
+        BoardRow(t, by_township.get(t.id, []))
+        for t in townships
+        if t.level != Level.NORMAL or t.key_managed or t.id in by_township
+    ]
+    light_rank = {"red": 0, "yellow": 1, "": 2}
+    rows.sort(key=lambda r: (LEVEL_ORDER.get(r.township.level, 9), light_rank[r.worst_light], r.township.code))
+    return rows
+
+
+def level_counts(townships: list[Township]) -> list[tuple[str, str, int]]:
+    counts = {level: 0 for level in Level}
+    for t in townships:
+        counts[Level(t.level)] += 1
+    return [(level.value, level.label, counts[level]) for level in Level]
+
+
+def drafts(county, limit=8):
+    qs = Notice.objects.filter(county=county, state=Notice.State.DRAFT)
+    return (
+        list(qs.select_related("township", "inspection").order_by("created_at", "id")[:limit]),
+        qs.count(),
+    )
+
+
+def latest_circular(county):
+    return (
+        Notice.objects.filter(county=county, kind=NoticeKind.CIRCULAR)
+        .exclude(state=Notice.State.VOID)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def notice_counts(county) -> dict[str, int]:
+    """Issued notices still waiting for the township: unacknowledged, and reports to review."""
+    return Notice.objects.filter(county=county).aggregate(
+        unacknowledged=Count("id", filter=Q(state=Notice.State.ISSUED) & ~Q(kind=NoticeKind.CIRCULAR)),
+        responded=Count("id", filter=Q(state=Notice.State.RESPONDED)),
+    )

@@ -1,0 +1,85 @@
+"""The commission's home (工作台) and the observer's: coverage, escalation board, notices, capacity."""
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from inspection.models import Township
+from inspection.web import board, charts, coverage
+from inspection.web.common import today
+
+
+def _townships(county):
+    return list(Township.objects.filter(county=county, active=True).order_by("code"))
+
+
+def _coverage_chart(grid):
+    bars = [(week.label[-3:], n, "cover") for week, n in grid.cumulative]
+    return charts.bar_chart(
+        bars,
+        title=_("本期累计覆盖乡镇数"),
+        desc=_("本期已过去的每一周结束时累计已暗查的乡镇数，共 %(total)s 个乡镇，目前已覆盖 %(covered)s 个。")
+        % {"total": grid.total, "covered": grid.covered},
+        columns=(_("周"), _("累计覆盖")),
+        target=grid.total,
+        target_label=_("全覆盖 %(n)s") % {"n": grid.total},
+        width=360,
+        height=240,
+    )
+
+
+def _level_chart(townships):
+    counts = board.level_counts(townships)
+    return charts.hbar_chart(
+        [(str(label), n, f"lvl-{value}") for value, label, n in counts],
+        title=_("各问责等级乡镇数"),
+        desc="；".join(f"{label} {n}" for _, label, n in counts),
+        columns=(_("等级"), _("乡镇数")),
+    )
+
+
+def dashboard(request, profile):
+    county = profile.county
+    day = today()
+    townships = _townships(county)
+    grid = board.coverage_of(county, day, townships)
+    rows = board.escalation_board(county, townships)
+    draft_list, draft_count = board.drafts(county)
+    context = {
+        "section": "home",
+        "county": county,
+        "today": day,
+        "grid": grid,
+        "coverage_chart": _coverage_chart(grid),
+        "coverage_meter": charts.meter(
+            grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
+        ),
+        "board": rows,
+        "level_chart": _level_chart(townships),
+        "key_managed": sum(1 for t in townships if t.key_managed),
+        "red": sum(1 for r in rows if r.worst_light == "red"),
+        "yellow": sum(1 for r in rows if r.worst_light == "yellow"),
+        "drafts": draft_list,
+        "draft_count": draft_count,
+        "circular": board.latest_circular(county),
+        "notice_counts": board.notice_counts(county),
+        "capacity": coverage.capacity(county, townships),
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def observer_home(request, profile):
+    county = profile.county
+    townships = _townships(county)
+    rows = board.escalation_board(county, townships)
+    context = {
+        "section": "home",
+        "county": county,
+        "today": today(),
+        "board": rows,
+        "level_chart": _level_chart(townships),
+        "key_managed": sum(1 for t in townships if t.key_managed),
+        "red": sum(1 for r in rows if r.worst_light == "red"),
+        "notice_counts": board.notice_counts(county),
+        "circular": board.latest_circular(county),
+    }
+    return render(request, "web/observer_home.html", context)

@@ -1,0 +1,66 @@
+"""Draw pages, for the commission only: the weeks, a sealed week (each look logged), a revealed week.
+
+The list shows no township of a sealed week; opening a sealed week is a look at the secret
+schedule and is written to the audit log before the page is drawn, and the page says so.
+"""
+
+from django.db import transaction
+from django.shortcuts import render
+
+from inspection.access import get_visible
+from inspection.models import Draw, Inspection, Role, Township
+from inspection.services.audit import record_event
+from inspection.web.common import Page, role_view
+
+
+@role_view(Role.COMMISSION)
+def draw_list(request):
+    county = request.profile.county
+    qs = Draw.objects.filter(county=county).select_related("period").order_by("-week_start")
+    context = {"section": "draws", "page": Page(request, qs, per_page=26), "county": county}
+    return render(request, "web/draws.html", context)
+
+
+def _visits(draw):
+    """The draw's visits, by township name, with the inspections actually made for it."""
+    result = draw.result or {}
+    visits = result.get("visits") or result.get("inspections") or []
+    codes = {v.get("township") for v in visits}
+    names = dict(Township.objects.filter(county_id=draw.county_id, code__in=codes).values_list("code", "name"))
+    made = {
+        (i.township.code, i.date.isoformat()): i
+        for i in Inspection.objects.filter(draw=draw).select_related("township")
+    }
+    rows = []
+    for v in visits:
+        code = v.get("township")
+        rows.append({
+            "code": code,
+            "name": names.get(code, code),
+            "date": v.get("date"),
+            "inspectors": v.get("inspectors") or [],
+            "probability": v.get("probability"),
+            "inspection": made.get((code, v.get("date"))),
+        })
+    return rows
+
+
+@role_view(Role.COMMISSION)
+def draw_detail(request, week):
+    draw = get_visible(Draw.objects.filter(county=request.profile.county).select_related("period"), week=week)
+    sealed = draw.state == Draw.State.SEALED
+    look = None
+    if sealed:
+        with transaction.atomic():
+            look = record_event(
+                "draw.viewed", actor=request.user, obj=draw, county=draw.county, data={"week": draw.week, "via": "web"}
+            )
+    context = {
+        "section": "draws",
+        "draw": draw,
+        "sealed": sealed,
+        "look": look,
+        "visits": _visits(draw),
+        "verification": None,
+    }
+    return render(request, "web/draw.html", context)

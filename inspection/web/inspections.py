@@ -1,0 +1,37 @@
+"""One inspection: its score, findings and the notices it produced (drafts are issued from here)."""
+
+from collections import Counter
+
+from django.shortcuts import render
+
+from inspection.access import get_visible, visible_inspections, visible_notices
+from inspection.models import Inspection, Role, Severity
+from inspection.web.common import role_view
+
+
+@role_view(Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
+def inspection_detail(request, pk):
+    user = request.user
+    # A planned visit is part of the sealed schedule, read only through the draw pages.
+    inspection = get_visible(
+        visible_inspections(user).exclude(status=Inspection.Status.PLANNED).select_related("township", "checklist"),
+        pk=pk,
+    )
+    findings = list(
+        inspection.findings.filter(corrections__isnull=True)
+        .select_related("item", "corrects")
+        .prefetch_related("evidence")
+        .order_by("item__position", "id")
+    )
+    severities = Counter(f.severity for f in findings)
+    role = request.profile.role
+    context = {
+        "section": "township" if role == Role.OFFICIAL else "townships",
+        "inspection": inspection,
+        "findings": findings,
+        "severity_counts": [(s.label, s.value, severities.get(s.value, 0)) for s in Severity],
+        "notices": list(visible_notices(user).filter(inspection=inspection).select_related("township").order_by("id")),
+        "team": list(inspection.team.order_by("name")) if role != Role.OFFICIAL else [],
+        "can_issue": role == Role.COMMISSION,
+    }
+    return render(request, "web/inspection.html", context)
