@@ -449,6 +449,11 @@ class Rectification(models.Model):
     township = models.ForeignKey(Township, PROTECT, related_name="rectifications")
     official = models.ForeignKey(Official, PROTECT, null=True, blank=True, related_name="rectifications")
     notice = models.ForeignKey("Notice", PROTECT, null=True, blank=True, related_name="rectifications")
+    # The inspection whose findings are to be rectified (one rectification per inspection).
+    inspection = models.OneToOneField(
+        Inspection, PROTECT, null=True, blank=True, related_name="rectification"
+    )
+    opened_on = models.DateField(_("下发日期"), null=True, blank=True)
     due_on = models.DateField(_("整改期限"))
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     light = models.CharField(max_length=8, blank=True, help_text="'' | yellow | red")

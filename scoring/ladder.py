@@ -260,6 +260,8 @@ class Decision:
     window_start: date | None = None
     window_end: date | None = None
     excluded_inspectors: tuple[str, ...] = ()
+    # For a summons or referral notice: the facts it rests on, one sentence each (认定依据).
+    grounds: tuple[str, ...] = ()
 
     @property
     def rule_title(self) -> str:
@@ -483,7 +485,9 @@ class _Ladder:
             excluded_inspectors=excluded,
         )
 
-    def summon(self, rule: str, why: str, findings: tuple[Id, ...], deadline: date, **fields: Any) -> None:
+    def summon(
+        self, rule: str, why: str, findings: tuple[Id, ...], deadline: date, grounds: tuple[str, ...], **fields: Any
+    ) -> None:
         """Summons of the responsible official with a warning, and key management."""
         p = self.policy
         self.climb(Level.SUMMONS, rule, why, findings, **fields)
@@ -494,6 +498,7 @@ class _Ladder:
             findings=findings,
             notice=NoticeKind.SUMMONS,
             deadline=deadline,
+            grounds=grounds,
             **fields,
         )
         if not self.state.key_managed:
@@ -517,14 +522,10 @@ class _Ladder:
         if len(recent) < p.referral_summons_count:
             return
         dates = "、".join(cn_date(d) for d in recent)
-        self.refer(
-            "referral.third_summons",
-            f"{p.referral_summons_months}个月内已第{len(recent)}次约谈（{dates}）。",
-            findings,
-            **fields,
-        )
+        ground = f"{p.referral_summons_months}个月内已第{len(recent)}次被约谈（{dates}）"
+        self.refer("referral.third_summons", f"{ground}。", findings, (ground,), **fields)
 
-    def refer(self, rule: str, why: str, findings: tuple[Id, ...], **fields: Any) -> None:
+    def refer(self, rule: str, why: str, findings: tuple[Id, ...], grounds: tuple[str, ...], **fields: Any) -> None:
         self.climb(Level.ACCOUNTABILITY, rule, why, findings, **fields)
         self.emit(
             DecisionKind.NOTICE,
@@ -532,6 +533,7 @@ class _Ladder:
             f"{why}依规向纪检监察机关提出问责建议，下发问责建议函，记入问责台账。",
             findings=findings,
             notice=NoticeKind.REFERRAL,
+            grounds=grounds,
             **fields,
         )
 
@@ -540,12 +542,12 @@ class _Ladder:
         reasons = []
         grave = [s for s in Severity if s.rank >= p.prominent_severity.rank and score.count(s)]
         if grave:
-            reasons.append(_cn_failures(score, grave))
+            reasons.append("存在" + _cn_failures(score, grave))
         if score.score < p.prominent_score_below:
-            reasons.append(f"得分{score.score}分，低于{p.prominent_score_below}分")
+            reasons.append(f"检查得分{score.score}分，低于{p.prominent_score_below}分")
         majors = score.count(Severity.MAJOR)
         if majors >= p.prominent_major_count and Severity.MAJOR not in grave:
-            reasons.append(f"较重问题{majors}项，达到{p.prominent_major_count}项")
+            reasons.append(f"存在较重问题{majors}项，达到{p.prominent_major_count}项")
         return reasons
 
     def check_exit(self) -> None:
@@ -648,11 +650,12 @@ class _Ladder:
             why = f"{seen}存在突出问题：{detail}。"
             if was_key_managed:
                 recurrence = f"重点管理期间再次出现突出问题（{seen}）：{detail}。"
-                self.refer("referral.recurrence", recurrence, finding_ids, inspection=insp.id)
+                grounds = (f"纳入重点管理期间再次出现突出问题（{seen}）", *prominent)
+                self.refer("referral.recurrence", recurrence, finding_ids, grounds, inspection=insp.id)
                 self.want_follow_up(rect, "突出问题复发，重新安排“回头看”：")
             else:
                 deadline = rect.due if rect else self.today + timedelta(days=p.critical_rectification_days)
-                self.summon("prominent.summons", why, finding_ids, deadline, inspection=insp.id)
+                self.summon("prominent.summons", why, finding_ids, deadline, tuple(prominent), inspection=insp.id)
                 self.want_follow_up(rect, "纳入重点管理，")
         elif follow_up_failed:
             self.want_follow_up(rect, "“回头看”未通过，重新安排“回头看”：")
@@ -697,10 +700,11 @@ class _Ladder:
             if overdue <= p.referral_overdue_days:
                 continue
             basis = "上次升级处理" if rect.escalated_on else "催办提醒"
-            why = (
+            ground = (
                 f"整改期限{cn_date(rect.due)}已过，{basis}（{cn_date(since)}）后已{overdue}日仍未完成整改，"
-                f"超过{p.referral_overdue_days}日。"
+                f"超过{p.referral_overdue_days}日"
             )
+            why = f"{ground}。"
             if self.state.level.rank < Level.SUMMONS.rank:
                 deadline = self.today + timedelta(days=p.critical_rectification_days)
                 self.emit(
@@ -710,7 +714,9 @@ class _Ladder:
                     notice=NoticeKind.SUMMONS,
                     **common,
                 )
-                self.summon("overdue.summons", why, rect.findings, deadline, rectification=rect.key, inspection=rect.key)
+                self.summon(
+                    "overdue.summons", why, rect.findings, deadline, (ground,), rectification=rect.key, inspection=rect.key
+                )
                 self.want_follow_up(self.state.rectification(rect.key), "纳入重点管理，")
             else:
                 self.emit(
@@ -720,7 +726,7 @@ class _Ladder:
                     notice=NoticeKind.REFERRAL,
                     **common,
                 )
-                self.refer("referral.overdue", why, rect.findings, rectification=rect.key, inspection=rect.key)
+                self.refer("referral.overdue", why, rect.findings, (ground,), rectification=rect.key, inspection=rect.key)
         self.check_exit()
 
     def rectification_accepted(self, event: RectificationAccepted) -> None:

@@ -106,7 +106,9 @@ def test_a_critical_finding_summons_the_official_and_enters_key_management_step_
     ]
     assert notices(decisions) == [("rectification", day(7)), ("summons", day(7))]
     assert rules(of_kind(decisions, "key_management_entered")) == ["prominent.key_management"]
-    assert "约谈" in of_kind(decisions, "notice")[1].reason and "预警" in of_kind(decisions, "notice")[1].reason
+    summons = of_kind(decisions, "notice")[1]
+    assert "约谈" in summons.reason and "预警" in summons.reason
+    assert summons.grounds == ("存在严重问题1项（" + record.findings[0].title + "）",)
     assert history.level is Level.SUMMONS
     assert history.key_management.since == day(0)
     assert history.summons == (day(0),)
@@ -193,6 +195,7 @@ def test_a_rectification_16_days_overdue_after_its_reminder_is_referred_but_not_
         (Level.SUMMONS, Level.ACCOUNTABILITY)
     ]
     assert "16日" in decisions[0].reason
+    assert of_kind(decisions, "notice")[0].grounds[0].endswith("已16日仍未完成整改，超过15日")
     assert history.rectifications[0].referred
 
 
@@ -282,7 +285,7 @@ def test_a_third_summons_within_12_months_is_referred():
     assert notices(decisions)[-1] == ("referral", None)
     referral = of_kind(decisions, "notice")[-1]
     assert referral.rule == "referral.third_summons"
-    assert "第3次约谈" in referral.reason
+    assert "第3次被约谈" in referral.reason
     assert history.level is Level.ACCOUNTABILITY
 
 

@@ -54,6 +54,8 @@ class LadderMachine(RuleBasedStateMachine):
             assert d.policy_version == DEFAULT_POLICY.version
             assert d.on == event.date
             assert isinstance(d.findings, tuple)
+            if d.kind.value == "notice" and d.notice.value in ("summons", "referral"):
+                assert d.grounds, d
         assert check_level_path(before.level, decisions) == [], decisions
         if decisions and decisions[-1].kind.value == "level_change":
             assert decisions[-1].level_to is history.level

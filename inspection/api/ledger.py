@@ -1,0 +1,115 @@
+"""The accountability ledger (DESIGN.md §4): commission and observer; JSON or XLSX."""
+
+from datetime import date
+from typing import Literal
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from inspection.access import require_role
+from inspection.errors import NotFound
+from inspection.models import Official, Role, Township
+from inspection.services.audit import record_event
+from inspection.services.ledger import ledger_entries, ledger_summary, ledger_xlsx
+
+router = Router(tags=["ledger"])
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class LedgerFilter(Schema):
+    official: int | None = None
+    township: str | None = None
+    format: Literal["json", "xlsx"] = "json"
+
+
+class EntryOut(Schema):
+    kind: str
+    label: str
+    date: date
+    end_date: date | None
+    due_on: date | None
+    township_code: str
+    township_name: str
+    official_id: int | None
+    official_name: str
+    post: str
+    notice_id: int | None
+    number: str | None
+    notice_state: str | None
+    rule: str
+    rule_title: str
+    reason: str
+    decision_id: int
+
+
+class CountsOut(Schema):
+    summons: int
+    key_management: int
+    overdue: int
+    referral: int
+
+
+class PostOut(Schema):
+    township: str
+    township_name: str
+    title: str
+
+
+class OfficialOut(Schema):
+    id: int
+    name: str
+    current_post: PostOut | None
+    counts: CountsOut
+
+
+class TownshipSummaryOut(Schema):
+    code: str
+    name: str
+    level: str
+    level_label: str
+    key_managed: bool
+    counts: CountsOut
+
+
+class LedgerOut(Schema):
+    county: str
+    generated_at: str
+    entries: list[EntryOut]
+    officials: list[OfficialOut]
+    townships: list[TownshipSummaryOut]
+
+
+@router.get("", response=LedgerOut, url_name="ledger")
+def ledger(request, filters: Query[LedgerFilter]):
+    profile = require_role(request.auth, Role.COMMISSION, Role.OBSERVER)
+    county = profile.county
+    official = township = None
+    if filters.official is not None:
+        official = Official.objects.filter(pk=filters.official, county=county).first()
+        if official is None:
+            raise NotFound("未找到该负责人")
+    if filters.township is not None:
+        township = Township.objects.filter(code=filters.township, county=county).first()
+        if township is None:
+            raise NotFound("未找到该乡镇（街道）")
+    entries = ledger_entries(county=county, official=official, township=township)
+    if filters.format == "xlsx":
+        record_event(
+            "ledger.exported",
+            actor=request.auth,
+            county=county,
+            data={"entries": len(entries), "official": filters.official, "township": filters.township},
+        )
+        name = f"{county.name}问责台账{timezone.localdate().isoformat()}.xlsx"
+        response = HttpResponse(ledger_xlsx(county=county, entries=entries), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(name)}"
+        return response
+    return {
+        "county": county.code,
+        "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "entries": [e.as_dict() for e in entries],
+        **ledger_summary(county=county, entries=entries),
+    }

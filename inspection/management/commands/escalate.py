@@ -1,0 +1,46 @@
+from datetime import date
+
+from django.core.management.base import CommandError
+
+from inspection.management.commands._base import AnchaCommand
+from inspection.models import County
+from inspection.services.escalation import run_sweep
+from inspection.services.locks import exclusive
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of 应为 YYYY-MM-DD：{value!r}") from None
+
+
+class Command(AnchaCommand):
+    help = (
+        "The daily escalation sweep: yellow and red lights, reminders, overdue escalation, key-management "
+        "exits, follow-ups falling due. Idempotent; catches up days missed since the last run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", type=_day, default=None, help="sweep as of this day (default today)")
+        parser.add_argument("--county", default=None, help="only this county (6-digit code)")
+
+    def handle(self, *args, as_of, county, **options):
+        target = None
+        if county is not None:
+            target = County.objects.filter(code=county).first()
+            if target is None:
+                raise CommandError(f"没有代码为 {county} 的县（市）")
+        with exclusive("sweep"):
+            report = run_sweep(as_of=as_of, county=target)
+        if report.days:
+            span = report.days[0].isoformat()
+            if len(report.days) > 1:
+                span += f" … {report.days[-1].isoformat()}"
+        else:
+            span = "—"
+        self.stdout.write(
+            f"escalate {span}: {len(report.decisions)} decisions, {report.dispatched} follow-ups dispatched"
+        )
+        for row in report.decisions:
+            self.stdout.write(f"  {row.effective_on} {row.township.name} {row.rule}: {row.reason}")

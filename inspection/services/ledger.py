@@ -1,0 +1,249 @@
+"""The accountability ledger (问责台账): per official and per township, read from the decisions.
+
+Every summons with its warning, key-management period, overdue rectification and referral, with
+its dates and document number. An entry belongs to the official who held the township's post on
+the day (the `Decision.official` the escalation service recorded), so a person keeps their record
+when they move to another post, and a newcomer does not inherit their predecessor's.
+
+    ledger_entries(county=, official=None, township=None) -> list[LedgerEntry]   oldest first
+    ledger_summary(county=, entries=)  -> {"officials": [...], "townships": [...]}
+    ledger_xlsx(county=, entries=)     -> bytes of an .xlsx workbook (three sheets)
+
+Read-only; the web page and the API both call these, nothing recomputes them.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
+from scoring import RULES, DecisionKind, Level
+
+KIND_LABELS = {
+    "summons": "约谈、预警",
+    "key_management": "纳入重点管理",
+    "overdue": "整改逾期",
+    "referral": "问责建议",
+}
+KINDS = tuple(KIND_LABELS)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    kind: str  # summons | key_management | overdue | referral
+    label: str
+    date: date
+    end_date: date | None  # key management: its exit; overdue: the day it was accepted
+    due_on: date | None  # overdue: the missed deadline; summons: the deadline it set
+    township_code: str
+    township_name: str
+    official_id: int | None
+    official_name: str
+    post: str
+    notice_id: int | None
+    number: str | None  # the document number once issued
+    notice_state: str | None
+    rule: str
+    rule_title: str
+    reason: str
+    decision_id: int
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("date", "end_date", "due_on"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def _post_title(official_id, township_id, on: date, posts) -> str:
+    for post in posts.get((official_id, township_id), ()):
+        if post.started_on <= on and (post.ended_on is None or post.ended_on >= on):
+            return post.title
+    rows = posts.get((official_id, township_id))
+    return rows[-1].title if rows else ""
+
+
+def _number(notice: Notice | None) -> str | None:
+    if notice is None or notice.state in (Notice.State.DRAFT, Notice.State.VOID):
+        return None
+    return notice.number_text or None
+
+
+def ledger_entries(*, county: County, official: Official | None = None, township: Township | None = None) -> list[LedgerEntry]:
+    wanted = [
+        DecisionKind.NOTICE.value,
+        DecisionKind.KEY_MANAGEMENT_ENTERED.value,
+        DecisionKind.KEY_MANAGEMENT_EXITED.value,
+        DecisionKind.REMINDER.value,
+    ]
+    rows = (
+        Decision.objects.filter(township__county=county, kind__in=wanted)
+        .select_related("township", "official", "notice")
+        .order_by("effective_on", "id")
+    )
+    if township is not None:
+        rows = rows.filter(township=township)
+    rows = list(rows)
+
+    posts: dict[tuple[int, int], list[Post]] = {}
+    for post in Post.objects.filter(township__county=county).order_by("started_on"):
+        posts.setdefault((post.official_id, post.township_id), []).append(post)
+    rects = {
+        r.inspection_id: r
+        for r in Rectification.objects.filter(township__county=county, inspection__isnull=False).select_related("notice")
+    }
+    exits: dict[int, list[Decision]] = {}
+    for row in rows:
+        if row.kind == DecisionKind.KEY_MANAGEMENT_EXITED.value:
+            exits.setdefault(row.township_id, []).append(row)
+
+    entries = []
+    for row in rows:
+        notice = row.notice
+        end = due = None
+        if row.kind == DecisionKind.NOTICE.value:
+            kind = {"summons": "summons", "referral": "referral"}.get(row.details.get("notice"))
+            if kind is None or (notice is not None and notice.state == Notice.State.VOID):
+                continue
+            due = notice.due_on if notice else None
+        elif row.kind == DecisionKind.KEY_MANAGEMENT_ENTERED.value:
+            kind = "key_management"
+            later = [e for e in exits.get(row.township_id, ()) if (e.effective_on, e.id) >= (row.effective_on, row.id)]
+            end = later[0].effective_on if later else None
+        elif row.kind == DecisionKind.REMINDER.value:
+            kind = "overdue"
+            rect = rects.get(row.inspection_id)
+            if rect is not None:
+                due, end, notice = rect.due_on, rect.accepted_on, rect.notice
+        else:
+            continue
+        if official is not None and row.official_id != official.pk:
+            continue
+        entries.append(
+            LedgerEntry(
+                kind=kind,
+                label=KIND_LABELS[kind],
+                date=row.effective_on,
+                end_date=end,
+                due_on=due,
+                township_code=row.township.code,
+                township_name=row.township.name,
+                official_id=row.official_id,
+                official_name=row.official.name if row.official else "",
+                post=_post_title(row.official_id, row.township_id, row.effective_on, posts) if row.official_id else "",
+                notice_id=notice.pk if notice else None,
+                number=_number(notice),
+                notice_state=notice.state if notice else None,
+                rule=row.rule,
+                rule_title=RULES.get(row.rule, row.rule),
+                reason=row.reason,
+                decision_id=row.pk,
+            )
+        )
+    return entries
+
+
+def _counts(entries) -> dict[str, int]:
+    return {kind: sum(1 for e in entries if e.kind == kind) for kind in KINDS}
+
+
+def ledger_summary(*, county: County, entries: list[LedgerEntry]) -> dict:
+    by_official: dict[int, list[LedgerEntry]] = {}
+    by_township: dict[str, list[LedgerEntry]] = {}
+    for e in entries:
+        if e.official_id is not None:
+            by_official.setdefault(e.official_id, []).append(e)
+        by_township.setdefault(e.township_code, []).append(e)
+    officials = []
+    for official in Official.objects.filter(pk__in=by_official).order_by("name", "pk"):
+        post = official.current_post()
+        officials.append(
+            {
+                "id": official.pk,
+                "name": official.name,
+                "current_post": {"township": post.township.code, "township_name": post.township.name, "title": post.title}
+                if post
+                else None,
+                "counts": _counts(by_official[official.pk]),
+            }
+        )
+    townships = []
+    for township in Township.objects.filter(county=county, code__in=by_township).order_by("code"):
+        townships.append(
+            {
+                "code": township.code,
+                "name": township.name,
+                "level": township.level,
+                "level_label": Level(township.level).label,
+                "key_managed": township.key_managed,
+                "counts": _counts(by_township[township.code]),
+            }
+        )
+    return {"officials": officials, "townships": townships}
+
+
+COLUMNS = [
+    ("序号", 6),
+    ("日期", 12),
+    ("事项", 14),
+    ("乡镇（街道）", 18),
+    ("负责人", 10),
+    ("职务", 14),
+    ("文号", 26),
+    ("整改期限", 12),
+    ("结束日期", 12),
+    ("依据规则", 26),
+    ("事由", 80),
+]
+
+
+def _row(n: int, e: LedgerEntry) -> list:
+    return [
+        n,
+        e.date,
+        e.label,
+        e.township_name,
+        e.official_name,
+        e.post,
+        e.number or ("（草稿）" if e.notice_state == Notice.State.DRAFT else ""),
+        e.due_on,
+        e.end_date,
+        e.rule_title,
+        e.reason,
+    ]
+
+
+def ledger_xlsx(*, county: County, entries: list[LedgerEntry]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheets = [
+        ("问责台账", sorted(entries, key=lambda e: (e.date, e.decision_id))),
+        ("按负责人", sorted(entries, key=lambda e: (e.official_name, e.official_id or 0, e.date, e.decision_id))),
+        ("按乡镇", sorted(entries, key=lambda e: (e.township_code, e.date, e.decision_id))),
+    ]
+    for index, (title, rows) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = title
+        sheet.append([f"{county.name}未成年人保护工作暗查暗访问责台账（{title}）"])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([name for name, _ in COLUMNS])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for n, e in enumerate(rows, start=1):
+            sheet.append(_row(n, e))
+        for i, (_, width) in enumerate(COLUMNS, start=1):
+            sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = width
+        for row in sheet.iter_rows(min_row=3):
+            for cell in row:
+                if isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
+            row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "A3"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
