@@ -5,3 +5,6 @@ class InspectionConfig(AppConfig):
     name = "inspection"
     verbose_name = "暗查暗访"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from inspection.security import signin  # noqa: F401  connects the sign-in audit receivers

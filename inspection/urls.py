@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from inspection.api import api
+from inspection.security.signin import SignInForm
 from inspection.web import views
 
 admin.site.site_header = "暗查 · 管理后台"
@@ -11,10 +12,15 @@ admin.site.site_title = "暗查"
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("inspection.web.urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+handler400 = "inspection.security.errors.bad_request"
+handler403 = "inspection.security.errors.permission_denied"
+handler404 = "inspection.security.errors.page_not_found"
+handler500 = "inspection.security.errors.server_error"

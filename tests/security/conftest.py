@@ -1,0 +1,144 @@
+"""Drill databases: a real, migrated database of the vendor under test, for work done in other
+processes (concurrent writers, killed workers, backups restored elsewhere).
+
+The suite's own SQLite test database lives in memory in shared-cache mode, where a second
+writer fails at once with "database table is locked" instead of queueing as it does on the
+file database Ancha runs on (WAL, BEGIN IMMEDIATE, busy timeout). Drills that depend on real
+locking therefore run in subprocesses against a file database (or a PostgreSQL database)
+prepared here: migrated once per session, copied per test.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _vendor() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "postgresql" if url.startswith(("postgres", "pgsql")) else "sqlite"
+
+
+def _pg_params():
+    from django.db import connection
+
+    settings = connection.settings_dict
+    return {k: settings[k] for k in ("HOST", "PORT", "USER", "PASSWORD")}
+
+
+def _pg_url(name: str) -> str:
+    p = _pg_params()
+    auth = p["USER"] + (f":{p['PASSWORD']}" if p["PASSWORD"] else "")
+    return f"postgres://{auth}@{p['HOST'] or '127.0.0.1'}:{p['PORT'] or 5432}/{name}"
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    p = _pg_params()
+    with psycopg.connect(
+        host=p["HOST"] or "127.0.0.1", port=p["PORT"] or 5432, user=p["USER"], password=p["PASSWORD"] or None,
+        dbname="postgres", autocommit=True,
+    ) as conn:
+        conn.execute(sql)
+
+
+class DrillDatabase:
+    """A database other processes can use: `.env` for them, `.manage()` and `.run()` to drive them."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        self.env["DATABASE_URL"] = url
+        self.env["PYTHONPATH"] = str(ROOT)
+        self.env["DJANGO_SETTINGS_MODULE"] = "inspection.settings"
+
+    def manage(self, *args, timeout=120, env=None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env={**self.env, **(env or {})},
+            capture_output=True, text=True, timeout=timeout,
+        )
+
+    def run(self, scenario: str, *args, timeout=120, env=None) -> subprocess.CompletedProcess:
+        """Run a scenario of tests/security/drill_worker.py in a fresh process."""
+        return subprocess.run(
+            [sys.executable, "-m", "tests.security.drill_worker", scenario, *map(str, args)], cwd=ROOT,
+            env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
+        )
+
+    def json(self, scenario: str, *args, **kwargs):
+        import json
+
+        result = self.run(scenario, *args, **kwargs)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def _drill_template(tmp_path_factory, django_db_setup, django_db_blocker):
+    vendor = _vendor()
+    if vendor == "sqlite":
+        path = tmp_path_factory.mktemp("drill") / "template.sqlite3"
+        template = DrillDatabase(f"sqlite:///{path}")
+    else:
+        with django_db_blocker.unblock():
+            name = f"drill_tpl_{uuid.uuid4().hex[:10]}"
+            _pg_admin(f'CREATE DATABASE "{name}"')
+            template = DrillDatabase(_pg_url(name))
+            template.name = name
+    result = template.manage("migrate", "--noinput", "-v0")
+    assert result.returncode == 0, result.stderr
+    template.vendor = vendor
+    template.path = path if vendor == "sqlite" else None
+    yield template
+    if vendor == "postgresql":
+        with django_db_blocker.unblock():
+            _pg_admin(f'DROP DATABASE IF EXISTS "{template.name}" WITH (FORCE)')
+
+
+class DrillDatabases:
+    def __init__(self, template, tmp_path, blocker):
+        self.template, self.tmp_path, self.blocker, self.created = template, tmp_path, blocker, []
+        self.vendor = template.vendor
+
+    def migrated(self) -> DrillDatabase:
+        """A fresh database with Ancha's schema and nothing else."""
+        if self.vendor == "sqlite":
+            path = self.tmp_path / f"drill-{uuid.uuid4().hex[:8]}.sqlite3"
+            shutil.copyfile(self.template.path, path)
+            return DrillDatabase(f"sqlite:///{path}")
+        name = f"drill_{uuid.uuid4().hex[:12]}"
+        with self.blocker.unblock():
+            _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template.name}"')
+        self.created.append(name)
+        return DrillDatabase(_pg_url(name))
+
+    def empty(self) -> DrillDatabase:
+        """A database with no tables at all (a new server, say)."""
+        if self.vendor == "sqlite":
+            return DrillDatabase(f"sqlite:///{self.tmp_path / f'empty-{uuid.uuid4().hex[:8]}.sqlite3'}")
+        name = f"drill_{uuid.uuid4().hex[:12]}"
+        with self.blocker.unblock():
+            _pg_admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return DrillDatabase(_pg_url(name))
+
+    def drop_all(self):
+        with self.blocker.unblock():
+            for name in self.created:
+                _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def drill_dbs(_drill_template, tmp_path, django_db_blocker):
+    """Make fresh databases for drills: `drill_dbs.migrated()`, `drill_dbs.empty()`."""
+    databases = DrillDatabases(_drill_template, tmp_path, django_db_blocker)
+    yield databases
+    if databases.vendor == "postgresql":
+        databases.drop_all()

@@ -1,0 +1,12 @@
+"""The real URLs plus two that fail, to see what a visitor gets from a server error."""
+
+from django.urls import path
+
+from inspection.urls import handler400, handler403, handler404, handler500, urlpatterns as real  # noqa: F401
+
+
+def explode(request):
+    raise RuntimeError("secret detail: DATABASE_URL=postgres://admin:hunter2@db/ancha")
+
+
+urlpatterns = [path("boom/", explode), path("api/v1/boom/", explode), *real]
