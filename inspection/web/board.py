@@ -175,11 +175,18 @@ def drafts(county, limit=8):
     )
 
 
-def latest_circular(county):
+def circular_week(today: date) -> str:
+    """The week a circular reports on: the last full week before this one."""
+    year, number, _ = (today - timedelta(days=7)).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def circular_for(notices, week: str):
+    """That week's circular among `notices` (already scoped to the viewer), if drafted or issued."""
     return (
-        Notice.objects.filter(county=county, kind=NoticeKind.CIRCULAR)
+        notices.filter(kind=NoticeKind.CIRCULAR, snapshot__week__iso=week)
         .exclude(state=Notice.State.VOID)
-        .order_by("-created_at", "-id")
+        .order_by("-id")
         .first()
     )
 

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from inspection.access import visible_notices
 from inspection.models import Township
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
@@ -60,7 +61,8 @@ def dashboard(request, profile):
         "yellow": sum(1 for r in rows if r.worst_light == "yellow"),
         "drafts": draft_list,
         "draft_count": draft_count,
-        "circular": board.latest_circular(county),
+        "circular_week": board.circular_week(day),
+        "circular": board.circular_for(visible_notices(request.user), board.circular_week(day)),
         "notice_counts": board.notice_counts(county),
         "capacity": coverage.capacity(county, townships),
     }
@@ -80,6 +82,7 @@ def observer_home(request, profile):
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),
         "notice_counts": board.notice_counts(county),
-        "circular": board.latest_circular(county),
+        "circular_week": board.circular_week(today()),
+        "circular": board.circular_for(visible_notices(request.user), board.circular_week(today())),
     }
     return render(request, "web/observer_home.html", context)

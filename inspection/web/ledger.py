@@ -1,18 +1,63 @@
 """The accountability ledger page (commission, observer): filters, pages, the XLSX export link.
 
-The rows come from the escalation area's ledger function; nothing here recomputes them.
+The rows come from inspection.services.ledger (the escalation area's); nothing here recomputes
+them. The export is the API's (`/api/v1/ledger?format=xlsx`), with the same township and
+official filters.
 """
 
+from urllib.parse import urlencode
+
+from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
-from inspection.models import Role
-from inspection.web.common import role_view
+from inspection.models import Official, Role, Township
+from inspection.services.ledger import KIND_LABELS, ledger_entries
+from inspection.web.common import Page, role_view
 
 
-def rows_for(request, *, township=None):
-    return None
+def rows_for(request, *, township):
+    """A township's ledger entries, newest first, one page of them (param `lp`)."""
+    entries = ledger_entries(county=request.profile.county, township=township)
+    return Page(request, list(reversed(entries)), param="lp", per_page=10)
 
 
 @role_view(Role.COMMISSION, Role.OBSERVER)
 def ledger_page(request):
-    return render(request, "web/ledger.html", {"section": "ledger", "page": None})
+    county = request.profile.county
+    townships = list(Township.objects.filter(county=county).order_by("code").only("id", "code", "name"))
+    officials = list(Official.objects.filter(county=county).order_by("name", "id").only("id", "name"))
+    township = official = None
+    code = request.GET.get("township", "")
+    if code:
+        township = next((t for t in townships if t.code == code), None)
+        if township is None:
+            raise Http404
+    official_id = request.GET.get("official", "")
+    if official_id:
+        official = next((o for o in officials if str(o.id) == official_id), None)
+        if official is None:
+            raise Http404
+    kind = request.GET.get("kind", "")
+    entries = ledger_entries(county=county, official=official, township=township)
+    counts = {k: sum(1 for e in entries if e.kind == k) for k in KIND_LABELS}
+    if kind in KIND_LABELS:
+        entries = [e for e in entries if e.kind == kind]
+    export = {"format": "xlsx"}
+    if township:
+        export["township"] = township.code
+    if official:
+        export["official"] = official.id
+    context = {
+        "section": "ledger",
+        "page": Page(request, list(reversed(entries))),
+        "townships": townships,
+        "officials": officials,
+        "kinds": list(KIND_LABELS.items()),
+        "counts": [(k, label, counts[k]) for k, label in KIND_LABELS.items()],
+        "township": township,
+        "official": official,
+        "kind": kind if kind in KIND_LABELS else "",
+        "export_url": reverse("api:ledger") + "?" + urlencode(export),
+    }
+    return render(request, "web/ledger.html", context)

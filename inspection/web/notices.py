@@ -4,11 +4,16 @@ Every change goes through inspection.services.notices; these views only load, sc
 """
 
 from django.db.models import Q
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from inspection.access import get_visible, visible_notices
 from inspection.models import Notice, NoticeKind, Role
-from inspection.web.common import Page, role_view
+from inspection.services import notices as service
+from inspection.web.common import Page, role_view, run_action
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 
@@ -68,7 +73,7 @@ def notice_detail(request, pk):
     )
     role = request.profile.role
     is_recipient = role == Role.OFFICIAL and notice.kind != NoticeKind.CIRCULAR
-    awaiting_report = notice.kind in (NoticeKind.RECTIFICATION, NoticeKind.SUMMONS, NoticeKind.REMINDER)
+    awaiting_report = notice.kind in service.RESPONDABLE_KINDS
     pending = [r for r in responses if r.state == r.State.PENDING]
     context = {
         "section": "home" if role == Role.OFFICIAL else "notices",
@@ -82,5 +87,81 @@ def notice_detail(request, pk):
         "can_review": role == Role.COMMISSION and bool(pending),
         "pending": pending,
         "show_delivery": role in (Role.COMMISSION, Role.OBSERVER),
+        "pdf_url": reverse("api:notice_pdf", args=[notice.pk]),
     }
     return render(request, "web/notice.html", context)
+
+
+# --------------------------------------------------------------------------- the workflow buttons
+
+
+@require_POST
+@role_view(Role.COMMISSION)
+def notice_issue(request, pk):
+    notice = get_visible(visible_notices(request.user), pk=pk)
+    back = reverse("web:notice", args=[notice.pk])
+    return run_action(
+        request, lambda: service.issue_notice(notice=notice, actor=request.user),
+        success=_("已印发，文号已分配，正式 PDF 已生成。"), back=back,
+    )
+
+
+@require_POST
+@role_view(Role.OFFICIAL)
+def notice_acknowledge(request, pk):
+    notice = get_visible(visible_notices(request.user), pk=pk)
+    back = reverse("web:notice", args=[notice.pk])
+    return run_action(
+        request, lambda: service.acknowledge_notice(notice=notice, user=request.user),
+        success=_("已签收。"), back=back,
+    )
+
+
+@require_POST
+@role_view(Role.OFFICIAL)
+def notice_respond(request, pk):
+    notice = get_visible(visible_notices(request.user), pk=pk)
+    back = reverse("web:notice", args=[notice.pk])
+    return run_action(
+        request,
+        lambda: service.file_response(
+            notice=notice, user=request.user, text=request.POST.get("text", ""),
+            uploads=request.FILES.getlist("attachments"),
+        ),
+        success=_("整改报告已提交，等待未保办审核。"), back=back,
+    )
+
+
+@require_POST
+@role_view(Role.COMMISSION)
+def response_review(request, pk, response_id):
+    notice = get_visible(visible_notices(request.user), pk=pk)
+    response = get_visible(notice.responses.all(), pk=response_id)
+    comment = request.POST.get("comment", "")
+    back = reverse("web:notice", args=[notice.pk])
+    if request.POST.get("decision") == "accept":
+        return run_action(
+            request, lambda: service.accept_response(response=response, actor=request.user, comment=comment),
+            success=_("整改报告已验收通过。"), back=back,
+        )
+    if request.POST.get("decision") == "return":
+        return run_action(
+            request, lambda: service.return_response(response=response, actor=request.user, comment=comment),
+            success=_("整改报告已退回。"), back=back,
+        )
+    raise Http404
+
+
+@require_POST
+@role_view(Role.COMMISSION)
+def circular_draft(request):
+    week = request.POST.get("week", "")
+    holder = {}
+
+    def draft():
+        holder["notice"] = service.draft_circular(county=request.profile.county, week=week, actor=request.user)
+
+    result = run_action(request, draft, success=_("本周通报草稿已生成。"), back=reverse("home"))
+    if "notice" in holder:
+        return redirect("web:notice", pk=holder["notice"].pk)
+    return result

@@ -1,8 +1,11 @@
 """Home: each role lands on its own page. The pages themselves live beside this module."""
 
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.utils.translation import gettext as _
 
 from inspection.access import official_township, profile_of
 from inspection.models import Role
@@ -25,3 +28,12 @@ def home(request):
         return redirect(reverse("inspector:home"))
     except NoReverseMatch:
         return render(request, "home.html", {"profile": profile, "township": official_township(request.user)})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("密码已修改。"))
+        return response

@@ -1,0 +1,355 @@
+"""The web pages, role by role, through the real request stack (Django test client)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inspection.models import AuditEvent, Level, Notice, NoticeKind, Township
+from tests.web.builders import fill_county, make_team, submit_visit
+
+
+def page(client, path, **kwargs):
+    response = client.get(path, **kwargs)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.content.decode()
+
+
+class TestCommissionDashboard:
+    def test_coverage_grid_shows_each_visit_with_its_score_in_its_week(self, client, wang, jinbi_visit):
+        client.force_login(wang)
+        html = page(client, "/")
+        row = re.search(r'<tr class="st-covered">.*?金碧镇.*?</tr>', html, re.S)
+        assert row, "金碧镇 should be marked covered this period"
+        assert f'href="/inspections/{jinbi_visit.id}/"' in row.group(0)
+        assert f">{jinbi_visit.score}<" in row.group(0)
+
+    def test_unvisited_townships_show_their_deadline(self, client, wang, county, jinbi_visit):
+        client.force_login(wang)
+        html = page(client, "/")
+        row = re.search(r'<tr class="st-(open|near|overdue)">.*?水西街道.*?</tr>', html, re.S)
+        assert row and re.search(r'<span class="date">\d+/\d+</span>', row.group(0))
+
+    def test_planned_visits_never_appear_on_the_dashboard(self, client, wang, planned_visit):
+        client.force_login(wang)
+        html = page(client, "/")
+        assert f"/inspections/{planned_visit.id}/" not in html
+        row = re.search(r"<tr class=\"st-\w+\">\s*<th scope=\"row\" class=\"sticky\"><a [^>]*>水西街道</a>.*?</tr>", html, re.S)
+        assert row and "class=\"v " not in row.group(0)
+
+    def test_escalation_board_lists_the_summoned_township_with_its_open_rectifications(self, client, wang, jinbi_visit):
+        jinbi = Township.objects.get(pk=jinbi_visit.township_id)
+        assert jinbi.level == Level.SUMMONS and jinbi.key_managed
+        client.force_login(wang)
+        html = page(client, "/")
+        board = html[html.index('id="board"'):]
+        row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"/townships/520581100/\">金碧镇</a></th>.*?</tr>", board, re.S)
+        assert row
+        assert "lvl-summons" in row.group(0) and "重点管理" in row.group(0)
+        assert 'class="light ' in row.group(0)
+
+    def test_drafts_awaiting_issue_link_to_each_draft(self, client, wang, jinbi_visit):
+        drafts = Notice.objects.filter(inspection=jinbi_visit, state=Notice.State.DRAFT)
+        assert drafts.filter(kind=NoticeKind.SUMMONS).exists()
+        client.force_login(wang)
+        html = page(client, "/")
+        for notice in drafts:
+            assert f'href="/notices/{notice.id}/"' in html
+
+    def test_charts_carry_their_numbers_for_screen_readers(self, client, wang, history):
+        client.force_login(wang)
+        html = page(client, "/")
+        svgs = re.findall(r'<svg class="chart[^"]*"[^>]*role="img"[^>]*aria-labelledby="([^"]+)"', html)
+        assert len(svgs) >= 2
+        for ids in svgs:
+            title_id, desc_id = ids.split()
+            assert f'<title id="{title_id}">' in html and f'<desc id="{desc_id}">' in html
+        table = re.search(r'<table class="sr-only"><caption>各问责等级乡镇数</caption>.*?</table>', html, re.S)
+        normal = Township.objects.filter(county=wang.profile.county, level=Level.NORMAL).count()
+        assert table and f"<th scope=\"row\">正常</th><td>{normal}</td>" in table.group(0)
+
+
+class TestQueryCount:
+    def test_dashboard_query_count_does_not_grow_with_the_data(self, client, wang, county, checklist, other_county,
+                                                               django_assert_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from inspection.services.setup import ensure_default_checklist, import_divisions
+
+        team = make_team(county)
+        fill_county(county, checklist, townships=2, weeks=1, team=team)
+        client.force_login(wang)
+        with CaptureQueriesContext(connection) as small:
+            page(client, "/")
+        # Nine more counties of work, and much more in this one: every section has more rows.
+        fill_county(county, checklist, townships=12, weeks=4, team=team)
+        for code in ["520521", "520102", "520103", "520111", "520112", "520113", "520115", "520121", "520122"]:
+            other, _, _ = import_divisions(county_code=code)
+            fill_county(other, ensure_default_checklist(county=other), townships=3, weeks=2)
+        assert County_count() == 10
+        with django_assert_num_queries(len(small.captured_queries)):
+            page(client, "/")
+
+    def test_township_page_query_count_does_not_grow_with_the_data(self, client, wang, county, checklist,
+                                                                   django_assert_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        team = make_team(county)
+        jinbi = county.townships.get(code="520581100")
+        today = timezone.localdate()
+        submit_visit(township=jinbi, checklist=checklist, team=team, day=today - timedelta(days=40),
+                     findings=[(2, None, "记录缺失")])
+        client.force_login(wang)
+        with CaptureQueriesContext(connection) as small:
+            page(client, "/townships/520581100/")
+        for weeks_ago in range(1, 5):
+            submit_visit(township=jinbi, checklist=checklist, team=team, day=today - timedelta(days=7 * weeks_ago),
+                         findings=[(6, None, "生活费未发放"), (2, None, "记录缺失"), (None, "minor", "其他")])
+        with django_assert_num_queries(len(small.captured_queries)):
+            page(client, "/townships/520581100/")
+
+
+def County_count():
+    from inspection.models import County
+
+    return County.objects.count()
+
+
+class TestNotFoundIsOnePage:
+    def test_an_official_gets_the_same_not_found_page_for_a_draw_another_township_and_another_officials_notice(
+        self, client, zhang, wang, county, checklist, jinbi_visit
+    ):
+        team = make_team(county, prefix="t2")
+        shuixi = county.townships.get(code="520581001")
+        other_visit = submit_visit(township=shuixi, checklist=checklist, team=team,
+                                   day=timezone.localdate() - timedelta(days=3), findings=[(6, None, "生活费未发放")])
+        other_notice = Notice.objects.filter(inspection=other_visit).first()
+        client.force_login(wang)
+        client.post(f"/notices/{other_notice.id}/issue/")
+        other_notice.refresh_from_db()
+        assert other_notice.state == Notice.State.ISSUED
+        client.force_login(zhang)
+        bodies = []
+        for path in [
+            "/draws/", f"/draws/{timezone.localdate().isocalendar()[0]}-W01/", "/townships/520581001/",
+            f"/notices/{other_notice.id}/", f"/inspections/{other_visit.id}/", "/ledger/", "/no-such-page/",
+        ]:
+            response = client.get(path)
+            assert response.status_code == 404, path
+            bodies.append(response.content)
+        assert len(set(bodies)) == 1
+        assert "未找到".encode() in bodies[0]
+
+    def test_an_official_cannot_read_a_draft_even_of_their_own_township(self, client, zhang, jinbi_visit):
+        draft = Notice.objects.filter(inspection=jinbi_visit, state=Notice.State.DRAFT).first()
+        client.force_login(zhang)
+        assert client.get(f"/notices/{draft.id}/").status_code == 404
+        assert f"/notices/{draft.id}/" not in page(client, "/")
+
+    def test_an_official_of_another_county_sees_nothing_here(self, client, zhao, jinbi_visit):
+        client.force_login(zhao)
+        assert client.get("/townships/520581100/").status_code == 404
+        assert client.get(f"/inspections/{jinbi_visit.id}/").status_code == 404
+
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client, db):
+        for path in ["/townships/", "/notices/", "/draws/", "/ledger/"]:
+            response = client.get(path)
+            assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+class TestTownshipPage:
+    def test_commission_sees_score_history_inspections_findings_notices_and_ledger(self, client, wang, jinbi_visit):
+        client.force_login(wang)
+        html = page(client, "/townships/520581100/")
+        assert "金碧镇 暗查得分变化" in html
+        assert f"<th scope=\"row\">{jinbi_visit.date.isoformat()}</th><td>{jinbi_visit.score}分</td>" in html
+        assert "孤儿基本生活费未按标准发放" in html
+        assert "约谈通知书" in html
+        assert 'id="ledger-h"' in html and "约谈、预警" in html
+
+    def test_official_sees_their_township_without_the_ledger_or_the_team(self, client, zhang, jinbi_visit):
+        client.force_login(zhang)
+        html = page(client, "/townships/520581100/")
+        assert "孤儿基本生活费未按标准发放" in html
+        assert 'id="ledger-h"' not in html and 'id="dec-h"' not in html
+        inspection = page(client, f"/inspections/{jinbi_visit.id}/")
+        assert "督查员" not in inspection
+
+    def test_my_township_link_leads_the_official_to_their_township(self, client, zhang, jinbi):
+        client.force_login(zhang)
+        response = client.get("/my-township/")
+        assert response.status_code == 302 and response["Location"] == "/townships/520581100/"
+
+    def test_a_planned_inspection_is_not_found_even_for_the_commission(self, client, wang, planned_visit):
+        client.force_login(wang)
+        assert client.get(f"/inspections/{planned_visit.id}/").status_code == 404
+        assert f"/inspections/{planned_visit.id}/" not in page(client, "/townships/520581001/")
+
+    def test_township_list_filters_by_level(self, client, wang, jinbi_visit):
+        client.force_login(wang)
+        html = page(client, "/townships/?level=summons")
+        assert "金碧镇" in html and "水西街道" not in html
+        everything = page(client, "/townships/")
+        assert "第 1 / 1 页" not in everything and "共 30 条" in everything
+
+
+@pytest.fixture
+def many_notices(county, checklist):
+    """22 submitted visits with a minor finding each: 22 rectification drafts, more than a page."""
+    team = make_team(county)
+    today = timezone.localdate()
+    for i, township in enumerate(county.townships.order_by("code")[:22]):
+        submit_visit(township=township, checklist=checklist, team=team, day=today - timedelta(days=1 + i % 5),
+                     findings=[(2, None, "记录缺失")])
+    assert Notice.objects.filter(county=county).count() > 20
+
+
+class TestLists:
+    def test_every_list_paginates(self, client, wang, many_notices):
+        client.force_login(wang)
+        first = page(client, "/notices/")
+        assert re.search(r"第 1 / 2 页", first)
+        second = page(client, "/notices/?page=2")
+        ids_first = set(re.findall(r'href="/notices/(\d+)/"', first))
+        ids_second = set(re.findall(r'href="/notices/(\d+)/"', second))
+        assert len(ids_first) == 20 and ids_second and not ids_first & ids_second
+
+    def test_page_links_keep_the_other_filters(self, client, wang, many_notices):
+        client.force_login(wang)
+        html = page(client, "/notices/?kind=rectification")
+        assert 'href="?kind=rectification&amp;page=2"' in html
+
+    def test_a_page_number_past_the_end_shows_the_last_page(self, client, wang, many_notices):
+        client.force_login(wang)
+        assert "第 2 / 2 页" in page(client, "/notices/?page=99")
+
+
+class TestNoticeWorkflowOnTheWeb:
+    def test_issue_acknowledge_report_accept(self, client, wang, zhang, jinbi_visit):
+        summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
+        client.force_login(wang)
+        response = client.post(f"/notices/{summons.id}/issue/", follow=True)
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.ISSUED and summons.number_text
+        assert "已印发" in response.content.decode()
+
+        client.force_login(zhang)
+        portal = page(client, "/")
+        assert summons.number_text in portal and "待签收" in portal
+        pdf = client.get(f"/api/v1/notices/{summons.id}/pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        client.post(f"/notices/{summons.id}/acknowledge/")
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.ACKNOWLEDGED and summons.delivered_at
+
+        client.post(f"/notices/{summons.id}/respond/", {"text": "已召开专题会议，补发生活费。"})
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.RESPONDED
+        response = summons.responses.get()
+
+        client.force_login(wang)
+        detail = page(client, f"/notices/{summons.id}/")
+        assert "已召开专题会议" in detail and "验收通过" in detail
+        client.post(f"/notices/{summons.id}/responses/{response.id}/review/", {"decision": "accept"})
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.ACCEPTED
+
+    def test_a_refused_action_is_explained_on_the_page(self, client, zhang, wang, jinbi_visit):
+        summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
+        client.force_login(wang)
+        client.post(f"/notices/{summons.id}/issue/")
+        client.force_login(zhang)
+        response = client.post(f"/notices/{summons.id}/respond/", {"text": "报告"}, follow=True)
+        assert "请先签收文书" in response.content.decode()
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.ISSUED
+
+    def test_an_official_cannot_issue_and_the_commission_cannot_acknowledge(self, client, zhang, wang, jinbi_visit):
+        summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
+        client.force_login(zhang)
+        assert client.post(f"/notices/{summons.id}/issue/").status_code == 404
+        client.force_login(wang)
+        client.post(f"/notices/{summons.id}/issue/")
+        assert client.post(f"/notices/{summons.id}/acknowledge/").status_code == 404
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.ISSUED
+
+    def test_actions_need_a_post(self, client, wang, jinbi_visit):
+        summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
+        client.force_login(wang)
+        assert client.get(f"/notices/{summons.id}/issue/").status_code == 405
+
+    def test_the_commission_drafts_last_weeks_circular_from_the_dashboard(self, client, wang, history):
+        client.force_login(wang)
+        html = page(client, "/")
+        week = re.search(r'name="week" value="(\d{4}-W\d{2})"', html).group(1)
+        response = client.post("/notices/circular/", {"week": week})
+        circular = Notice.objects.get(kind=NoticeKind.CIRCULAR)
+        assert response["Location"] == f"/notices/{circular.id}/"
+        assert circular.snapshot["week"]["iso"] == week
+        assert f'href="/notices/{circular.id}/"' in page(client, "/")
+
+
+class TestLedgerPage:
+    def test_ledger_lists_the_summons_under_the_official_with_an_export_link(self, client, wang, zhang, jinbi_visit):
+        client.force_login(wang)
+        html = page(client, "/ledger/")
+        assert "约谈、预警" in html and "张永燊" in html
+        assert 'href="/api/v1/ledger?format=xlsx"' in html
+        official = zhang.official
+        filtered = page(client, f"/ledger/?official={official.id}&kind=summons")
+        assert "张永燊" in filtered and "纳入重点管理" not in filtered.split("<tbody>")[1]
+        assert f'href="/api/v1/ledger?format=xlsx&amp;official={official.id}"' in filtered
+        export = client.get(f"/api/v1/ledger?format=xlsx&official={official.id}")
+        assert export.status_code == 200 and export.content[:2] == b"PK"
+
+    def test_observer_reads_the_ledger_and_official_does_not(self, client, qian, zhang, jinbi_visit):
+        client.force_login(qian)
+        assert "约谈、预警" in page(client, "/ledger/")
+        client.force_login(zhang)
+        assert client.get("/ledger/").status_code == 404
+
+    def test_an_unknown_filter_value_is_not_found(self, client, wang, db):
+        client.force_login(wang)
+        assert client.get("/ledger/?township=999999999").status_code == 404
+
+
+class TestObserver:
+    def test_observer_home_shows_the_board_and_no_drafts(self, client, qian, jinbi_visit):
+        client.force_login(qian)
+        html = page(client, "/")
+        assert "金碧镇" in html and "lvl-summons" in html
+        for draft in Notice.objects.filter(state=Notice.State.DRAFT):
+            assert f"/notices/{draft.id}/" not in html
+        assert client.get("/draws/").status_code == 404
+
+
+class TestLanguage:
+    def test_pages_are_chinese_even_for_an_english_browser(self, client, wang, db):
+        client.force_login(wang)
+        html = page(client, "/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+        assert '<html lang="zh-hans">' in html and "工作台" in html
+
+    def test_the_switch_turns_the_pages_english_and_back(self, client, wang, db):
+        client.force_login(wang)
+        client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        html = page(client, "/")
+        assert '<html lang="en">' in html and "Dashboard" in html and "工作台" not in html
+        client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+        assert "工作台" in page(client, "/")
+
+
+class TestPasswordChange:
+    def test_a_user_changes_their_password_and_signs_in_with_it(self, client, zhang):
+        client.force_login(zhang)
+        form = page(client, "/password/")
+        assert "old_password" in form
+        response = client.post("/password/", {
+            "old_password": "pw-zhang", "new_password1": "Qx7-lantern-harbor", "new_password2": "Qx7-lantern-harbor",
+        }, follow=True)
+        assert "密码已修改" in response.content.decode()
+        client.logout()
+        assert client.login(username="zhang", password="Qx7-lantern-harbor")
