@@ -11,7 +11,8 @@ Entry points (keyword-only; each one transaction per township and event):
     score_inspection(inspection=)          the score the submit service stores (county policy)
     apply_inspection_submitted(inspection=, actor=None)
                                            call from the submit service, in its transaction,
-                                           after the status and score are set; idempotent
+                                           after the status and score are set; idempotent;
+                                           its decisions are dated on the visit's day
     accept_rectification(rectification=, actor=None, on=None)
     conclude_follow_up(township=, passed=, actor=None, on=None)
                                            the commission's own verdict on a follow-up
@@ -737,7 +738,8 @@ def apply_inspection_submitted(*, inspection: Inspection, actor=None) -> list[De
     township = _locked(inspection.township)
     if _already_applied(inspection):
         return []
-    today = timezone.localdate(inspection.submitted_at) if inspection.submitted_at else timezone.localdate()
+    # Dated on the visit's day: a team that submits late over a poor connection shifts no deadline.
+    today = inspection.date
     history = township_history(township, exclude=inspection.pk)
     rows = _run(township, InspectionSubmitted(_record_of(inspection), on=today), today=today, actor=actor, history=history)
     record_event(

@@ -1,6 +1,7 @@
 """The sanction ladder on the real services: submission → decisions, notices, follow-ups, sweep."""
 
 import pytest
+from django.utils import timezone
 
 from inspection.access import visible_inspections
 from inspection.models import (
@@ -13,6 +14,7 @@ from inspection.models import (
     Post,
     Rectification,
     Role,
+    TeamMember,
 )
 from inspection.notices.snapshot import validate_snapshot
 from inspection.services.escalation import (
@@ -104,6 +106,23 @@ def test_submitting_twice_or_applying_again_changes_nothing(jinbi, checklist, te
     with at(day(0)):
         assert apply_inspection_submitted(inspection=inspection) == []
     assert (Decision.objects.count(), Notice.objects.count(), Inspection.objects.count()) == before
+
+
+def test_a_visit_submitted_late_keeps_its_deadline_from_the_visit_day(jinbi, checklist, team):
+    from inspection.services.inspections import FindingData, add_finding, submit_inspection
+    from tests.inspection.escalation_fixtures import at as at_day
+
+    with at_day(day(0)):
+        inspection = Inspection.objects.create(
+            county=jinbi.county, township=jinbi, checklist=checklist, date=day(0),
+            status="dispatched", dispatched_at=timezone.now(),
+        )
+        for user in team:
+            TeamMember.objects.create(inspection=inspection, inspector=user.inspector)
+        add_finding(inspection=inspection, user=team[0], data=FindingData(text="台账不全。", severity="minor"))
+    with at_day(day(2)):  # no signal until two days later
+        submit_inspection(inspection=inspection, user=team[0])
+    assert Rectification.objects.get(township=jinbi).due_on == day(15)
 
 
 def test_a_clean_visit_decides_nothing(jinbi, checklist, team):

@@ -18,6 +18,19 @@ class Command(AnchaCommand):
         logins = load_demo_people(county=county, password=password)
         # Past weeks of draws, inspections, findings, escalations and notices come from the
         # services of the draw, field and escalation areas as they land.
+
+        # ---- Escalation (issue 5): twelve weeks of the sanction ladder on a few townships,
+        # played day by day through the real services; runs once per county.
+        from inspection.services.demo_escalation import load_demo_escalation
+
+        escalation = load_demo_escalation(county=county)
+        if not escalation.skipped:
+            self.stdout.write(
+                f"问责演示：{escalation.visits} 次检查，{escalation.decisions} 项处置决定（"
+                + "，".join(f"{name}（{role}）" for role, name in escalation.townships.items())
+                + "）"
+            )
+        # ---- end of the escalation step
         self.stdout.write(self.style.SUCCESS(f"{county.name}（{county.code}）: {county.townships.count()} 个乡镇（街道）"))
         self.stdout.write(f"演示账号（密码：{password}）:")
         for username, label in logins[:14]:
