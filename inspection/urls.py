@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("inspector/", include("inspection.web.inspector")),
 ]
 
 handler400 = "inspection.security.errors.bad_request"

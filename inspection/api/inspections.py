@@ -19,7 +19,14 @@ from inspection.access import get_visible, role_of, visible_inspections
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
 from inspection.services import idempotency
-from inspection.services.inspections import FindingData, add_evidence, file_finding, is_team_member, submit_inspection
+from inspection.services.inspections import (
+    FindingData,
+    add_evidence,
+    file_finding,
+    is_team_member,
+    score_inspection,
+    submit_inspection,
+)
 
 router = Router(tags=["inspections"])
 
@@ -71,6 +78,7 @@ class FindingOut(Schema):
     observed_at: datetime | None
     created_at: datetime
     recorded_by: str
+    recorded_by_name: str
     corrects: int | None
     correction_reason: str
     corrected_by: int | None
@@ -90,6 +98,7 @@ class InspectionOut(Schema):
 
 
 class InspectionDetailOut(InspectionOut):
+    provisional_score: int | None = Field(None, description="检查中：按目前已收到的问题计算的得分")
     checklist_version: int
     checklist: list[ChecklistItemOut]
     findings: list[FindingOut]
@@ -140,6 +149,7 @@ def finding_out(finding: Finding, *, corrected_by: int | None = None) -> dict:
         "observed_at": finding.observed_at,
         "created_at": finding.created_at,
         "recorded_by": finding.recorded_by.get_username(),
+        "recorded_by_name": finding.recorded_by.get_full_name() or finding.recorded_by.get_username(),
         "corrects": finding.corrects_id,
         "correction_reason": finding.correction_reason,
         "corrected_by": corrected_by,
@@ -179,6 +189,9 @@ def inspection_detail(inspection: Inspection, user) -> dict:
         for i in inspection.checklist.items.order_by("position")
     ]
     data["findings"] = findings_of(inspection)
+    data["provisional_score"] = (
+        score_inspection(inspection).score if inspection.status == Inspection.Status.DISPATCHED else None
+    )
     # The team is the commission's and the team's own business; townships never see the roster.
     if role_of(user) in (Role.COMMISSION, Role.INSPECTOR):
         data["team"] = [m.inspector.name for m in inspection.members.select_related("inspector").order_by("id")]

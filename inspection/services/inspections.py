@@ -15,7 +15,6 @@ Rules kept here (the database guards in inspection/finding_sql.py back them up):
 """
 
 import hashlib
-import importlib.util
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,10 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from inspection.errors import Conflict, Forbidden, Unprocessable
-from inspection.models import ChecklistItem, Evidence, Finding, Inspection, Severity, TeamMember
+from inspection.models import ChecklistItem, Evidence, Finding, Inspection, Severity, TeamMember, Township
+from inspection.services import escalation
 from inspection.services.audit import record_event
 from inspection.uploads import clean_evidence, read_limited
-from scoring.checklist import DEFAULT_SCORING, Finding as ScoredFinding, PolicyError, ScoreResult, ScoringPolicy, score_findings
+from scoring.checklist import ScoreResult
 
 TEXT_MAX = 2000
 LOCATION_MAX = 200
@@ -174,11 +174,6 @@ def file_finding(*, inspection: Inspection, user, data: FindingData, corrects: i
     return correct_finding(finding=target, user=user, data=data, reason=reason)
 
 
-def counting_findings(inspection: Inspection):
-    """The findings that count: every finding that no correction has replaced."""
-    return inspection.findings.filter(corrections__isnull=True).select_related("item").order_by("id")
-
-
 # ---------------------------------------------------------------------------
 # Evidence
 
@@ -242,34 +237,9 @@ def _record_evidence(*, finding, user, name, clean, digest, original_name) -> tu
 # Scoring and submission
 
 
-def scoring_policy_for(county) -> ScoringPolicy:
-    """The county's scoring rules: its escalation policy's, or the default v1."""
-    policy = county.policy or {}
-    if not policy:
-        return DEFAULT_SCORING
-    try:
-        from scoring.policy import EscalationPolicy
-
-        return EscalationPolicy.from_dict(policy).scoring
-    except PolicyError as exc:
-        raise Unprocessable(f"本县问责规则配置无效，无法计分：{exc}") from None
-
-
 def score_inspection(inspection: Inspection) -> ScoreResult:
-    findings = [
-        ScoredFinding(id=f.pk, severity=f.severity, item_id=str(f.item_id) if f.item_id else None, title=f.text[:40])
-        for f in counting_findings(inspection)
-    ]
-    return score_findings(findings, scoring_policy_for(inspection.county))
-
-
-def _escalation_hook():
-    """The escalation service, once its module exists (built alongside this one)."""
-    if importlib.util.find_spec("inspection.services.escalation") is None:
-        return None
-    from inspection.services import escalation
-
-    return getattr(escalation, "apply_inspection_submitted", None)
+    """The score the findings that count give under the county's rules (one scorer: escalation's)."""
+    return escalation.score_inspection(inspection=inspection)
 
 
 @transaction.atomic
@@ -283,6 +253,9 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
     if inspection.status == Inspection.Status.SUBMITTED:
         return inspection, False
     _require_open(inspection)
+    # The escalation below locks the township; take it now, before the audit head that
+    # record_event holds to the end, so every writer takes township and head in one order.
+    Township.objects.select_for_update().filter(pk=inspection.township_id).first()
     result = score_inspection(inspection)
     inspection.status = Inspection.Status.SUBMITTED
     inspection.score = result.score
@@ -297,9 +270,7 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
             "findings": [f.id for failure in result.failures for f in failure.findings],
         },
     )
-    # ---- the single call site of the escalation policy (DESIGN.md §5) ----
-    apply = _escalation_hook()
-    if apply is not None:
-        apply(inspection=inspection)
+    # The one place a submission reaches the escalation policy (DESIGN.md §5).
+    escalation.apply_inspection_submitted(inspection=inspection, actor=user)
     return inspection, True
 

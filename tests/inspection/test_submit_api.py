@@ -72,6 +72,19 @@ class TestSubmitting:
         assert first.json() == again.json()
         assert AuditEvent.objects.filter(action="inspection.submitted").count() == 1
 
+    def test_submission_applies_the_escalation_policy_once(self, api, li, sun, dispatched):
+        from inspection.models import Decision
+
+        client = api(li)
+        file(client, dispatched, item_id=item(dispatched, 9).pk, text="两名儿童辍学")  # critical: prominent problem
+        submit(client, dispatched)
+        decisions = Decision.objects.filter(inspection=dispatched).count()
+        assert decisions >= 1
+        dispatched.township.refresh_from_db()
+        assert dispatched.township.level != "normal"
+        submit(api(sun), dispatched)
+        assert Decision.objects.filter(inspection=dispatched).count() == decisions
+
     def test_only_the_team_submits(self, api, wang, zhang, dispatched):
         assert submit(api(wang), dispatched).status_code == 403
         assert submit(api(zhang), dispatched).status_code == 404
