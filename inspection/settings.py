@@ -33,6 +33,8 @@ try:
     MEDIA_ROOT = env_path("ANCHA_MEDIA_ROOT", BASE_DIR / "media")
     EVIDENCE_MAX_BYTES = env_int("ANCHA_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
+    # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
+    PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 except ConfigError as exc:
     sys.stderr.write(f"ancha: configuration error: {exc}\n")
     raise SystemExit(2) from None

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from inspection.api import api
 from inspection.security.signin import SignInForm
-from inspection.web import views
+from inspection.web import verify, views
 
 admin.site.site_header = "暗查 · 管理后台"
 admin.site.site_title = "暗查"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("verify/<str:code>", verify.verify_page, name="verify"),
     path("inspector/", include("inspection.web.inspector")),
 ]
 

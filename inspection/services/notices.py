@@ -1,0 +1,628 @@
+"""Notices (文书): issue, void, deliver, acknowledge, rectification reports, the weekly circular.
+
+Drafts are made elsewhere (the escalation service drafts the letters a submitted inspection
+calls for; `draft_circular` here drafts the week's circular). From then on:
+
+    issue_notice(notice=, actor=)            number + PDF + SHA-256, all in one transaction
+    issue_notices(notices=, actor=)          the same for many at once (one transaction)
+    void_notice(notice=, actor=, reason=)    keeps its number, says why
+    record_delivery(notice=, user=)          the addressed official's first download
+    acknowledge_notice(notice=, user=)       签收, timestamped
+    file_response(notice=, user=, text=, uploads=)   整改报告 with attachments
+    accept_response(response=, actor=, comment=)     验收 (closes the rectification)
+    return_response(response=, actor=, comment=)     退回 (the official reports again)
+    notice_pdf(notice=, user=)               the bytes to send: stored PDF, or a draft preview
+
+Numbers (GB/T 9704: 黔西未保办约〔2026〕3号) are gap-free per county, series and year. The
+counter row is locked (SELECT … FOR UPDATE; on SQLite every transaction already holds the write
+lock) and advanced in the transaction that renders and stores the PDF, so a failed render or an
+unwritable media folder rolls the counter back with everything else: no gap, nothing half
+stored. The unique constraint on (county, series, year, number) is the backstop. The year is
+the issuing day's year in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import threading
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inspection.access import official_of, profile_of
+from inspection.errors import Conflict, InspectionError, NotFound, Unprocessable
+from inspection.models import (
+    NOTICE_SERIES,
+    County,
+    Inspection,
+    Notice,
+    NoticeCounter,
+    NoticeKind,
+    NoticeResponse,
+    Rectification,
+    ResponseAttachment,
+    Role,
+)
+from inspection.notices.numbering import format_number
+from inspection.notices.snapshot import KIND_LABELS, SnapshotError, validate_snapshot
+from inspection.services.audit import record_event
+from inspection.uploads import clean_evidence, read_limited
+
+logger = logging.getLogger("ancha.notices")
+
+# Crockford base32: no I, L, O, U, so a code read aloud or typed from paper survives.
+VERIFY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+VERIFY_LENGTH = 12  # 60 random bits
+MAX_RESPONSE_FILES = 10
+MAX_RESPONSE_TEXT = 5000
+MAX_REASON = 500
+RESPONDABLE_KINDS = (NoticeKind.RECTIFICATION, NoticeKind.SUMMONS, NoticeKind.REMINDER)
+
+
+class RenderFailed(InspectionError):
+    """The PDF could not be made or stored; nothing was issued and no number was used."""
+
+    status = 503
+
+
+# --------------------------------------------------------------------------- verification codes
+
+
+def new_verify_code() -> str:
+    return "".join(secrets.choice(VERIFY_ALPHABET) for _ in range(VERIFY_LENGTH))
+
+
+def normalize_verify_code(raw: str | None) -> str | None:
+    """A code as typed or scanned (any case, dashes, spaces, O for 0, I/L for 1) in its stored
+    form, or None if it cannot be one."""
+    if not raw or len(raw) > 40:
+        return None
+    code = raw.upper().replace("-", "").replace(" ", "")
+    code = code.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(code) != VERIFY_LENGTH or any(c not in VERIFY_ALPHABET for c in code):
+        return None
+    return code
+
+
+def display_verify_code(code: str) -> str:
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def verify_url(code: str) -> str:
+    base = getattr(settings, "PUBLIC_URL", "") or "http://127.0.0.1:8000"
+    return f"{base.rstrip('/')}/verify/{code}"
+
+
+# --------------------------------------------------------------------------- who may act
+
+
+def _is_system(actor) -> bool:
+    return actor is None or isinstance(actor, str)
+
+
+def _require_commission(actor, county: County) -> None:
+    """Commands and the sweep act as the system (actor None); people must be the county's office."""
+    if _is_system(actor):
+        return
+    profile = profile_of(actor)
+    if profile is None or profile.role != Role.COMMISSION or profile.county_id != county.pk:
+        raise NotFound("未找到")
+
+
+def is_recipient(notice: Notice, user) -> bool:
+    if notice.official_id is None or notice.kind == NoticeKind.CIRCULAR:
+        return False
+    official = official_of(user)
+    return official is not None and official.pk == notice.official_id
+
+
+def _require_recipient(notice: Notice, user) -> None:
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.OFFICIAL or not is_recipient(notice, user):
+        raise NotFound("未找到")
+    if notice.state == Notice.State.DRAFT:
+        raise NotFound("未找到")
+
+
+def _locked(notice: Notice) -> Notice:
+    return Notice.objects.select_for_update(of=("self",)).select_related("county", "township", "official").get(pk=notice.pk)
+
+
+# --------------------------------------------------------------------------- numbering
+
+
+def _locked_counter(county: County, series: str, year: int) -> NoticeCounter:
+    counters = NoticeCounter.objects.select_for_update()
+    try:
+        return counters.get(county=county, series=series, year=year)
+    except NoticeCounter.DoesNotExist:
+        pass
+    try:
+        # A savepoint: losing the race to create the year's row must not end our transaction.
+        with transaction.atomic():
+            NoticeCounter.objects.create(county=county, series=series, year=year, last_number=0)
+    except IntegrityError:
+        pass
+    return counters.get(county=county, series=series, year=year)
+
+
+def _take_number(county: County, series: str, year: int) -> int:
+    counter = _locked_counter(county, series, year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+# --------------------------------------------------------------------------- issuing
+
+
+def _issue_snapshot(notice: Notice, today: dt.date) -> dict:
+    """The draft's snapshot, dated the day it is signed (成文日期 and 印发日期)."""
+    snapshot = dict(notice.snapshot)
+    snapshot["date"] = today.isoformat()
+    snapshot["printed_date"] = today.isoformat()
+    try:
+        return validate_snapshot(snapshot)
+    except SnapshotError as exc:
+        raise Unprocessable(f"文书内容不完整，无法印发：{exc}") from None
+
+
+def _store_pdf(pdf: bytes, year: int, code: str) -> str:
+    try:
+        return default_storage.save(f"notices/{year}/{code}.pdf", ContentFile(pdf))
+    except OSError as exc:
+        logger.error("cannot store notice PDF: %s", exc)
+        raise RenderFailed("文书文件无法保存（存储目录不可写），未印发，文号未占用") from None
+
+
+def _render(specs) -> list[bytes]:
+    from inspection.notices.renderer import render_many
+
+    try:
+        return render_many(specs)
+    except InspectionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any render failure must roll the number back
+        logger.exception("notice render failed")
+        raise RenderFailed(f"文书生成失败，未印发，文号未占用（{type(exc).__name__}）") from None
+
+
+def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
+    from inspection.notices.renderer import NoticeDocumentSpec
+
+    now = timezone.now()
+    today = timezone.localdate(now)  # Asia/Shanghai
+    prepared = []
+    for notice in notices:
+        if notice.state != Notice.State.DRAFT:
+            raise Conflict(f"{notice}已{notice.get_state_display()}，不能再次印发")
+        _require_commission(actor, notice.county)
+        snapshot = _issue_snapshot(notice, today)
+        series = notice.series or NOTICE_SERIES[notice.kind]
+        n = _take_number(notice.county, series, today.year)
+        number_text = format_number(prefix=notice.county.doc_prefix, series=series, year=today.year, n=n)
+        code = new_verify_code()
+        prepared.append((notice, snapshot, series, n, number_text, code))
+    pdfs = _render([
+        NoticeDocumentSpec(snapshot, draft=False, number=number_text, verify_code=display_verify_code(code),
+                           verify_url=verify_url(code))
+        for _, snapshot, _, _, number_text, code in prepared
+    ])
+    stored: list[str] = []
+    try:
+        for (notice, snapshot, series, n, number_text, code), pdf in zip(prepared, pdfs):
+            name = _store_pdf(pdf, today.year, code)
+            stored.append(name)
+            digest = hashlib.sha256(pdf).hexdigest()
+            notice.snapshot = snapshot
+            notice.series, notice.year, notice.number, notice.number_text = series, today.year, n, number_text
+            notice.verify_code = code
+            notice.pdf = name
+            notice.pdf_sha256 = digest
+            notice.state = Notice.State.ISSUED
+            notice.issued_at = now
+            notice.issued_by = None if _is_system(actor) else actor
+            notice.save(update_fields=[
+                "snapshot", "series", "year", "number", "number_text", "verify_code", "pdf", "pdf_sha256",
+                "state", "issued_at", "issued_by",
+            ])
+            record_event(
+                "notice.issued", actor=actor, obj=notice, county=notice.county,
+                data={"kind": notice.kind, "number": number_text, "sha256": digest,
+                      "township": notice.township.code if notice.township_id else None,
+                      "official": notice.official_id},
+            )
+    except BaseException:
+        for name in stored:  # the rows roll back; do not leave their files behind
+            default_storage.delete(name)
+        raise
+    return [p[0] for p in prepared]
+
+
+_issue_turn = threading.Lock()
+
+
+@contextlib.contextmanager
+def _one_issue_at_a_time():
+    """Issues in one process take turns before their transaction begins. Renders take turns
+    anyway (WeasyPrint is not thread-safe), and on SQLite a transaction holds the database's
+    write lock from BEGIN: fifty threads polling SQLite's busy handler for it, each for the
+    length of a render, starve one another past the busy timeout. Inside a caller's own
+    transaction the lock is skipped (taking it there could wait on a thread that waits on us)."""
+    if transaction.get_connection().in_atomic_block:
+        yield
+        return
+    with _issue_turn:
+        yield
+
+
+def issue_notice(*, notice: Notice, actor) -> Notice:
+    """Assign the next number, render the PDF from the snapshot, store it with its SHA-256."""
+    with _one_issue_at_a_time(), transaction.atomic():
+        return _issue_locked([_locked(notice)], actor)[0]
+
+
+def issue_notices(*, notices, actor) -> list[Notice]:
+    """Issue many drafts at once: numbers in id order, PDFs rendered in a process pool."""
+    ids = sorted({n.pk for n in notices})
+    with _one_issue_at_a_time(), transaction.atomic():
+        locked = list(
+            Notice.objects.select_for_update(of=("self",)).select_related("county", "township", "official")
+            .filter(pk__in=ids).order_by("pk")
+        )
+        if len(locked) != len(ids):
+            raise NotFound("未找到")
+        return _issue_locked(locked, actor)
+
+
+@transaction.atomic
+def void_notice(*, notice: Notice, actor, reason: str) -> Notice:
+    notice = _locked(notice)
+    _require_commission(actor, notice.county)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Unprocessable("请填写作废原因")
+    if len(reason) > MAX_REASON:
+        raise Unprocessable(f"作废原因不超过{MAX_REASON}字")
+    if notice.state == Notice.State.VOID:
+        raise Conflict("该文书已作废")
+    previous = notice.state
+    notice.state = Notice.State.VOID
+    notice.void_reason = reason
+    notice.save(update_fields=["state", "void_reason"])
+    record_event("notice.voided", actor=actor, obj=notice, county=notice.county,
+                 data={"number": notice.number_text or None, "from": previous, "reason": reason})
+    return notice
+
+
+# --------------------------------------------------------------------------- the recipient
+
+
+@transaction.atomic
+def record_delivery(*, notice: Notice, user) -> bool:
+    """The first download by the addressed official is the delivery time. True if it was this one."""
+    if not is_recipient(notice, user) or notice.state == Notice.State.DRAFT:
+        return False
+    now = timezone.now()
+    if not Notice.objects.filter(pk=notice.pk, delivered_at__isnull=True).update(delivered_at=now):
+        return False
+    notice.delivered_at = now
+    record_event("notice.delivered", actor=user, obj=notice, county=notice.county,
+                 data={"number": notice.number_text})
+    return True
+
+
+@transaction.atomic
+def acknowledge_notice(*, notice: Notice, user) -> Notice:
+    """签收. Acknowledging again changes nothing."""
+    notice = _locked(notice)
+    _require_recipient(notice, user)
+    if notice.acknowledged_at is not None:
+        return notice
+    if notice.state != Notice.State.ISSUED:
+        raise Conflict(f"文书{notice.get_state_display()}，不能签收")
+    now = timezone.now()
+    notice.state = Notice.State.ACKNOWLEDGED
+    notice.acknowledged_at = now
+    notice.acknowledged_by = user
+    fields = ["state", "acknowledged_at", "acknowledged_by"]
+    if notice.delivered_at is None:  # signing for it means it arrived
+        notice.delivered_at = now
+        fields.append("delivered_at")
+    notice.save(update_fields=fields)
+    record_event("notice.acknowledged", actor=user, obj=notice, county=notice.county,
+                 data={"number": notice.number_text})
+    return notice
+
+
+def _rectifications(notice: Notice):
+    q = Q(notice=notice)
+    if notice.inspection_id:
+        q |= Q(inspection_id=notice.inspection_id)
+    return Rectification.objects.select_for_update().filter(q).exclude(state=Rectification.State.ACCEPTED)
+
+
+def file_response(*, notice: Notice, user, text: str, uploads=()) -> NoticeResponse:
+    """整改报告 with attachments (JPEG, PNG, PDF; photos cleaned of their location data).
+    Files are checked in memory first and removed again if the report is refused."""
+    uploads = list(uploads)
+    if len(uploads) > MAX_RESPONSE_FILES:
+        raise Unprocessable(f"附件最多{MAX_RESPONSE_FILES}个")
+    max_bytes = int(getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+    cleaned = []
+    for upload in uploads:
+        clean = clean_evidence(read_limited(upload, max_bytes=max_bytes))
+        name = str(getattr(upload, "name", "") or "")[:255]
+        cleaned.append((clean, name if name.isprintable() else ""))
+    stored = []
+    try:
+        for clean, _ in cleaned:
+            stored.append(default_storage.save(
+                f"responses/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{clean.extension}",
+                ContentFile(clean.data)))
+        return _record_response(notice=notice, user=user, text=text, files=list(zip(cleaned, stored)))
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _record_response(*, notice, user, text, files) -> NoticeResponse:
+    notice = _locked(notice)
+    _require_recipient(notice, user)
+    if notice.kind not in RESPONDABLE_KINDS:
+        raise Conflict("该文书无需报送整改报告")
+    if notice.state == Notice.State.ISSUED:
+        raise Conflict("请先签收文书，再报送整改报告")
+    if notice.state == Notice.State.RESPONDED:
+        raise Conflict("已有整改报告待审核，请等待审核结果")
+    if notice.state != Notice.State.ACKNOWLEDGED:
+        raise Conflict(f"文书{notice.get_state_display()}，不能报送整改报告")
+    text = (text or "").strip()
+    if not text:
+        raise Unprocessable("请填写整改情况")
+    if len(text) > MAX_RESPONSE_TEXT:
+        raise Unprocessable(f"整改情况不超过{MAX_RESPONSE_TEXT}字")
+    response = NoticeResponse.objects.create(
+        notice=notice, official=official_of(user), text=text, submitted_by=user)
+    digests = []
+    for (clean, original_name), name in files:
+        digest = hashlib.sha256(clean.data).hexdigest()
+        ResponseAttachment.objects.create(
+            response=response, file=name, content_type=clean.content_type, size=len(clean.data),
+            sha256=digest, original_name=original_name)
+        digests.append(digest)
+    notice.state = Notice.State.RESPONDED
+    notice.save(update_fields=["state"])
+    _rectifications(notice).filter(state=Rectification.State.OPEN).update(state=Rectification.State.REPORTED)
+    record_event("notice.response_filed", actor=user, obj=response, county=notice.county,
+                 data={"notice": notice.pk, "number": notice.number_text, "attachments": digests})
+    return response
+
+
+def _pending(response: NoticeResponse, actor) -> tuple[NoticeResponse, Notice]:
+    notice = _locked(response.notice)
+    _require_commission(actor, notice.county)
+    response = NoticeResponse.objects.select_for_update().get(pk=response.pk)
+    if response.state != NoticeResponse.State.PENDING:
+        raise Conflict(f"该整改报告{response.get_state_display()}")
+    return response, notice
+
+
+@transaction.atomic
+def accept_response(*, response: NoticeResponse, actor, comment: str = "") -> NoticeResponse:
+    """验收: the report is accepted, and with it the rectification it reports on."""
+    from inspection.services.escalation import accept_rectification
+
+    response, notice = _pending(response, actor)
+    response.state = NoticeResponse.State.ACCEPTED
+    response.reviewed_at = timezone.now()
+    response.reviewed_by = None if _is_system(actor) else actor
+    response.review_comment = (comment or "").strip()[:MAX_REASON]
+    response.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
+    notice.state = Notice.State.ACCEPTED
+    notice.save(update_fields=["state"])
+    record_event("notice.response_accepted", actor=actor, obj=response, county=notice.county,
+                 data={"notice": notice.pk, "number": notice.number_text})
+    for rectification in _rectifications(notice):
+        accept_rectification(rectification=rectification, actor=actor)
+    return response
+
+
+@transaction.atomic
+def return_response(*, response: NoticeResponse, actor, comment: str) -> NoticeResponse:
+    """退回: the official reports again; the rectification is open again."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise Unprocessable("请写明退回原因")
+    response, notice = _pending(response, actor)
+    response.state = NoticeResponse.State.RETURNED
+    response.reviewed_at = timezone.now()
+    response.reviewed_by = None if _is_system(actor) else actor
+    response.review_comment = comment[:MAX_REASON]
+    response.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
+    notice.state = Notice.State.ACKNOWLEDGED
+    notice.save(update_fields=["state"])
+    _rectifications(notice).filter(state=Rectification.State.REPORTED).update(state=Rectification.State.OPEN)
+    record_event("notice.response_returned", actor=actor, obj=response, county=notice.county,
+                 data={"notice": notice.pk, "number": notice.number_text, "comment": response.review_comment})
+    return response
+
+
+# --------------------------------------------------------------------------- the PDF
+
+
+def notice_pdf(*, notice: Notice, user=None) -> bytes:
+    """What a download sends: the stored PDF of an issued notice (and the addressed
+    official's first download is its delivery), or a fresh 草稿 preview of a draft."""
+    if notice.state == Notice.State.DRAFT or not notice.pdf:
+        if notice.state != Notice.State.DRAFT:
+            raise NotFound("文书文件不存在")
+        from inspection.notices.renderer import render_notice
+
+        return render_notice(notice.snapshot, draft=True)
+    try:
+        with default_storage.open(notice.pdf.name, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        raise NotFound("文书文件不存在") from None
+    if user is not None:
+        record_delivery(notice=notice, user=user)
+    return data
+
+
+def pdf_filename(notice: Notice) -> str:
+    label = notice.number_text or f"{KIND_LABELS.get(notice.kind, '文书')}（草稿）"
+    return f"{label}.pdf"
+
+
+# --------------------------------------------------------------------------- the weekly circular
+
+
+def _week_bounds(week: str) -> tuple[dt.date, dt.date]:
+    try:
+        year, w = week.split("-W")
+        start = dt.date.fromisocalendar(int(year), int(w), 1)
+    except (ValueError, AttributeError):
+        raise Unprocessable("周次格式应为 YYYY-Www，如 2026-W49") from None
+    return start, start + dt.timedelta(days=6)
+
+
+def circular_snapshot(*, county: County, week: str, today: dt.date | None = None) -> dict:
+    """The week's submitted inspections, ranked by score, with the problems found. Townships
+    are named; findings carry no person (the schema has no place for a child)."""
+    from inspection.services.escalation import effective_findings
+
+    start, end = _week_bounds(week)
+    today = today or timezone.localdate()
+    inspections = list(
+        Inspection.objects.filter(county=county, status=Inspection.Status.SUBMITTED, date__range=(start, end))
+        .select_related("township").order_by("-score", "date", "township__code")
+    )
+    rows, problems = [], []
+    totals = {"findings": 0, "critical": 0, "major": 0}
+    rank, previous = 0, None
+    for position, inspection in enumerate(inspections, start=1):
+        findings = effective_findings(inspection)
+        counts = {s: sum(1 for f in findings if f.severity == s) for s in ("critical", "major")}
+        if inspection.score != previous:
+            rank, previous = position, inspection.score
+        rows.append({
+            "rank": rank, "township": {"code": inspection.township.code, "name": inspection.township.name},
+            "date": inspection.date.isoformat(),
+            "team": "回头看督查组" if inspection.kind == Inspection.Kind.FOLLOW_UP else "暗查暗访督查组",
+            "score": inspection.score or 0, "findings": len(findings), **counts,
+        })
+        totals["findings"] += len(findings)
+        totals["critical"] += counts["critical"]
+        totals["major"] += counts["major"]
+        order = {"critical": 0, "major": 1, "minor": 2}
+        for f in sorted(findings, key=lambda f: (order[f.severity], f.pk)):
+            problems.append({"township": inspection.township.name,
+                             "area": f.item.area if f.item_id else "其他问题",
+                             "severity": f.severity, "text": f.text})
+    year, number, _ = start.isocalendar()
+    average = round(sum(r["score"] for r in rows) / len(rows), 1) if rows else 0
+    snapshot = {
+        "schema": 1,
+        "kind": "circular",
+        "authority": {"name": county.authority_name, "mark": f"{county.authority_name}文件"},
+        "title": f"关于{year}年第{number}周未成年人保护工作暗查暗访情况的通报",
+        "addressee": f"各乡镇人民政府、街道办事处，{county.name}未保委各成员单位",
+        "township": None,
+        "date": today.isoformat(),
+        "copy_to": [f"中共{county.name}委办公室", f"{county.name}人民政府办公室"],
+        "printed_by": county.authority_name,
+        "printed_date": today.isoformat(),
+        "attachments": [],
+        "contact": None,
+        "week": {"iso": f"{year}-W{number:02d}", "label": f"{year}年第{number}周",
+                 "start": start.isoformat(), "end": end.isoformat()},
+        "summary": {"inspections": len(rows), "townships": len({r["township"]["code"] for r in rows}),
+                    "average_score": average, **totals},
+        "inspections": rows,
+        "problems": problems,
+        "requirements": [
+            "各乡镇（街道）要对照通报问题开展自查自纠，切实压实分管负责人责任。",
+            "收到整改通知书的乡镇（街道）要按期完成整改并报送整改报告。",
+            "纳入重点管理的乡镇（街道）要对标对表抓好整改，迎接“回头看”。",
+        ],
+    }
+    return validate_snapshot(snapshot)
+
+
+@transaction.atomic
+def draft_circular(*, county: County, week: str, actor) -> Notice:
+    """Draft (or redraft, while still a draft) the week's circular."""
+    _require_commission(actor, county)
+    snapshot = circular_snapshot(county=county, week=week)
+    iso = snapshot["week"]["iso"]
+    existing = (
+        Notice.objects.select_for_update()
+        .filter(county=county, kind=NoticeKind.CIRCULAR, snapshot__week__iso=iso)
+        .exclude(state=Notice.State.VOID).first()
+    )
+    if existing is not None and existing.state != Notice.State.DRAFT:
+        raise Conflict(f"{snapshot['week']['label']}的通报已印发（{existing.number_text}）")
+    if existing is None:
+        notice = Notice.objects.create(county=county, kind=NoticeKind.CIRCULAR,
+                                       series=NOTICE_SERIES[NoticeKind.CIRCULAR], snapshot=snapshot)
+    else:
+        notice = existing
+        notice.snapshot = snapshot
+        notice.save(update_fields=["snapshot"])
+    record_event("notice.drafted", actor=actor, obj=notice, county=county,
+                 data={"kind": "circular", "week": iso, "inspections": snapshot["summary"]["inspections"]})
+    return notice
+
+
+# --------------------------------------------------------------------------- public verification
+
+
+def find_by_verify_code(raw: str | None) -> Notice | None:
+    """The issued notice a code belongs to; None for anything else (drafts have no code)."""
+    code = normalize_verify_code(raw)
+    if code is None:
+        return None
+    return (
+        Notice.objects.select_related("county", "township")
+        .filter(verify_code=code).exclude(state=Notice.State.DRAFT).first()
+    )
+
+
+def public_facts(notice: Notice) -> dict:
+    """All that the public may learn of a notice: number, kind, issuer, date, recipient
+    township, the PDF's SHA-256, and whether it has been voided. Nothing else."""
+    return {
+        "code": display_verify_code(notice.verify_code),
+        "number": notice.number_text,
+        "kind": notice.kind,
+        "kind_label": KIND_LABELS.get(notice.kind, notice.get_kind_display()),
+        "issuer": notice.county.authority_name,
+        "issued_on": timezone.localdate(notice.issued_at) if notice.issued_at else None,
+        "township": ({"code": notice.township.code, "name": notice.township.name}
+                     if notice.township_id else None),
+        "sha256": notice.pdf_sha256,
+        "status": "void" if notice.state == Notice.State.VOID else "valid",
+    }
+
+
+def matches_stored_pdf(notice: Notice, data: bytes) -> bool:
+    """Byte for byte, not only by hash: the stored file is the record."""
+    if hashlib.sha256(data).hexdigest() != notice.pdf_sha256:
+        return False
+    try:
+        with default_storage.open(notice.pdf.name, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False

@@ -1,0 +1,39 @@
+"""The public page /verify/<code>: is this notice ours? Anyone with the paper may ask.
+
+It shows the number, kind, issuer, date, recipient township and the PDF's SHA-256, and
+compares an uploaded PDF with the stored one byte for byte. A code that belongs to no issued
+notice gets the same answer whatever the reason, revealing nothing.
+"""
+
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from inspection.errors import InspectionError
+from inspection.services.notices import find_by_verify_code, matches_stored_pdf, public_facts
+from inspection.uploads import read_limited
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+def verify_page(request, code):
+    notice = find_by_verify_code(code)
+    if notice is None:
+        return render(request, "verify/verify.html", {"facts": None}, status=404)
+    context = {"facts": public_facts(notice), "comparison": None, "error": None}
+    if request.method == "POST":
+        try:
+            upload = request.FILES.get("file")
+        except MultiPartParserError:
+            upload = None
+        if upload is None:
+            context["error"] = "请选择要比对的 PDF 文件"
+        else:
+            try:
+                data = read_limited(upload, max_bytes=MAX_UPLOAD)
+            except InspectionError as exc:
+                context["error"] = exc.detail
+            else:
+                context["comparison"] = "same" if matches_stored_pdf(notice, data) else "different"
+    return render(request, "verify/verify.html", context, status=400 if context["error"] else 200)
