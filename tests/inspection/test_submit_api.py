@@ -92,6 +92,33 @@ class TestSubmitting:
         assert dispatched.status == "dispatched"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_two_team_members_submitting_at_once_submit_once(api, li, sun, dispatched):
+    import threading
+
+    from django.db import connections
+
+    file(api(li), dispatched, item_id=item(dispatched, 2).pk, text="包保联系无记录")
+    clients = [api(li), api(sun), api(li), api(sun)]
+    results, barrier = [None] * len(clients), threading.Barrier(len(clients))
+
+    def go(i):
+        try:
+            barrier.wait()
+            response = submit(clients[i], dispatched)
+            results[i] = (response.status_code, response.json()["score"], response.json()["submitted_at"])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(set(results)) == 1 and results[0][:2] == (200, 97), results
+    assert AuditEvent.objects.filter(action="inspection.submitted").count() == 1
+
+
 class TestASubmittedRecordCannotBeChanged:
     def test_through_the_api_no_finding_or_correction_is_accepted(self, api, li, submitted):
         client = api(li)
