@@ -18,6 +18,8 @@ import io
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from django.db.models import Prefetch
+
 from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
 from scoring import RULES, DecisionKind, Level
 
@@ -157,8 +159,10 @@ def ledger_summary(*, county: County, entries: list[LedgerEntry]) -> dict:
             by_official.setdefault(e.official_id, []).append(e)
         by_township.setdefault(e.township_code, []).append(e)
     officials = []
-    for official in Official.objects.filter(pk__in=by_official).order_by("name", "pk"):
-        post = official.current_post()
+    current = Prefetch("posts", queryset=Post.objects.filter(ended_on__isnull=True).select_related("township"),
+                       to_attr="current_posts")
+    for official in Official.objects.filter(pk__in=by_official).prefetch_related(current).order_by("name", "pk"):
+        post = official.current_posts[0] if official.current_posts else None  # one query, not one per official
         officials.append(
             {
                 "id": official.pk,
