@@ -1,0 +1,62 @@
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from inspection import rotation
+from inspection.management.commands._base import AnchaCommand
+from inspection.services.draws import county_shape
+
+
+class Command(AnchaCommand):
+    help = ("Run the real draw forward N weeks from a fresh start, without writing to the database, "
+            "and write the DESIGN.md §4 JSON.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--county", required=True, help="6-digit county code, e.g. 520581")
+        parser.add_argument("--weeks", type=int, required=True)
+        parser.add_argument("--per-week", type=int, required=True, help="inspections per week")
+        parser.add_argument("--key-managed", default="", help="township codes, comma-separated")
+        parser.add_argument("--ratio", type=float, default=None, help="key-managed visit rate ratio (default: the county's, else 2)")
+        parser.add_argument("--seed", required=True, help="the simulation's seed")
+        parser.add_argument("--json", dest="json_path", type=Path, required=True, help="where to write the JSON")
+        parser.add_argument("--start", default=None, help="first week, YYYY-Www (default: next week)")
+
+    def handle(self, *args, county, weeks, per_week, key_managed, ratio, seed, json_path: Path, start, **options):
+        shape = county_shape(county)
+        keys = [code.strip() for code in key_managed.split(",") if code.strip()]
+        unknown = sorted(set(keys) - set(shape.townships))
+        if unknown:
+            raise CommandError(f"不是 {shape.name} 在检查范围内的乡镇：{', '.join(unknown)}")
+        if weeks < 1 or per_week < 1:
+            raise CommandError("--weeks 和 --per-week 都必须至少为 1")
+        if start is None:
+            today = timezone.localdate()
+            start = rotation.week_label(today + timedelta(days=7 - today.weekday()))
+        try:
+            simulation = rotation.simulate(
+                county=shape.code, townships=shape.townships, capacity=per_week, weeks=weeks,
+                seed=int(seed) if seed.lstrip("-").isdigit() else seed, start_week=start, key_managed=keys,
+                ratio=shape.ratio if ratio is None else ratio, inspectors=shape.inspectors or None,
+                team_size=shape.team_size,
+            )
+        except rotation.RotationInputError as exc:
+            raise CommandError(str(exc)) from None
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(simulation, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        measured = rotation.measure(simulation, shape.townships, team_size=shape.team_size)
+        plan = simulation["plan"]
+        self.stdout.write(f"{shape.name}（{shape.code}）{len(shape.townships)} 个乡镇，每周 {per_week} 次，{weeks} 周 → {json_path}")
+        self.stdout.write(
+            f"覆盖违规 {measured['violations']}，回避违规 {measured['recusal_violations']}；"
+            f"普通乡镇每周抽中概率下限 {measured['floor']:.3f}（规划上限 {plan['floor']:.3f}）"
+        )
+        if keys and measured["visit_rate_ratio"]:
+            self.stdout.write(
+                f"重点管理乡镇检查频次为普通乡镇的 {measured['visit_rate_ratio']:.2f} 倍"
+                f"（设定 {simulation['ratio']:g}，按能力实际 {plan['effective_ratio']:.2f}）"
+            )
+        for warning in simulation["warnings"]:
+            self.stderr.write(f"警告：{warning}")

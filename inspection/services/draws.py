@@ -1,0 +1,521 @@
+"""The weekly draw in the database: seal, reveal, verify, dispatch, and every look at a sealed draw.
+
+The algorithm is pure and lives in `inspection.rotation`; this module reads the county's state
+from the tables, runs it with the period's secret seed, and records what it did.
+
+Entry points (keyword-only):
+
+    seal_draw(county=, week=, actor=None, public_value=None, today=None) -> Draw
+        before the week begins: commits the period seed if needed, draws, stores the canonical
+        inputs and result, plans the inspections with their teams; audit "draw.sealed" (hashes
+        and counts only: the audit log is readable by observers, the schedule is secret)
+    reveal_draw(county=, week=, actor=None, today=None) -> Draw
+        a past week becomes public within the county; the period seed too once the period is over
+    reveal_due(county=, today=None, actor=None) -> list[Draw]
+        the sweep/cron: every past week, every ended period
+    verify_draw(county=, week=) -> Verification
+        recompute from the revealed seed and the recorded inputs; compare with the commitment,
+        the hashes in the audit log, the recorded result and the inspections made
+    dispatch_due(county=None, on=None, actor=None) -> int
+        planned drawn inspections become dispatched on the morning of their day
+    record_look(draw=, user=, via=)
+        every read of a sealed draw, written to the audit log
+    draw_inputs(county=, week=, public_value=None) -> rotation.DrawInputs
+    county_plan(county=, ...) -> rotation.Plan                    the planner for a county
+    run_weeks(county=, weeks=, today=None, actor=None, after_week=None) -> list[Draw]
+        past weeks of draws for the demo, each sealed as it would have been, the Friday before
+
+Seed periods follow the calendar two-month periods, counted in whole weeks: a period holds the
+weeks whose Monday falls in it, and ends on the Sunday of its last week, so a seed is never
+revealed while a week drawn from it is still running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inspection import rotation
+from inspection.errors import Conflict, InspectionError, NotFound
+from inspection.models import (
+    AuditEvent,
+    Checklist,
+    County,
+    Draw,
+    Inspection,
+    Inspector,
+    SeedPeriod,
+    TeamMember,
+    Township,
+)
+from inspection.services.audit import record_event
+
+SEALED = "draw.sealed"
+COMMITTED = "seed.committed"
+
+
+def _week_start(week: str) -> date:
+    try:
+        return rotation.parse_week(week)
+    except rotation.RotationInputError as exc:
+        raise InspectionError(str(exc)) from None
+
+
+def result_hash(result: dict) -> str:
+    return hashlib.sha256(rotation.canonical_json(result)).hexdigest()
+
+
+def period_span(week_start: date) -> tuple[date, date]:
+    """The seed period of a week: first Monday in its two-month period to the Sunday ending its last week."""
+    first, last = rotation.period_bounds(rotation.period_index(week_start))
+    starts_on = first + timedelta(days=(7 - first.weekday()) % 7)
+    ends_on = last - timedelta(days=last.weekday()) + timedelta(days=6)
+    return starts_on, ends_on
+
+
+def _ensure_period(county: County, week_start: date, actor) -> SeedPeriod:
+    starts_on, ends_on = period_span(week_start)
+    period = SeedPeriod.objects.filter(county=county, starts_on=starts_on).first()
+    if period is not None:
+        return period
+    seed = rotation.new_seed()
+    try:
+        with transaction.atomic():
+            period = SeedPeriod.objects.create(
+                county=county, starts_on=starts_on, ends_on=ends_on, seed=seed.hex(),
+                commitment=rotation.seed_commitment(seed),
+            )
+    except IntegrityError:
+        return SeedPeriod.objects.get(county=county, starts_on=starts_on)
+    # Published from here on: the audit log is the record the seed is later checked against.
+    record_event(
+        COMMITTED, actor=actor, obj=period, county=county,
+        data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "commitment": period.commitment},
+    )
+    return period
+
+
+def _user(actor) -> AbstractBaseUser | None:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def draw_inputs(*, county: County, week: str, public_value: str | None = None, known_before=None) -> rotation.DrawInputs:
+    """The county's state before `week`, as the draw sees it.
+
+    Each township's last inspection (any kind, any status, dated before the week) and its team;
+    each active inspector's home and last township. `known_before` (a datetime) leaves out rows
+    created after it: verification asks what was on record when the draw was sealed.
+    """
+    week_start = _week_start(week)
+    inspections = Inspection.objects.filter(county=county, date__lt=week_start)
+    members = TeamMember.objects.filter(inspection__county=county, inspection__date__lt=week_start)
+    if known_before is not None:
+        inspections = inspections.filter(created_at__lte=known_before)
+        members = members.filter(inspection__created_at__lte=known_before)
+    last: dict[int, tuple[date, int]] = {}
+    for row in inspections.order_by("date", "id").values("id", "township_id", "date"):
+        last[row["township_id"]] = (row["date"], row["id"])
+    last_ids = {pk for _, pk in last.values()}
+    teams: dict[int, list[str]] = {}
+    inspector_last: dict[int, str] = {}
+    for row in members.order_by("inspection__date", "inspection_id").values(
+        "inspection_id", "inspector_id", "inspector__user__username", "inspection__township__code"
+    ):
+        if row["inspection_id"] in last_ids:
+            teams.setdefault(row["inspection_id"], []).append(row["inspector__user__username"])
+        inspector_last[row["inspector_id"]] = row["inspection__township__code"]
+
+    townships = []
+    for t in Township.objects.filter(county=county, active=True).order_by("code"):
+        seen = last.get(t.pk)
+        townships.append(
+            rotation.TownshipState(
+                code=t.code,
+                key_managed=t.key_managed,
+                last_inspected=seen[0] if seen else None,
+                last_team=tuple(sorted(teams.get(seen[1], ()))) if seen else (),
+            )
+        )
+    inspectors = tuple(
+        rotation.InspectorState(
+            username=i.user.get_username(),
+            home=i.home_township.code if i.home_township_id else None,
+            last_township=inspector_last.get(i.pk),
+        )
+        for i in Inspector.objects.filter(county=county, active=True).select_related("user", "home_township")
+    )
+    earlier = Draw.objects.filter(county=county, week_start__lt=week_start)
+    first = earlier.order_by("week_start").first()
+    previous = earlier.order_by("-week_start").first()
+    return rotation.DrawInputs(
+        county=county.code,
+        week=week,
+        capacity=county.inspections_per_week,
+        townships=tuple(townships),
+        inspectors=inspectors,
+        ratio=county.key_ratio,
+        team_size=county.team_size,
+        origin=first.week_start if first else week_start,
+        public_value=public_value or None,
+        balance=(previous.result or {}).get("balance", {}) if previous else {},
+    )
+
+
+# --------------------------------------------------------------------------- seal
+
+
+@transaction.atomic
+def seal_draw(*, county: County, week: str, actor=None, public_value: str | None = None, today: date | None = None) -> Draw:
+    """Draw `week` for `county` and seal it. Once per week, before the week begins, in week order."""
+    today = today or timezone.localdate()
+    week_start = _week_start(week)
+    week = rotation.week_label(week_start)
+    if week_start <= today:
+        raise InspectionError(f"{week} 已经开始，只能为尚未开始的周抽签")
+    county = County.objects.select_for_update().get(pk=county.pk)
+    if Draw.objects.filter(county=county, week=week).exists():
+        raise Conflict(f"{week} 已抽签并封存，不能重抽")
+    later = Draw.objects.filter(county=county, week_start__gt=week_start).order_by("week_start").first()
+    if later is not None:
+        raise Conflict(f"已有更晚的 {later.week} 抽签，不能再补抽更早的周")
+    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    if checklist is None:
+        raise InspectionError(f"{county.name}尚无检查清单，不能抽签")
+    inputs = draw_inputs(county=county, week=week, public_value=public_value)
+    if not inputs.inspectors:
+        raise InspectionError(f"{county.name}没有在岗的督查员，不能抽签")
+    period = _ensure_period(county, week_start, actor)
+    key = rotation.derive_week_key(bytes.fromhex(period.seed), county.code, week, inputs.public_value)
+    try:
+        result = rotation.draw(inputs, key)
+    except rotation.RotationInputError as exc:
+        raise InspectionError(str(exc)) from None
+    record = result.to_dict()
+    canonical = rotation.canonical_inputs(inputs)
+    draw = Draw.objects.create(
+        county=county, week=week, week_start=week_start, period=period, public_value=inputs.public_value or "",
+        inputs=canonical, result=record, result_hash=result_hash(record), created_by=_user(actor),
+    )
+    townships = {t.code: t for t in Township.objects.filter(county=county, code__in=[v.township for v in result.visits])}
+    inspectors = {i.user.get_username(): i for i in Inspector.objects.filter(county=county).select_related("user")}
+    for visit in result.visits:
+        inspection = Inspection.objects.create(
+            county=county, township=townships[visit.township], draw=draw, kind=Inspection.Kind.REGULAR,
+            date=visit.date, status=Inspection.Status.PLANNED, checklist=checklist, probability=visit.probability,
+        )
+        TeamMember.objects.bulk_create(
+            TeamMember(inspection=inspection, inspector=inspectors[name]) for name in visit.inspectors
+        )
+    # No township, date or name here: observers read the audit log, and the week is secret.
+    record_event(
+        SEALED, actor=actor, obj=draw, county=county,
+        data={
+            "week": week,
+            "commitment": period.commitment,
+            "inputs_hash": hashlib.sha256(rotation.canonical_json(canonical)).hexdigest(),
+            "result_hash": draw.result_hash,
+            "visits": len(result.visits),
+            "missed": len(result.missed),
+            "public_value": inputs.public_value,
+        },
+    )
+    return draw
+
+
+# --------------------------------------------------------------------------- looks and dispatch
+
+
+def record_look(*, draw: Draw, user, via: str):
+    """A read of a sealed draw is itself on the record: who looked, when, through what."""
+    if draw.state != Draw.State.SEALED:
+        return None
+    with transaction.atomic():
+        return record_event("draw.viewed", actor=user, obj=draw, county=draw.county, data={"week": draw.week, "via": via})
+
+
+def dispatch_due(*, county: County | None = None, on: date | None = None, actor=None) -> int:
+    """Drawn inspections still planned and dated on or before `on` are dispatched (the morning of the visit)."""
+    on = on or timezone.localdate()
+    due = Inspection.objects.filter(draw__isnull=False, status=Inspection.Status.PLANNED, date__lte=on)
+    if county is not None:
+        due = due.filter(county=county)
+    count = 0
+    for inspection in due.select_related("county", "township").order_by("date", "id"):
+        with transaction.atomic():
+            updated = Inspection.objects.filter(pk=inspection.pk, status=Inspection.Status.PLANNED).update(
+                status=Inspection.Status.DISPATCHED, dispatched_at=timezone.now()
+            )
+            if updated:
+                record_event(
+                    "inspection.dispatched", actor=actor, obj=inspection, county=inspection.county,
+                    data={"township": inspection.township.code, "date": inspection.date.isoformat(), "kind": "regular"},
+                )
+                count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- reveal
+
+
+def _reveal_seed_if_over(period: SeedPeriod, today: date, actor) -> bool:
+    if period.revealed_at is not None or period.ends_on >= today:
+        return False
+    period.revealed_at = timezone.now()
+    period.save(update_fields=["revealed_at"])
+    record_event(
+        "seed.revealed", actor=actor, obj=period, county=period.county,
+        data={"starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
+              "seed": period.seed, "commitment": period.commitment},
+    )
+    return True
+
+
+@transaction.atomic
+def reveal_draw(*, county: County, week: str, actor=None, today: date | None = None) -> Draw:
+    """A past week's draw becomes public within the county; its period's seed once the period is over."""
+    today = today or timezone.localdate()
+    week = rotation.week_label(_week_start(week))
+    draw = Draw.objects.select_for_update().select_related("period", "county").filter(county=county, week=week).first()
+    if draw is None:
+        raise NotFound(f"{week} 没有抽签")
+    sunday = draw.week_start + timedelta(days=6)
+    if sunday >= today:
+        raise InspectionError(f"{week} 到 {sunday.isoformat()} 才结束，只能公开已经结束的周")
+    if draw.state == Draw.State.SEALED:
+        draw.state = Draw.State.REVEALED
+        draw.revealed_at = timezone.now()
+        draw.save(update_fields=["state", "revealed_at"])
+        record_event("draw.revealed", actor=actor, obj=draw, county=county,
+                     data={"week": week, "result_hash": draw.result_hash})
+    _reveal_seed_if_over(draw.period, today, actor)
+    return draw
+
+
+def reveal_due(*, county: County, today: date | None = None, actor=None) -> list[Draw]:
+    """Reveal every sealed week that is over, and every seed whose period is over."""
+    today = today or timezone.localdate()
+    revealed = []
+    for draw in Draw.objects.filter(county=county, state=Draw.State.SEALED, week_start__lte=today - timedelta(days=7)):
+        revealed.append(reveal_draw(county=county, week=draw.week, actor=actor, today=today))
+    for period in SeedPeriod.objects.filter(county=county, revealed_at__isnull=True, ends_on__lt=today):
+        with transaction.atomic():
+            _reveal_seed_if_over(period, today, actor)
+    return revealed
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checks: list[str] = field(default_factory=list)  # what was checked and held
+    problems: list[str] = field(default_factory=list)
+
+
+def _event_data(action: str, obj) -> dict | None:
+    event = (
+        AuditEvent.objects.filter(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .order_by("seq")
+        .first()
+    )
+    return json.loads(event.payload)["data"] if event else None
+
+
+def _visit_rows(visits) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {v["township"]: (v["date"], tuple(sorted(v["inspectors"]))) for v in visits}
+
+
+def verify_draw(*, county: County, week: str) -> Verification:
+    """Recompute a week from the revealed seed and the recorded inputs; every way it could differ is a problem."""
+    week = rotation.week_label(_week_start(week))
+    draw = Draw.objects.select_related("period").filter(county=county, week=week).first()
+    if draw is None:
+        raise NotFound(f"{week} 没有抽签")
+    period = draw.period
+    v = Verification(ok=False)
+    if period.revealed_at is None:
+        v.problems.append(f"本期种子尚未公开（{period.ends_on.isoformat()} 之后公开），暂不能验证")
+        return v
+    try:
+        seed = bytes.fromhex(period.seed)
+    except ValueError:
+        v.problems.append("公开的种子不是十六进制")
+        return v
+
+    if rotation.seed_commitment(seed) == period.commitment:
+        v.checks.append(f"种子的 SHA-256 与承诺一致：{period.commitment}")
+    else:
+        v.problems.append("种子的 SHA-256 与本期承诺不一致")
+    committed = _event_data(COMMITTED, period)
+    if committed and committed.get("commitment") == period.commitment:
+        v.checks.append("承诺与审计日志中期初公布的一致")
+    else:
+        v.problems.append("承诺与审计日志中期初公布的不一致（或无公布记录）")
+
+    sealed = _event_data(SEALED, draw) or {}
+    stored_hash = result_hash(draw.result)
+    if sealed.get("result_hash") == draw.result_hash == stored_hash:
+        v.checks.append(f"抽签结果与封存时审计日志记录的哈希一致：{stored_hash}")
+    else:
+        v.problems.append("抽签结果已被改动：与封存时审计日志记录的哈希不一致")
+    if sealed.get("inputs_hash") != hashlib.sha256(rotation.canonical_json(draw.inputs)).hexdigest():
+        v.problems.append("抽签输入已被改动：与封存时审计日志记录的哈希不一致")
+
+    try:
+        inputs = rotation.inputs_from_canonical(draw.inputs)
+        recomputed = rotation.draw(
+            inputs, rotation.derive_week_key(seed, county.code, draw.week, inputs.public_value)
+        ).to_dict()
+    except (rotation.RotationInputError, KeyError, TypeError, ValueError) as exc:
+        v.problems.append(f"无法按记录的输入重算：{exc}")
+        recomputed = None
+    if recomputed is not None:
+        if (inputs.county, inputs.week, inputs.public_value or "") != (county.code, draw.week, draw.public_value):
+            v.problems.append("记录的输入与本周抽签的县、周或公开随机值不符")
+        if recomputed == draw.result:
+            v.checks.append(f"按公开种子和记录的输入重算，{len(recomputed['visits'])} 次检查与记录完全一致")
+        else:
+            want, have = _visit_rows(recomputed["visits"]), _visit_rows(draw.result.get("visits", []))
+            diff = sorted(set(want) ^ set(have)) or sorted(c for c in want if want[c] != have.get(c))
+            v.problems.append("按公开种子和记录的输入重算，结果与记录不一致" + (f"：{'、'.join(diff)}" if diff else ""))
+
+    made = {
+        i.township.code: (i.date.isoformat(), tuple(sorted(m.inspector.user.get_username() for m in i.members.all())))
+        for i in Inspection.objects.filter(draw=draw).select_related("township").prefetch_related("members__inspector__user")
+    }
+    drawn = _visit_rows((recomputed or draw.result).get("visits", []))
+    if made == drawn:
+        v.checks.append("实际安排的检查（乡镇、日期、督查组）与抽签一致")
+    else:
+        diff = sorted(c for c in set(made) | set(drawn) if made.get(c) != drawn.get(c))
+        v.problems.append("实际安排的检查与抽签不一致：" + "、".join(diff))
+
+    on_record = rotation.canonical_inputs(
+        draw_inputs(county=county, week=draw.week, public_value=draw.public_value, known_before=draw.created_at)
+    )["townships"]
+    recorded = {t["code"]: t["last_inspected"] for t in draw.inputs.get("townships", [])}
+    differing = sorted(t["code"] for t in on_record if recorded.get(t["code"]) != t["last_inspected"])
+    if differing:
+        v.problems.append("记录的上次检查日期与封存时的检查记录不符：" + "、".join(differing))
+    else:
+        v.checks.append("记录的各乡镇上次检查日期与封存时的检查记录一致")
+    v.ok = not v.problems
+    return v
+
+
+# --------------------------------------------------------------------------- planner and demo
+
+
+def county_plan(*, county: County, capacity: int | None = None, floor: float | None = None,
+                ratio: float | None = None, key_managed: int | None = None, today: date | None = None) -> rotation.Plan:
+    """The planner for a county: what its capacity buys, or (with `floor`) the capacity a floor needs."""
+    townships = Township.objects.filter(county=county, active=True)
+    n = townships.count()
+    if n == 0:
+        raise InspectionError(f"{county.name}没有在检查范围内的乡镇")
+    keys = townships.filter(key_managed=True).count() if key_managed is None else key_managed
+    ratio = county.key_ratio if ratio is None else ratio
+    start = today or timezone.localdate()
+    try:
+        if floor is not None:
+            return rotation.capacity_for_floor(n, floor, key_managed=keys, ratio=ratio, start=start)
+        return rotation.plan_capacity(n, capacity or county.inspections_per_week, key_managed=keys, ratio=ratio, start=start)
+    except rotation.RotationInputError as exc:
+        raise InspectionError(str(exc)) from None
+
+
+def run_weeks(*, county: County, weeks: int, today: date | None = None, actor=None,
+              after_week: Callable[[Draw], None] | None = None) -> list[Draw]:
+    """The demo's history: `weeks` past weeks and the current one, each sealed the Friday before it.
+
+    Each past week is dispatched, handed to `after_week` (to file and submit its findings), and
+    revealed; the current week stays sealed, with the visits dated up to today dispatched.
+    Weeks already drawn are kept as they are (idempotent).
+    """
+    today = today or timezone.localdate()
+    this_monday = today - timedelta(days=today.weekday())
+    draws = []
+    for w in range(weeks, -1, -1):
+        monday = this_monday - timedelta(days=7 * w)
+        week = rotation.week_label(monday)
+        draw = Draw.objects.filter(county=county, week=week).first()
+        if draw is None:
+            draw = seal_draw(county=county, week=week, actor=actor, today=monday - timedelta(days=3))
+            dispatch_due(county=county, on=min(today, monday + timedelta(days=6)), actor=actor)
+            if w and after_week is not None:
+                after_week(draw)
+        draws.append(draw)
+    dispatch_due(county=county, on=today, actor=actor)
+    reveal_due(county=county, today=today, actor=actor)
+    return draws
+
+
+@dataclass(frozen=True)
+class CountyShape:
+    """What the simulator and the planner need of a county, from the database or the national list."""
+
+    code: str
+    name: str
+    townships: tuple[str, ...]
+    key_managed: tuple[str, ...]
+    inspectors: tuple[rotation.InspectorState, ...]  # empty: the simulator's default roster
+    ratio: float
+    team_size: int
+    capacity: int | None
+
+
+def county_shape(code: str) -> CountyShape:
+    """Read only: a county in the database as it stands, else its townships from the shipped list."""
+    county = County.objects.filter(code=code).first()
+    if county is not None:
+        townships = Township.objects.filter(county=county, active=True).order_by("code")
+        inspectors = tuple(
+            rotation.InspectorState(i.user.get_username(), i.home_township.code if i.home_township_id else None)
+            for i in Inspector.objects.filter(county=county, active=True).select_related("user", "home_township")
+        )
+        return CountyShape(
+            code, county.name, tuple(t.code for t in townships),
+            tuple(t.code for t in townships if t.key_managed), inspectors,
+            county.key_ratio, county.team_size, county.inspections_per_week,
+        )
+    from inspection.services.setup import administered_elsewhere, county_name_for, read_divisions
+
+    skip = administered_elsewhere()
+    codes = tuple(sorted(r.code for r in read_divisions() if r.county_code == code and r.code not in skip))
+    if not codes:
+        raise NotFound(f"没有县级代码为 {code} 的县（市）")
+    return CountyShape(code, county_name_for(code) or code, codes, (), (), rotation.DEFAULT_RATIO,
+                       rotation.DEFAULT_TEAM_SIZE, None)
+
+
+def county_or_error(code: str) -> County:
+    county = County.objects.filter(code=code).first()
+    if county is None:
+        raise NotFound(f"没有县级代码为 {code} 的县（市），请先导入（import_divisions）")
+    return county
+
+
+def public_record(draw: Draw) -> dict:
+    """What a revealed week publishes: enough for anyone to re-check it (docs/draw.md)."""
+    period = draw.period
+    return {
+        "county": draw.county.code,
+        "week": draw.week,
+        "commitment": period.commitment,
+        "period": [period.starts_on.isoformat(), period.ends_on.isoformat()],
+        "seed": period.seed if period.revealed_at else None,
+        "result_hash": draw.result_hash,
+        "inputs": draw.inputs,
+        "result": draw.result,
+    }
