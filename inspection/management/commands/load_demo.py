@@ -31,6 +31,14 @@ class Command(AnchaCommand):
                 + "）"
             )
         # ---- end of the escalation step
+
+        # ---- Draws (issue 3): N past weeks and the current one through the real draw service,
+        # each sealed the Friday before; past weeks revealed, today's visits dispatched and open.
+        from inspection.services.demo_draws import load_demo_draws
+
+        draws = load_demo_draws(county=county, weeks=weeks)
+        self.stdout.write(f"抽签：{draws[0].week} 至 {draws[-1].week} 共 {len(draws)} 周，本周已封存，今天的检查已派出")
+        # ---- end of the draw step
         self.stdout.write(self.style.SUCCESS(f"{county.name}（{county.code}）: {county.townships.count()} 个乡镇（街道）"))
         self.stdout.write(f"演示账号（密码：{password}）:")
         for username, label in logins[:14]:
