@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from inspection.access import visible_notices
 from inspection.models import Township
+from inspection.services.escalation import last_sweep
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
 
@@ -55,6 +56,7 @@ def dashboard(request, profile):
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
         ),
         "board": rows,
+        "lights_as_of": last_sweep(county),
         "level_chart": _level_chart(townships),
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),
@@ -64,7 +66,7 @@ def dashboard(request, profile):
         "circular_week": board.circular_week(day),
         "circular": board.circular_for(visible_notices(request.user), board.circular_week(day)),
         "notice_counts": board.notice_counts(county),
-        "capacity": coverage.capacity(county, townships),
+        "capacity": coverage.capacity(county, townships, day),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -78,6 +80,7 @@ def observer_home(request, profile):
         "county": county,
         "today": today(),
         "board": rows,
+        "lights_as_of": last_sweep(county),
         "level_chart": _level_chart(townships),
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),

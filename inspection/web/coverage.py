@@ -1,30 +1,61 @@
-"""The coverage rule as the pages show it: the period and each township's deadline.
+"""The coverage rule and the planner as the pages show them, from inspection/rotation.py.
 
-TEMPORARY: these two functions stand in until inspection/rotation.py lands; then they call it.
+Nothing is recomputed here: the period, each township's deadline and the floor a county's
+capacity buys are the draw's own functions, so the dashboard and the draw never disagree.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+
+from inspection import rotation
+from inspection.errors import InspectionError
+from inspection.services.draws import county_plan
 
 NEAR_DAYS = 14  # "deadline near" on the grid: two weeks, the time it takes to fit a visit in
 
 
 def period_of(day: date) -> tuple[date, date]:
-    first_month = day.month - (day.month - 1) % 2
-    start = date(day.year, first_month, 1)
-    end_month = first_month + 2
-    end = (date(day.year + 1, 1, 1) if end_month > 12 else date(day.year, end_month, 1)) - timedelta(days=1)
-    return start, end
+    return rotation.period_bounds(rotation.period_index(day))
 
 
 def deadline(*, today: date, last_visit: date | None) -> date:
-    _, end = period_of(today)
+    """The latest day of the next visit. A township never visited counts, as in the draw's fresh
+    start, as visited the day before this period began."""
     if last_visit is None:
-        return end
-    if last_visit >= period_of(today)[0]:
-        return period_of(end + timedelta(days=1))[1]
-    return min(end, last_visit + timedelta(days=61))
+        last_visit = period_of(today)[0] - timedelta(days=1)
+    return rotation.next_deadline(last_visit)
 
 
-def capacity(county, townships):
-    """The planner's figure for this county, or None until inspection/rotation.py provides it."""
-    return None
+@dataclass(frozen=True)
+class Capacity:
+    per_week: int
+    key_managed: int
+    floor_percent: str
+    key_floor_percent: str
+    effective_ratio: float
+    minimum: int
+    feasible: bool
+    warnings: tuple[str, ...]
+
+
+def _percent(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def capacity(county, townships, today: date | None = None) -> Capacity | None:
+    """What the county's weekly capacity buys: the unpredictability floor (planner of rotation.py)."""
+    keys = sum(1 for t in townships if t.key_managed)
+    try:
+        plan = county_plan(county=county, key_managed=keys, today=today)
+    except InspectionError:
+        return None
+    return Capacity(
+        per_week=plan.capacity,
+        key_managed=keys,
+        floor_percent=_percent(plan.floor),
+        key_floor_percent=_percent(plan.key_floor) if keys else "",
+        effective_ratio=plan.effective_ratio,
+        minimum=plan.minimum_capacity,
+        feasible=plan.feasible,
+        warnings=plan.warnings,
+    )

@@ -4,12 +4,11 @@ The list shows no township of a sealed week; opening a sealed week is a look at 
 schedule and is written to the audit log before the page is drawn, and the page says so.
 """
 
-from django.db import transaction
 from django.shortcuts import render
 
 from inspection.access import get_visible
-from inspection.models import Draw, Inspection, Role, Township
-from inspection.services.audit import record_event
+from inspection.models import Draw, Inspection, Inspector, Role, Township
+from inspection.services.draws import record_look, verify_draw
 from inspection.web.common import Page, role_view
 
 
@@ -27,6 +26,10 @@ def _visits(draw):
     visits = result.get("visits") or result.get("inspections") or []
     codes = {v.get("township") for v in visits}
     names = dict(Township.objects.filter(county_id=draw.county_id, code__in=codes).values_list("code", "name"))
+    usernames = {u for v in visits for u in v.get("inspectors") or []}
+    people = dict(
+        Inspector.objects.filter(county_id=draw.county_id, user__username__in=usernames).values_list("user__username", "name")
+    )
     made = {
         (i.township.code, i.date.isoformat()): i
         for i in Inspection.objects.filter(draw=draw).select_related("township")
@@ -34,12 +37,14 @@ def _visits(draw):
     rows = []
     for v in visits:
         code = v.get("township")
+        probability = v.get("probability")
         rows.append({
             "code": code,
             "name": names.get(code, code),
             "date": v.get("date"),
-            "inspectors": v.get("inspectors") or [],
-            "probability": v.get("probability"),
+            "inspectors": [people.get(u, u) for u in v.get("inspectors") or []],
+            "percent": f"{probability * 100:.1f}%" if probability is not None else "—",
+            "forced": v.get("forced", False),
             "inspection": made.get((code, v.get("date"))),
         })
     return rows
@@ -49,18 +54,17 @@ def _visits(draw):
 def draw_detail(request, week):
     draw = get_visible(Draw.objects.filter(county=request.profile.county).select_related("period"), week=week)
     sealed = draw.state == Draw.State.SEALED
-    look = None
-    if sealed:
-        with transaction.atomic():
-            look = record_event(
-                "draw.viewed", actor=request.user, obj=draw, county=draw.county, data={"week": draw.week, "via": "web"}
-            )
+    # The look is on the record before a single township of the sealed week is shown.
+    look = record_look(draw=draw, user=request.user, via="web") if sealed else None
     context = {
         "section": "draws",
         "draw": draw,
         "sealed": sealed,
         "look": look,
         "visits": _visits(draw),
-        "verification": None,
+        "seed_public": draw.period.revealed_at is not None,
+        "verification": verify_draw(county=draw.county, week=draw.week)
+        if not sealed and draw.period.revealed_at is not None else None,
+        "county_code": draw.county.code,
     }
     return render(request, "web/draw.html", context)

@@ -17,11 +17,12 @@ def inspection_detail(request, pk):
         visible_inspections(user).exclude(status=Inspection.Status.PLANNED).select_related("township", "checklist"),
         pk=pk,
     )
-    findings = list(
+    rank = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
+    findings = sorted(
         inspection.findings.filter(corrections__isnull=True)
         .select_related("item", "corrects")
-        .prefetch_related("evidence")
-        .order_by("item__position", "id")
+        .prefetch_related("evidence"),
+        key=lambda f: (rank.get(f.severity, 3), f.item.position if f.item else 99, f.id),
     )
     severities = Counter(f.severity for f in findings)
     role = request.profile.role

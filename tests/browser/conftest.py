@@ -120,4 +120,5 @@ def phone(browser, live_server, tmp_path):
     assert not session.console_errors, f"console errors (CSP?): {session.console_errors}"
 
 
+from tests.inspection.draw_fixtures import roster, sealed  # noqa: E402,F401
 from tests.web.builders import history, jinbi_visit, planned_visit, team  # noqa: E402,F401

@@ -74,8 +74,8 @@ def history(county, checklist, team):
 
 
 @pytest.fixture
-def jinbi_visit(jinbi, checklist, team):
-    """A submitted visit to 金碧镇 a week ago with a critical and a minor finding."""
+def jinbi_visit(jinbi, checklist, team, zhang):
+    """A submitted visit to 金碧镇 a week ago with a critical and a minor finding; zhang holds the post."""
     return submit_visit(
         township=jinbi,
         checklist=checklist,

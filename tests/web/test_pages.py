@@ -120,7 +120,7 @@ def County_count():
 
 class TestNotFoundIsOnePage:
     def test_an_official_gets_the_same_not_found_page_for_a_draw_another_township_and_another_officials_notice(
-        self, client, zhang, wang, county, checklist, jinbi_visit
+        self, client, zhang, wang, county, checklist, jinbi_visit, sealed
     ):
         team = make_team(county, prefix="t2")
         shuixi = county.townships.get(code="520581001")
@@ -134,7 +134,7 @@ class TestNotFoundIsOnePage:
         client.force_login(zhang)
         bodies = []
         for path in [
-            "/draws/", f"/draws/{timezone.localdate().isocalendar()[0]}-W01/", "/townships/520581001/",
+            "/draws/", f"/draws/{sealed.week}/", "/townships/520581001/",
             f"/notices/{other_notice.id}/", f"/inspections/{other_visit.id}/", "/ledger/", "/no-such-page/",
         ]:
             response = client.get(path)
@@ -353,3 +353,67 @@ class TestPasswordChange:
         assert "密码已修改" in response.content.decode()
         client.logout()
         assert client.login(username="zhang", password="Qx7-lantern-harbor")
+
+
+class TestDrawPages:
+    def looks(self):
+        return AuditEvent.objects.filter(action="draw.viewed")
+
+    def test_the_list_shows_each_week_without_a_township(self, client, wang, sealed):
+        client.force_login(wang)
+        html = page(client, "/draws/")
+        assert "2026-W49" in html and "已封存" in html
+        for code, name in Township.objects.filter(inspections__draw=sealed).values_list("code", "name"):
+            assert name not in html
+        assert not self.looks().exists()
+
+    def test_opening_a_sealed_week_is_on_the_record_and_the_page_says_so(self, client, wang, sealed):
+        client.force_login(wang)
+        html = page(client, "/draws/2026-W49/")
+        look = self.looks().get()
+        assert look.actor == "wang" and look.object_id == str(sealed.pk)
+        assert "已记入审计日志" in html and f"记录号 {look.seq}" in html
+        for visit in sealed.result["visits"]:
+            assert Township.objects.get(code=visit["township"]).name in html
+        page(client, "/draws/2026-W49/")
+        assert self.looks().count() == 2
+
+    def test_a_revealed_week_shows_its_verification(self, client, wang, revealed):
+        from tests.inspection.draw_fixtures import AFTER_PERIOD, at
+
+        with at(AFTER_PERIOD):
+            client.force_login(wang)
+            html = page(client, "/draws/2026-W49/")
+        assert "card verify ok" in html and "一致：用公开的种子" in html
+        assert "种子的 SHA-256 与承诺一致" in html
+        assert revealed.period.seed in html
+        assert not self.looks().exists()
+
+    def test_a_tampered_week_fails_its_verification_on_the_page(self, client, wang, revealed):
+        from inspection.models import Draw
+        from tests.inspection.draw_fixtures import AFTER_PERIOD, at
+
+        result = dict(revealed.result)
+        result["visits"] = list(reversed(result["visits"]))[:-1]
+        Draw.objects.filter(pk=revealed.pk).update(result=result)
+        with at(AFTER_PERIOD):
+            client.force_login(wang)
+            html = page(client, "/draws/2026-W49/")
+        assert "card verify bad" in html and "未通过验证" in html
+
+    def test_a_revealed_week_waits_for_its_seed(self, client, wang, sealed):
+        from inspection.services.draws import reveal_draw
+        from tests.inspection.draw_fixtures import AFTER_WEEK, at
+
+        with at(AFTER_WEEK):
+            reveal_draw(county=sealed.county, week="2026-W49")
+            client.force_login(wang)
+            html = page(client, "/draws/2026-W49/")
+        assert "本期种子在 2027-01-03 之后公开" in html
+
+    def test_only_the_commission_sees_draws(self, client, qian, zhang, sealed):
+        for user in (qian, zhang):
+            client.force_login(user)
+            assert client.get("/draws/").status_code == 404
+            assert client.get("/draws/2026-W49/").status_code == 404
+        assert not self.looks().exists()
