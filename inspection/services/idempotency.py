@@ -41,6 +41,10 @@ class MissingKey(InspectionError):
     status = 400
 
 
+class KeyReused(Unprocessable):
+    """The key was used before for a different request."""
+
+
 class InFlight(Conflict):
     """The first request with this key is still being handled."""
 
@@ -104,7 +108,7 @@ def _is_lock_timeout(exc: OperationalError) -> bool:
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Reply:
     if record.request_hash != request_hash:
-        raise Unprocessable(f"此 {HEADER} 已用于另一个请求；新的登记请使用新的键")
+        raise KeyReused(f"此 {HEADER} 已用于另一个请求；新的登记请使用新的键")
     if record.state != IdempotencyRecord.State.DONE:
         # Only reachable if a record was committed unfinished, which this module never does.
         raise InFlight("同一请求仍在处理中，请稍后使用同一幂等键重试")

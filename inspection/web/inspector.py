@@ -146,6 +146,9 @@ def add_finding_form(request, pk):
             request_hash=idempotency.fingerprint("finding.form", {"inspection": inspection.pk, **payload}),
             action=action,
         )
+    except idempotency.KeyReused:
+        messages.error(request, "这张表单已经提交过别的内容；请在刷新后的页面上重新登记。")
+        return redirect(back)
     except InspectionError as exc:
         messages.error(request, exc.detail)
         return redirect(back)

@@ -102,6 +102,13 @@ class TestThePlainFormPath:
         shown = as_li.get(page(dispatched)).content.decode()
         assert "儿童之家大门紧锁" in shown
 
+    def test_an_old_form_posted_again_with_other_text_is_refused_plainly(self, as_li, dispatched):
+        form = {"idempotency_key": "form-key-9", "item_id": "", "severity": "minor", "text": "第一次"}
+        as_li.post(page(dispatched) + "findings/", form)
+        response = as_li.post(page(dispatched) + "findings/", {**form, "text": "改过的"}, follow=True)
+        assert "这张表单已经提交过" in response.content.decode()
+        assert list(Finding.objects.values_list("text", flat=True)) == ["第一次"]
+
     def test_photos_sent_with_the_form_are_stored_as_evidence(self, as_li, dispatched, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path
         photo = io.BytesIO()
