@@ -639,7 +639,13 @@ class AuditEvent(models.Model):
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["action"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action"]),
+            # The last sweep of a county (escalation.last_sweep, on the dashboard): at province
+            # size a backward scan of the whole log took 150 ms; this makes it an index lookup.
+            models.Index(fields=["action", "county_code", "seq"], name="audit_action_county_seq"),
+        ]
 
 
 class AuditHead(models.Model):
