@@ -121,6 +121,14 @@ class TestPhotos:
         assert hashlib.sha256(b"".join(fetched.streaming_content)).hexdigest() == evidence["sha256"]
 
 
+def test_the_api_schema_documents_the_file_reply(client, wang):
+    client.force_login(wang)
+    spec = client.get("/api/v1/openapi.json").json()
+    reply = spec["paths"]["/api/v1/inspections/{inspection_id}/findings/{finding_id}/evidence/{evidence_id}"]["get"]
+    assert set(reply["responses"]["200"]["content"]) == {"image/jpeg", "image/png", "application/pdf"}
+    assert "404" in reply["responses"]
+
+
 class TestRefusals:
     def test_a_text_file_renamed_to_jpg_is_refused_and_nothing_is_stored(self, api, li, dispatched, finding, media):
         response = upload(api(li), dispatched, finding["id"], b"just some notes, not a photo\n" * 20, name="photo.jpg")

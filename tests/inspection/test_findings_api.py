@@ -255,6 +255,9 @@ class TestWhoMayReadAndWrite:
         assert detail.status_code == 200
         assert [f["text"] for f in detail.json()["findings"]] == [body["text"]]
         assert detail.json()["team"] is None  # the roster is not the township's business
+        assert {(f["recorded_by"], f["recorded_by_name"]) for f in detail.json()["findings"]} == {("督查组", "督查组")}
+        text = detail.content.decode()
+        assert '"li"' not in text and "李督查" not in text and "孙督查" not in text  # nobody of the team is named
         assert api(zhang).post_json(url(dispatched), body, **{"Idempotency-Key": key()}).status_code == 404
 
     def test_the_commission_reads_but_does_not_file(self, api, wang, dispatched, body):
