@@ -161,11 +161,17 @@ def _hbars_svg(bars, width, *, title, desc, unit, label_w):
     return "".join(parts)
 
 
+def _text_width(text: str, size: float = 15) -> float:
+    """Roughly how wide a label sets: a CJK character is one em, a Latin one a little over half."""
+    return sum(size if ord(c) > 0x2E80 else size * 0.56 for c in text)
+
+
 def hbar_chart(bars, *, title, desc, columns, unit=""):
     """Horizontal bars, one row per label (long Chinese labels fit): [(label, value, css_class)]."""
     common = dict(title=title, desc=desc, unit=unit)
-    wide = _hbars_svg(bars, 640, label_w=120, **common)
-    narrow = _hbars_svg(bars, NARROW, label_w=96, **common)
+    label_w = max([_text_width(str(label)) for label, _, _ in bars] + [40]) + 18
+    wide = _hbars_svg(bars, 640, label_w=round(min(label_w, 260)), **common)
+    narrow = _hbars_svg(bars, NARROW, label_w=round(min(label_w, 170)), **common)
     rows = [(label, f"{_num(value)}{unit}") for label, value, _ in bars]
     return Chart(mark_safe(wide), title, desc, columns, rows, mark_safe(narrow))
 

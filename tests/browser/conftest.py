@@ -121,4 +121,4 @@ def phone(browser, live_server, tmp_path):
 
 
 from tests.inspection.draw_fixtures import roster, sealed  # noqa: E402,F401
-from tests.web.builders import history, jinbi_visit, planned_visit, team  # noqa: E402,F401
+from tests.web.builders import history, jinbi_visit, media_in_a_temporary_folder, planned_visit, team  # noqa: E402,F401

@@ -57,7 +57,7 @@ def test_summons_from_issue_to_accepted_rectification(desktop, wang, zhang, jinb
     desktop.shot("official-portal-desktop")
     todo.locator(f"a[href='/notices/{summons.id}/']").click()
     with page.expect_download() as download_info:
-        page.click("text=下载 PDF")
+        page.click("section.n-action >> text=下载 PDF")
     pdf = download_info.value.path().read_bytes()
     assert pdf.startswith(b"%PDF")
     page.click("form[action$='/acknowledge/'] button")

@@ -5,15 +5,18 @@ filled and submitted through the field services, so scores, escalation and notic
 the real code paths.
 """
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from django.contrib.auth import get_user_model
 
 from inspection.models import Inspection, Inspector, Profile, Role
-from inspection.services.inspections import FindingData, add_finding, submit_inspection
+from inspection.services.inspections import FindingData, add_evidence, add_finding, submit_inspection
 from tests.inspection.field_fixtures import make_inspection
 
 
@@ -28,16 +31,25 @@ def make_team(county, prefix="team"):
     return users
 
 
-def submit_visit(*, township, checklist, team, day, findings=()):
-    """A visit on `day` with `findings` [(item position or None, severity or None, text)], submitted."""
+def photo(name="photo.jpg", colour=(170, 60, 40)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 90), colour).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def submit_visit(*, township, checklist, team, day, findings=(), photos=0):
+    """A visit on `day` with `findings` [(item position or None, severity or None, text)], submitted;
+    `photos` pictures of the first finding as evidence."""
     inspection = make_inspection(township=township, checklist=checklist, team=team, day=day)
-    for position, severity, text in findings:
+    for i, (position, severity, text) in enumerate(findings):
         item = checklist.items.get(position=position) if position else None
-        add_finding(
+        finding = add_finding(
             inspection=inspection,
             user=team[0],
             data=FindingData(text=text, item_id=item.id if item else None, severity=severity),
         )
+        for n in range(photos if i == 0 else 0):
+            add_evidence(finding=finding, user=team[0], upload=photo(f"现场{n}.jpg", (170, 60 + 40 * n, 40)))
     inspection, _ = submit_inspection(inspection=inspection, user=team[0])
     return inspection
 
@@ -62,6 +74,14 @@ def fill_county(county, checklist, *, townships=6, weeks=4, team=None):
     return made
 
 
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Evidence and notice PDFs made by these tests stay out of the project's media folder; and
+    passwords are hashed cheaply here (the real hasher takes a deliberate ~0.3 s per user)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(county):
     return make_team(county)
@@ -82,6 +102,7 @@ def jinbi_visit(jinbi, checklist, team, zhang):
         team=team,
         day=timezone.localdate() - timedelta(days=7),
         findings=[(6, None, "孤儿基本生活费未按标准发放"), (2, None, "包保联系无工作记录")],
+        photos=2,
     )
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.inspection.draw_fixtures import AFTER_PERIOD, at, roster, sealed  # noqa: F401
-from tests.web.builders import history, jinbi_visit, planned_visit, team  # noqa: F401
+from tests.web.builders import history, jinbi_visit, media_in_a_temporary_folder, planned_visit, team  # noqa: F401
 
 
 @pytest.fixture

@@ -417,3 +417,39 @@ class TestDrawPages:
             assert client.get("/draws/").status_code == 404
             assert client.get("/draws/2026-W49/").status_code == 404
         assert not self.looks().exists()
+
+
+class TestRoleHomes:
+    def test_an_inspector_lands_on_todays_work(self, client, li):
+        client.force_login(li)
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"] == "/inspector/"
+
+    def test_an_inspector_sees_none_of_the_commissions_pages(self, client, li, jinbi_visit):
+        client.force_login(li)
+        for path in ["/townships/", "/townships/520581100/", "/notices/", "/draws/", "/ledger/",
+                     f"/inspections/{jinbi_visit.id}/"]:
+            assert client.get(path).status_code == 404, path
+
+    def test_each_role_sees_only_its_own_menu(self, client, wang, zhang, qian):
+        menus = {}
+        for user in (wang, zhang, qian):
+            client.force_login(user)
+            html = page(client, "/")
+            nav = re.search(r'<nav class="tabs".*?</nav>', html, re.S).group(0)
+            menus[user.username] = re.findall(r'href="([^"]+)"', nav)
+        assert "/draws/" in menus["wang"]
+        assert menus["zhang"] == ["/", "/my-township/"]
+        assert "/draws/" not in menus["qian"] and "/ledger/" in menus["qian"]
+
+
+class TestEvidence:
+    def test_the_inspection_page_shows_the_evidence_photos_served_by_role(self, client, wang, zhao, jinbi_visit):
+        client.force_login(wang)
+        html = page(client, f"/inspections/{jinbi_visit.id}/")
+        sources = re.findall(r'<img src="(/api/v1/inspections/[^"]+)"', html)
+        assert len(sources) == 2
+        picture = client.get(sources[0])
+        assert picture.status_code == 200 and picture["Content-Type"] == "image/jpeg"
+        client.force_login(zhao)
+        assert client.get(sources[0]).status_code == 404
