@@ -83,6 +83,7 @@ def ledger_entries(*, county: County, official: Official | None = None, township
     rows = (
         Decision.objects.filter(township__county=county, kind__in=wanted)
         .select_related("township", "official", "notice")
+        .defer("notice__snapshot")  # the letters' frozen text is not in the ledger; decoding it was most of the cost
         .order_by("effective_on", "id")
     )
     if township is not None:
@@ -94,7 +95,8 @@ def ledger_entries(*, county: County, official: Official | None = None, township
         posts.setdefault((post.official_id, post.township_id), []).append(post)
     rects = {
         r.inspection_id: r
-        for r in Rectification.objects.filter(township__county=county, inspection__isnull=False).select_related("notice")
+        for r in Rectification.objects.filter(township__county=county, inspection__isnull=False)
+        .select_related("notice").defer("notice__snapshot")
     }
     exits: dict[int, list[Decision]] = {}
     for row in rows:
