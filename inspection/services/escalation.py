@@ -53,6 +53,7 @@ rectification row, shown by the townships API; they are not letters.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
 from dataclasses import dataclass, field
@@ -369,7 +370,9 @@ class _Writer:
                 "level": [row.from_level, row.to_level] if d.level_to else None,
                 "notice": notice.pk if notice else None,
                 "official": self.official.pk if self.official else None,
-                "reason": d.reason,
+                # The reason stays on the decision row (it may quote a finding, and a finding may
+                # describe a child); its digest here makes a later edit of the row detectable.
+                "reason_sha256": hashlib.sha256(d.reason.encode("utf-8")).hexdigest(),
             },
         )
         if d.kind is DecisionKind.LEVEL_CHANGE and d.level_to is Level.NORMAL:
@@ -695,13 +698,15 @@ def _dispatch_follow_ups(county: County, day: date, actor=None) -> int:
         county=county, kind=Inspection.Kind.FOLLOW_UP, status=Inspection.Status.PLANNED, date__lte=day
     )
     count = 0
-    for inspection in due:
-        inspection.status = Inspection.Status.DISPATCHED
-        inspection.dispatched_at = timezone.now()
-        inspection.save(update_fields=["status", "dispatched_at"])
-        record_event("inspection.dispatched", actor=actor, obj=inspection, county=county,
-                     data={"township": inspection.township.code, "kind": "follow_up"})
-        count += 1
+    for inspection in due.select_related("township").order_by("date", "id"):
+        updated = Inspection.objects.filter(pk=inspection.pk, status=Inspection.Status.PLANNED).update(
+            status=Inspection.Status.DISPATCHED, dispatched_at=timezone.now()
+        )
+        if updated:
+            record_event("inspection.dispatched", actor=actor, obj=inspection, county=county,
+                         data={"township": inspection.township.code, "date": inspection.date.isoformat(),
+                               "kind": "follow_up"})
+            count += 1
     return count
 
 

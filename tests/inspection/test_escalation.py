@@ -1,5 +1,8 @@
 """The sanction ladder on the real services: submission → decisions, notices, follow-ups, sweep."""
 
+import hashlib
+import json
+
 import pytest
 from django.utils import timezone
 
@@ -96,8 +99,12 @@ def test_a_critical_finding_drafts_a_summons_puts_the_township_under_key_managem
         ("rectification", "summons"),
     ]
     assert all(r.rule and r.reason and r.policy_version == "v1" and r.official.user == zhang for r in rows)
-    audited = AuditEvent.objects.filter(action="escalation.decision").values_list("object_id", flat=True)
-    assert sorted(map(int, audited)) == [r.pk for r in rows]
+    audited = {int(e.object_id): json.loads(e.payload)["data"] for e in AuditEvent.objects.filter(action="escalation.decision")}
+    assert sorted(audited) == [r.pk for r in rows]
+    for row in rows:
+        assert audited[row.pk]["rule"] == row.rule
+        assert audited[row.pk]["reason_sha256"] == hashlib.sha256(row.reason.encode()).hexdigest()
+    assert not any(row.reason in e.payload for e in AuditEvent.objects.all() for row in rows), "no finding text in the log"
 
 
 def test_submitting_twice_or_applying_again_changes_nothing(jinbi, checklist, team):
