@@ -93,11 +93,10 @@ def ledger_entries(*, county: County, official: Official | None = None, township
     posts: dict[tuple[int, int], list[Post]] = {}
     for post in Post.objects.filter(township__county=county).order_by("started_on"):
         posts.setdefault((post.official_id, post.township_id), []).append(post)
-    rects = {
-        r.inspection_id: r
-        for r in Rectification.objects.filter(township__county=county, inspection__isnull=False)
-        .select_related("notice").defer("notice__snapshot")
-    }
+    rect_rows = Rectification.objects.filter(township__county=county, inspection__isnull=False)
+    if township is not None:
+        rect_rows = rect_rows.filter(township=township)
+    rects = {r.inspection_id: r for r in rect_rows.select_related("notice").defer("notice__snapshot")}
     exits: dict[int, list[Decision]] = {}
     for row in rows:
         if row.kind == DecisionKind.KEY_MANAGEMENT_EXITED.value:
