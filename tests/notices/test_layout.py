@@ -179,13 +179,16 @@ def test_issued_letter_shows_its_verification_code_and_a_qr_code_for_the_verify_
     import subprocess
     import tempfile
 
-    last = P.page_count(summons_pdf)
-    assert "7KQ2-M9XD-4HTP" in P.text(summons_pdf, page=last)
-    assert VERIFY_URL in P.flat(P.text(summons_pdf, page=last))
+    first = P.lines(summons_pdf, 1)
+    code = next(ln for ln in first if "7KQ2-M9XD-4HTP" in ln.text)
+    mark_top = 37 + 35  # mm: the code sits in the blank band above the red mark
+    assert P.TEXT_TOP - 1 <= code.y0 and code.y1 < mark_top * P.MM
+    assert code.x1 <= P.TEXT_RIGHT + 0.5
+    assert VERIFY_URL in P.flat(P.text(summons_pdf, page=1))
     if not shutil.which("zbarimg"):
         pytest.skip("zbarimg (Debian zbar-tools) not installed: QR not decoded")
     with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        P.image(summons_pdf, last, dpi=150).save(f.name)
+        P.image(summons_pdf, 1, dpi=150).save(f.name)
         out = subprocess.run(["zbarimg", "-q", "--raw", f.name], capture_output=True, text=True).stdout
     assert out.strip() == VERIFY_URL
 
