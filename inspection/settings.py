@@ -31,6 +31,31 @@ try:
         )
     }
     MEDIA_ROOT = env_path("ANCHA_MEDIA_ROOT", BASE_DIR / "media")
+    # Media (evidence, notice PDFs, reports) in an S3-compatible bucket instead of MEDIA_ROOT, for
+    # several app servers without a shared volume. Credentials: boto3's AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY. Files stay private and are still served only through the views.
+    S3_BUCKET = env_str("ANCHA_S3_BUCKET")
+    if S3_BUCKET:
+        import importlib.util
+
+        if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+            raise ConfigError("ANCHA_S3_BUCKET needs django-storages with boto3: pip install 'django-storages[s3]'")
+        STORAGES = {
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": S3_BUCKET,
+                    "endpoint_url": env_str("ANCHA_S3_ENDPOINT_URL"),
+                    "region_name": env_str("ANCHA_S3_REGION"),
+                    "location": env_str("ANCHA_S3_PREFIX", ""),
+                    "addressing_style": env_str("ANCHA_S3_ADDRESSING_STYLE", "path"),
+                    "default_acl": "private",
+                    "querystring_auth": True,
+                    "file_overwrite": False,
+                },
+            },
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
     # Seconds an app server keeps its database connection between requests (0: a new one each
     # request). Behind gunicorn on PostgreSQL, 60 or more saves a connection set-up per request.
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("ANCHA_DB_CONN_MAX_AGE", 0)
