@@ -39,6 +39,21 @@ def _level_chart(townships):
     )
 
 
+def _capacity_chart(capacity):
+    if capacity is None or len(capacity.choices) < 2:
+        return None
+    return charts.bar_chart(
+        [(_("%(n)s次") % {"n": c}, round(floor * 100, 1), "cur" if c == capacity.per_week else "opt")
+         for c, floor in capacity.choices],
+        title=_("每周暗查次数与不可预测性"),
+        desc=_("每周暗查次数（横轴）对应的普通乡镇每周最低被抽中概率（%%），当前为每周 %(c)s 次。")
+        % {"c": capacity.per_week},
+        columns=(_("每周次数"), _("最低概率")),
+        unit="%",
+        height=170,
+    )
+
+
 def dashboard(request, profile):
     county = profile.county
     day = today()
@@ -46,6 +61,7 @@ def dashboard(request, profile):
     grid = board.coverage_of(county, day, townships)
     rows = board.escalation_board(county, townships)
     draft_list, draft_count = board.drafts(county)
+    capacity = coverage.capacity(county, townships, day)
     context = {
         "section": "home",
         "county": county,
@@ -66,7 +82,8 @@ def dashboard(request, profile):
         "circular_week": board.circular_week(day),
         "circular": board.circular_for(visible_notices(request.user), board.circular_week(day)),
         "notice_counts": board.notice_counts(county),
-        "capacity": coverage.capacity(county, townships, day),
+        "capacity": capacity,
+        "capacity_chart": _capacity_chart(capacity),
     }
     return render(request, "web/dashboard.html", context)
 

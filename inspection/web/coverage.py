@@ -36,6 +36,7 @@ class Capacity:
     minimum: int
     feasible: bool
     warnings: tuple[str, ...]
+    choices: tuple[tuple[int, float], ...] = ()  # (inspections a week, ordinary floor) around the current one
 
 
 def _percent(x: float) -> str:
@@ -49,6 +50,13 @@ def capacity(county, townships, today: date | None = None) -> Capacity | None:
         plan = county_plan(county=county, key_managed=keys, today=today)
     except InspectionError:
         return None
+    # What one or two more (or fewer) inspections a week would buy: the same planner, no queries.
+    low = max(plan.minimum_capacity, plan.capacity - 2, 1)
+    choices = []
+    for c in range(low, min(low + 6, len(townships)) + 1):
+        option = rotation.plan_capacity(len(townships), c, key_managed=keys, ratio=county.key_ratio, start=today)
+        if option.feasible:
+            choices.append((c, option.floor))
     return Capacity(
         per_week=plan.capacity,
         key_managed=keys,
@@ -58,4 +66,5 @@ def capacity(county, townships, today: date | None = None) -> Capacity | None:
         minimum=plan.minimum_capacity,
         feasible=plan.feasible,
         warnings=plan.warnings,
+        choices=tuple(choices),
     )

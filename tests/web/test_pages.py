@@ -70,6 +70,19 @@ class TestCommissionDashboard:
         assert table and f"<th scope=\"row\">正常</th><td>{normal}</td>" in table.group(0)
 
 
+    def test_the_capacity_card_shows_the_planners_floor_and_what_other_capacities_buy(self, client, wang, county):
+        from inspection.services.draws import county_plan
+
+        plan = county_plan(county=county)
+        client.force_login(wang)
+        html = page(client, "/")
+        card = html[html.index('id="capacity-h"'):]
+        assert f'<span class="big">{plan.floor * 100:.1f}%</span>' in card
+        assert f"每周暗查 {county.inspections_per_week} 次时" in card
+        bars = re.findall(r'<rect class="bar (cur|opt)"', card)
+        assert bars.count("cur") == 1 and len(bars) >= 3
+
+
 class TestQueryCount:
     def test_dashboard_query_count_does_not_grow_with_the_data(self, client, wang, county, checklist, other_county,
                                                                django_assert_num_queries):
