@@ -1,0 +1,289 @@
+"""Filing a finding (POST /api/v1/inspections/{id}/findings) against the floor (issue 9).
+
+The floor is a bare django-ninja endpoint in the same process and database that inserts one
+finding row with the same bearer authentication (bench/api_urls.py); ours adds the
+Idempotency-Key record and its stored reply, the team and status checks under a row lock, the
+audit event chained under the head lock, and the full FindingOut reply.
+
+1. Latency, in process (Django test client, full middleware stack, no network), ours and the
+   floor interleaved request by request: p50 and p95, on PostgreSQL and on SQLite.
+   Target: ours <= 2x the floor.
+2. Throughput under locust (headless), on gunicorn + PostgreSQL, 60 s each for ours and the
+   floor: filings per second with zero errors, then the database is checked for lost rows (an
+   acknowledged filing missing) and duplicated rows (one Idempotency-Key, two findings). 3% of
+   the filings are re-sent with the same key and must be replayed. Target: >= 200 filings/s.
+
+The database is a throwaway one (bench/_pg.py); gunicorn listens on 127.0.0.1 only. Each part
+runs in its own process with bench/settings_api.py, so it never shares Django with another
+benchmark. ANCHA_BENCH_QUICK=1 shortens every run (for development, not for the figures).
+
+    .venv/bin/python -m bench bench_api
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench._pg import free_port, run_worker, throwaway_database
+from bench._results import record
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+QUICK = os.environ.get("ANCHA_BENCH_QUICK") == "1"
+LATENCY_REQUESTS = 60 if QUICK else 400
+LOCUST_SECONDS = 10 if QUICK else 60
+LOCUST_USERS = 48
+GUNICORN_WORKERS = int(os.environ.get("ANCHA_BENCH_WORKERS", "6"))
+INSPECTIONS = 96  # dispatched visits the phones file on; two phones share none
+COUNTY = "520581"  # 黔西市, with generated history around the visits
+
+
+def django_env(database_url: str) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.settings_api",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "ANCHA_SECURE": "0",
+        "ANCHA_DB_CONN_MAX_AGE": "600",
+        "ANCHA_MEDIA_ROOT": tempfile.gettempdir() + "/ancha-bench-media",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+# --------------------------------------------------------------------------- workers (own process)
+
+
+def _setup_django():
+    import django
+
+    django.setup()
+
+
+def worker_setup(pairs_path: str) -> None:
+    """Migrate, generate 12 weeks of the county, dispatch today's visits with tokens for their teams."""
+    _setup_django()
+    import secrets
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from inspection.api.auth import _token_hash
+    from inspection.models import ApiToken, Checklist, County, Inspection, Inspector, TeamMember
+    from inspection.services.load import generate_load
+
+    call_command("migrate", verbosity=0)
+    generate_load(province=COUNTY[:2], weeks=12, county_codes=[COUNTY], seed="bench-api")
+    county = County.objects.get(code=COUNTY)
+    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    inspectors = list(Inspector.objects.filter(county=county).select_related("user", "home_township").order_by("pk"))
+    townships = list(county.townships.order_by("code"))
+    today, now = timezone.localdate(), timezone.now()
+    pairs = []
+    for i in range(INSPECTIONS):
+        township = townships[i % len(townships)]
+        team = [x for x in inspectors if x.home_township_id != township.pk]
+        team = [team[i % len(team)], team[(i + 1) % len(team)]]
+        visit = Inspection.objects.create(county=county, township=township, date=today, checklist=checklist,
+                                          status=Inspection.Status.DISPATCHED, dispatched_at=now)
+        TeamMember.objects.bulk_create(TeamMember(inspection=visit, inspector=m) for m in team)
+        token = secrets.token_urlsafe(24)
+        ApiToken.objects.create(user=team[0].user, token_hash=_token_hash(token))
+        pairs.append((token, visit.pk))
+    Path(pairs_path).write_text(json.dumps(pairs))
+
+
+def worker_latency(pairs_path: str, n: int) -> None:
+    """Ours and the floor, interleaved; print the two lists of milliseconds as JSON."""
+    _setup_django()
+    import uuid
+
+    from django.test import Client
+
+    pairs = json.loads(Path(pairs_path).read_text())
+    clients = [(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), pk) for token, pk in pairs]
+    times = {"ours": [], "floor": []}
+
+    def once(kind, i):
+        client, pk = clients[i % len(clients)]
+        key = uuid.uuid4().hex
+        body = {"severity": "minor", "text": f"latency {key} 值班表未公示"}
+        path = f"/api/v1/inspections/{pk}/findings" if kind == "ours" else f"/floor/inspections/{pk}/findings"
+        start = time.perf_counter()
+        response = client.post(path, body, content_type="application/json", headers={"Idempotency-Key": key})
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 201:
+            raise SystemExit(f"{kind}: {response.status_code} {response.content[:300]!r}")
+        return elapsed
+
+    for i in range(max(20, n // 10)):  # warm both paths: imports, connections, caches
+        once("ours", i)
+        once("floor", i)
+    for i in range(n):
+        order = ("ours", "floor") if i % 2 == 0 else ("floor", "ours")
+        for kind in order:
+            times[kind].append(once(kind, i))
+    print(json.dumps(times))
+
+
+def worker_check(mark: str, acked_path: str) -> None:
+    """Rows written by a locust run against what the clients were told."""
+    _setup_django()
+    from collections import Counter
+
+    from inspection.models import Finding
+
+    data = json.loads(Path(acked_path).read_text())
+    acked = {fid: key for key, fid in data["acked"]}
+    rows = list(Finding.objects.filter(text__startswith=mark + " ").values_list("pk", "text"))
+    per_key = Counter(text.split(" ")[1] for _, text in rows)
+    ids = {pk for pk, _ in rows}
+    print(json.dumps({
+        "acked": len(data["acked"]),
+        "acked_distinct_keys": len(set(acked.values())),
+        "rows": len(rows),
+        "lost": len(set(acked) - ids),
+        "duplicated": sum(n - 1 for n in per_key.values() if n > 1),
+        "unacknowledged_rows": len(ids - set(acked)),
+        "replays": data["replays"],
+    }))
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def latency(database_url: str, label: str, where: str) -> None:
+    env = django_env(database_url)
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = f"{tmp}/pairs.json"
+        run_worker("bench.bench_api", ["worker", "setup", pairs], env=env)
+        times = json.loads(run_worker("bench.bench_api", ["worker", "latency", pairs, str(LATENCY_REQUESTS)], env=env))
+    ours, floor = times["ours"], times["floor"]
+    for name, q in (("p50", 0.5), ("p95", 0.95)):
+        record(f"api: file a finding {name} ({label})", ours=percentile(ours, q), anchor=percentile(floor, q),
+               anchor_name=f"bare ninja endpoint inserting one row, same auth, {where}", unit="ms",
+               target="ours <= 2x the floor")
+
+
+def wait_for(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5).read()
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer within a minute")
+
+
+def locust_run(target: str, *, port: int, pairs: str, tmp: str, env: dict) -> dict:
+    mark = f"locust-{target}-{int(time.time())}"
+    out = f"{tmp}/acked-{target}.json"
+    prefix = f"{tmp}/locust-{target}"
+    locust_env = {**os.environ, "ANCHA_LOCUST_PAIRS": pairs, "ANCHA_LOCUST_TARGET": target,
+                  "ANCHA_LOCUST_MARK": mark, "ANCHA_LOCUST_OUT": out}
+    subprocess.run(
+        [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locust_findings.py"), "--headless",
+         "-u", str(LOCUST_USERS), "-r", str(LOCUST_USERS), "-t", f"{LOCUST_SECONDS}s",
+         "--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--only-summary", "--stop-timeout", "10",
+         "--exit-code-on-error", "0"],
+        env=locust_env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=LOCUST_SECONDS + 120,
+    )
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        stats = {row["Name"]: row for row in csv.DictReader(handle)}
+    main = stats["file a finding"]
+    check = json.loads(run_worker("bench.bench_api", ["worker", "check", mark, out], env=env))
+    failures = sum(int(row["Failure Count"]) for name, row in stats.items() if name != "Aggregated")
+    return {
+        "filings_per_s": check["acked"] / LOCUST_SECONDS,
+        "failures": failures,
+        "p50": float(main["50%"]),
+        "p95": float(main["95%"]),
+        **check,
+    }
+
+
+def throughput(database_url: str, where: str) -> None:
+    env = django_env(database_url)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = f"{tmp}/pairs.json"
+        run_worker("bench.bench_api", ["worker", "setup", pairs], env=env)
+        server = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "inspection.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync", "--log-level", "warning",
+             "--graceful-timeout", "5"],
+            env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/gunicorn.log", "w"),
+            start_new_session=True,
+        )
+        try:
+            wait_for(port, server)
+            results = {target: locust_run(target, port=port, pairs=pairs, tmp=tmp, env=env)
+                       for target in ("floor", "ours")}
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+    ours, floor = results["ours"], results["floor"]
+    clean = ours["failures"] == 0 and ours["lost"] == 0 and ours["duplicated"] == 0
+    record(f"api: filings/s, locust {LOCUST_USERS} phones {LOCUST_SECONDS}s (gunicorn {GUNICORN_WORKERS}w + PostgreSQL)",
+           ours=ours["filings_per_s"], anchor=floor["filings_per_s"], anchor_name=f"same floor endpoint, same load, {where}",
+           unit="filings/s", target=">= 200/s sustained, 0 errors, 0 lost, 0 duplicated")
+    record(f"api: locust p95 under load ({LOCUST_USERS} phones)", ours=ours["p95"], anchor=floor["p95"],
+           anchor_name="same floor endpoint, same load", unit="ms")
+    print(f"   ours:  {ours['acked']} filings acknowledged, {ours['rows']} rows, {ours['failures']} errors, "
+          f"{ours['lost']} lost, {ours['duplicated']} duplicated, {ours['unacknowledged_rows']} written but "
+          f"unacknowledged at the stop, replays {ours['replays']['matched']}/{ours['replays']['sent']} matched"
+          f" -> {'clean' if clean else 'NOT CLEAN'}")
+    print(f"   floor: {floor['acked']} acknowledged, {floor['failures']} errors, {floor['lost']} lost")
+
+
+def main() -> None:
+    for tool in ("gunicorn", "locust"):
+        if not (VENV_BIN / tool).exists() and shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} is not installed in the venv (pip install {tool})")
+    with tempfile.TemporaryDirectory() as tmp:
+        latency(f"sqlite:///{tmp}/bench-api.sqlite3", "SQLite", "SQLite file, WAL")
+    with throwaway_database("ancha_bench_api") as (url, where):
+        latency(url, "PostgreSQL", where)
+    with throwaway_database("ancha_bench_api_load") as (url, where):
+        throughput(url, where)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "worker":
+        mode, args = sys.argv[2], sys.argv[3:]
+        if mode == "setup":
+            worker_setup(*args)
+        elif mode == "latency":
+            worker_latency(args[0], int(args[1]))
+        elif mode == "check":
+            worker_check(*args)
+        else:
+            raise SystemExit(f"unknown worker {mode}")
+    else:
+        main()

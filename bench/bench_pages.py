@@ -1,0 +1,258 @@
+"""The commission's dashboard on a province-sized PostgreSQL database, against the floor (issue 9).
+
+Data: `generate_load --province 51 --weeks 52` — 四川省, the largest province of the shipped
+list (3,111 townships in 183 counties), 52 weeks of draws, inspections, findings, decisions,
+notices and their audit events, in a throwaway database (bench/_pg.py).
+
+- ours: GET / as the commission of the province's largest county (46 townships), through the
+  Django test client (middleware, session, every query, the template and its SVG charts).
+- floor: the single aggregate SQL statement that returns the dashboard's figures for that
+  county (per township: level, key management, last visit before the period, this period's
+  visits and scores, open rectifications with the worst light and the next deadline; and the
+  county's notice counts), timed alone with a cursor.
+  Target: p50 <= 300 ms and <= 3x the floor.
+- the same figures for the whole province: ours = the 183 counties' dashboards, one after the
+  other (each as its own commission); floor = the same aggregate statement over all 183 counties
+  at once. No page shows a province today; this line says what an overview would cost built
+  from the county dashboards, against one query.
+
+The other pages of the commission (township page, ledger, lists) are timed on the same data
+and printed, not recorded (they have no floor of their own here).
+
+ANCHA_BENCH_PAGES_DB=postgres://… reuses a database already loaded with the province (it is
+neither generated nor dropped); ANCHA_BENCH_QUICK=1 loads 8 weeks instead of 52.
+
+    .venv/bin/python -m bench bench_pages
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+
+from bench._pg import run_worker, throwaway_database
+from bench._results import record
+
+PROVINCE = "51"
+QUICK = os.environ.get("ANCHA_BENCH_QUICK") == "1"
+WEEKS = 8 if QUICK else 52
+REPEAT = 15 if QUICK else 40
+
+FLOOR_SQL = """
+WITH t AS (
+    SELECT id, county_id, code, name, level, key_managed
+    FROM inspection_township WHERE county_id = ANY(%(counties)s) AND active
+), v AS (
+    SELECT township_id,
+           max(date) FILTER (WHERE date < %(start)s) AS last_before,
+           array_agg(date ORDER BY date) FILTER (WHERE date >= %(start)s) AS dates,
+           array_agg(score ORDER BY date) FILTER (WHERE date >= %(start)s) AS scores
+    FROM inspection_inspection
+    WHERE county_id = ANY(%(counties)s) AND status IN ('dispatched', 'submitted') AND date <= %(today)s
+    GROUP BY township_id
+), r AS (
+    SELECT township_id, count(*) AS open,
+           max(CASE light WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END) AS worst_light,
+           min(due_on) FILTER (WHERE state = 'open') AS next_due
+    FROM inspection_rectification
+    WHERE state IN ('open', 'reported') AND township_id IN (SELECT id FROM t)
+    GROUP BY township_id
+), n AS (
+    SELECT county_id,
+           count(*) FILTER (WHERE state = 'issued' AND kind <> 'circular') AS unacknowledged,
+           count(*) FILTER (WHERE state = 'responded') AS responded,
+           count(*) FILTER (WHERE state = 'draft') AS drafts
+    FROM inspection_notice WHERE county_id = ANY(%(counties)s)
+    GROUP BY county_id
+)
+SELECT t.county_id, t.code, t.name, t.level, t.key_managed, v.last_before, v.dates, v.scores,
+       r.open, r.worst_light, r.next_due, n.unacknowledged, n.responded, n.drafts
+FROM t LEFT JOIN v ON v.township_id = t.id LEFT JOIN r ON r.township_id = t.id
+       LEFT JOIN n ON n.county_id = t.county_id
+ORDER BY t.county_id, t.code
+"""
+
+
+def django_env(database_url: str) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "inspection.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "ANCHA_SECURE": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+# --------------------------------------------------------------------------- workers (own process)
+
+
+def worker_generate(weeks: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from inspection.services.audit import verify_chain
+    from inspection.services.load import generate_load
+
+    call_command("migrate", verbosity=0)
+    report = generate_load(province=PROVINCE, weeks=weeks, seed="bench-pages")
+    began = time.perf_counter()
+    chain = verify_chain()
+    print(json.dumps({"seconds": report.seconds, "counts": dict(report.counts), "counties": len(report.counties),
+                      "verify_seconds": time.perf_counter() - began, "chain_ok": chain.ok}))
+
+
+def _timed(fn, repeat: int) -> list[float]:
+    fn()  # warm: imports, connection, caches of the first call
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def worker_measure(repeat: int) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from inspection.models import County, Notice, Township
+    from inspection.web import coverage
+
+    county = County.objects.annotate(n=Count("townships")).order_by("-n", "code").first()
+    counties = list(County.objects.filter(code__startswith=PROVINCE).order_by("code"))
+    today = timezone.localdate()
+    start, _ = coverage.period_of(today)
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=f"{county.code}-commission"))
+
+    def dashboard():
+        response = client.get("/")
+        assert response.status_code == 200, response.status_code
+
+    def floor(ids):
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(FLOOR_SQL, {"counties": ids, "start": start, "today": today})
+                rows = cursor.fetchall()
+            assert rows
+        return run
+
+    offices = []
+    for c in counties:
+        office = Client()
+        office.force_login(get_user_model().objects.get(username=f"{c.code}-commission"))
+        offices.append(office)
+
+    def province_figures():
+        for office in offices:
+            assert office.get("/").status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        dashboard()
+    sql_ms = []
+    for _ in range(repeat):
+        spent: list[float] = []
+
+        def timer(execute, sql, params, many, context, spent=spent):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                spent.append(time.perf_counter() - began)
+
+        with connection.execute_wrapper(timer):
+            dashboard()
+        sql_ms.append(sum(spent) * 1000)
+    results = {
+        "dashboard_sql": sql_ms,
+        "county": county.code, "townships": county.n, "counties": len(counties),
+        "dashboard_queries": len(queries),
+        "dashboard": _timed(dashboard, repeat),
+        "floor": _timed(floor([county.pk]), repeat),
+        "province_ours": _timed(province_figures, max(1, repeat // 12)),
+        "province_floor": _timed(floor([c.pk for c in counties]), max(3, repeat // 4)),
+        "rows": {"townships": Township.objects.count(), "notices": Notice.objects.count()},
+        "pages": {},
+    }
+    township = Township.objects.filter(county=county).annotate(n=Count("decisions")).order_by("-n").first()
+    for name, path in (("township page", f"/townships/{township.code}/"), ("townships list", "/townships/"),
+                       ("notices list", "/notices/"), ("ledger page", "/ledger/"), ("draws list", "/draws/"),
+                       ("api inspections", "/api/v1/inspections?limit=200"), ("api ledger", "/api/v1/ledger")):
+        def page(path=path):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+        results["pages"][name] = statistics.median(_timed(page, max(5, repeat // 4)))
+    print(json.dumps(results))
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(url: str, where: str) -> None:
+    env = django_env(url)
+    data = json.loads(run_worker("bench.bench_pages", ["worker", "measure", str(REPEAT)], env=env))
+    county = f"{data['county']}, {data['townships']} townships"
+    record(f"pages: commission dashboard p50 ({county}; province {PROVINCE} {WEEKS} weeks, PostgreSQL)",
+           ours=statistics.median(data["dashboard"]), anchor=statistics.median(data["floor"]),
+           anchor_name=f"the one aggregate SQL query of its figures, alone, {where}", unit="ms",
+           target="p50 <= 300 ms and <= 3x the floor")
+    record(f"pages: commission dashboard p95 ({county})", ours=percentile(data["dashboard"], 0.95),
+           anchor=percentile(data["floor"], 0.95), anchor_name="the same query, alone", unit="ms")
+    record(f"pages: commission dashboard, its {data['dashboard_queries']} queries summed, p50 ({county})",
+           ours=statistics.median(data["dashboard_sql"]), anchor=statistics.median(data["floor"]),
+           anchor_name="the one aggregate SQL query, alone", unit="ms",
+           target="where the page's time goes: SQL vs the rest")
+    record(f"pages: all {data['counties']} county dashboards of province {PROVINCE}, one after another",
+           ours=statistics.median(data["province_ours"]), anchor=statistics.median(data["province_floor"]),
+           anchor_name="the same aggregate query over the whole province", unit="ms",
+           target="informational: no province page exists")
+    print(f"   dashboard: {data['dashboard_queries']} queries; rows: {data['rows']}")
+    for name, ms in data["pages"].items():
+        print(f"   {name:<18} p50 {ms:8.1f} ms")
+
+
+def main() -> None:
+    reuse = os.environ.get("ANCHA_BENCH_PAGES_DB")
+    if reuse:
+        measure(reuse, "reused database")
+        return
+    with throwaway_database("ancha_bench_pages") as (url, where):
+        began = time.perf_counter()
+        made = json.loads(run_worker("bench.bench_pages", ["worker", "generate", str(WEEKS)], env=django_env(url)))
+        print(f"   generate_load --province {PROVINCE} --weeks {WEEKS}: {made['counties']} counties in "
+              f"{made['seconds']:.0f} s ({time.perf_counter() - began:.0f} s with migrations); "
+              f"{made['counts']}; audit chain {'verified' if made['chain_ok'] else 'BROKEN'} in {made['verify_seconds']:.0f} s")
+        if not made["chain_ok"]:
+            raise RuntimeError("the generated audit chain does not verify")
+        measure(url, where)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "worker":
+        if sys.argv[2] == "generate":
+            worker_generate(int(sys.argv[3]))
+        elif sys.argv[2] == "measure":
+            worker_measure(int(sys.argv[3]))
+        else:
+            raise SystemExit(f"unknown worker {sys.argv[2]}")
+    else:
+        main()
