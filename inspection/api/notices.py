@@ -213,7 +213,9 @@ def get_notice(request, notice_id: int = Path(..., ge=1, le=MAX_ID)):
     return notice_detail(_visible(request, notice_id))
 
 
-@router.get("/{notice_id}/pdf", response={404: ErrorOut}, url_name="notice_pdf")
+@router.get("/{notice_id}/pdf", response={404: ErrorOut}, url_name="notice_pdf", openapi_extra={
+    "responses": {"200": {"description": "文书 PDF（草稿为预览）", "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}})
 def get_notice_pdf(request, notice_id: int = Path(..., ge=1, le=MAX_ID)):
     """The issued PDF as stored (its SHA-256 is in the notice), or a 草稿 preview of a draft.
     The addressed official's first download is recorded as the delivery time."""
