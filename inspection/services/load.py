@@ -13,7 +13,8 @@ paths:
   time or late, follow-up inspections (回头看) by another team;
 - notices: drafted from the escalation service's own snapshot builders, issued the same day
   with gap-free numbers per county, series and year (the counters are set to the last number
-  used), acknowledged the next day; a weekly circular per county.
+  used), acknowledged the next day; a weekly circular per county. The letters of the last
+  working day are left as drafts, as the office would find them in the morning.
 
 Every row goes in through bulk paths (COPY on PostgreSQL, `bulk_create` on SQLite, set-based
 updates), with keys taken from the tables' sequences up front; but nothing is allowed that the services
@@ -442,6 +443,10 @@ class _County:
         self.open_day = self.today
         while self.open_day.weekday() >= 5:
             self.open_day -= timedelta(days=1)
+        # Letters of the last working day before that are still drafts on the office's desk.
+        self.drafts_from = self.open_day - timedelta(days=1)
+        while self.drafts_from.weekday() >= 5:
+            self.drafts_from -= timedelta(days=1)
 
     def key(self, model) -> int:
         if model not in self.ids:
@@ -842,9 +847,10 @@ class _County:
         self.audit.add("notice.drafted", actor=actor, obj=notice, county=self.code, data={
             "kind": kind.value, "township": town.row.code, "rule": d.rule, "due_on": str(d.deadline or ""),
         })
-        self.issue(notice, day)
-        if kind.value != "referral":
-            self.later[day + timedelta(days=1)].append(lambda: self.acknowledge(town, notice, day + timedelta(days=1)))
+        if day < self.drafts_from:
+            self.issue(notice, day)
+            if kind.value != "referral":
+                self.later[day + timedelta(days=1)].append(lambda: self.acknowledge(town, notice, day + timedelta(days=1)))
         return notice
 
     def acknowledge(self, town: _Town, notice: Notice, day: date) -> None:

@@ -169,3 +169,15 @@ def test_the_command_loads_a_county_and_checks_the_chain(db, capsys):
     out = capsys.readouterr().out
     assert "生成 1 个县" in out and "审计链完好" in out
     assert Township.objects.filter(county__code="460321").count() == 3
+
+
+def test_the_letters_of_the_last_working_day_wait_as_drafts(loaded):
+    from django.utils import timezone
+
+    wednesday = NOW.date() - timedelta(days=1)
+    letters = Notice.objects.exclude(kind="circular")
+    recent = [n for n in letters if timezone.localdate(n.created_at) >= wednesday]
+    older = [n for n in letters if timezone.localdate(n.created_at) < wednesday]
+    assert recent and older
+    assert {n.state for n in recent} == {Notice.State.DRAFT} and all(n.number is None for n in recent)
+    assert Notice.State.DRAFT not in {n.state for n in older}
