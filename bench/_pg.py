@@ -55,8 +55,11 @@ def _with_db(url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def throwaway_database(prefix: str = "ancha_bench"):
-    """Yield a postgres:// URL of an empty database that disappears afterwards."""
+def throwaway_database(prefix: str = "ancha_bench", *, flush: bool = True):
+    """Yield (a postgres:// URL of an empty database that disappears afterwards, a description).
+
+    flush=False starts the private cluster with fsync off: the disk's flush taken out of every
+    commit, to show what the rest costs (as on a server whose disk cache is battery-backed)."""
     base = os.environ.get("DATABASE_URL", "")
     name = f"{prefix}_{os.getpid()}"
     if base.split(":", 1)[0] in ("postgres", "postgresql"):
@@ -80,12 +83,12 @@ def throwaway_database(prefix: str = "ancha_bench"):
                       "--locale=C.UTF-8"])
         _as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
                       f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                      "-c shared_buffers=256MB", "start"])
+                      f"-c shared_buffers=256MB -c fsync={'on' if flush else 'off'}", "start"])
         started = True
         admin = f"postgres://postgres@127.0.0.1:{port}/postgres"
         _admin(admin, f'CREATE DATABASE "{name}"')
         version = subprocess.run([str(pg_bin / "postgres"), "--version"], capture_output=True, text=True).stdout.split()[2]
-        yield _with_db(admin, name), f"a private PostgreSQL {version} (fsync on)"
+        yield _with_db(admin, name), f"a private PostgreSQL {version} (fsync {'on' if flush else 'off'})"
     finally:
         if started:
             with contextlib.suppress(subprocess.CalledProcessError):
