@@ -195,6 +195,9 @@ def seal_draw(*, county: County, week: str, actor=None, public_value: str | None
     if not inputs.inspectors:
         raise InspectionError(f"{county.name}没有在岗的督查员，不能抽签")
     period = _ensure_period(county, week_start, actor)
+    # The next period's commitment goes out with the last draw before it, so it is on record
+    # before any public value of that period is announced.
+    _ensure_period(county, week_start + timedelta(days=7), actor)
     key = rotation.derive_week_key(bytes.fromhex(period.seed), county.code, week, inputs.public_value)
     try:
         result = rotation.draw(inputs, key)

@@ -72,6 +72,15 @@ def test_sealing_commits_the_period_seed_and_logs_no_schedule(sealed):
         assert all(name not in sealed_event.payload for name in visit["inspectors"])
 
 
+def test_the_last_draw_of_a_period_commits_the_next_periods_seed(roster):
+    with at(date(2026, 12, 25)):
+        seal_draw(county=roster, week="2026-W53")
+    assert [(p.starts_on, p.ends_on) for p in SeedPeriod.objects.order_by("starts_on")] == [
+        (date(2026, 11, 2), date(2027, 1, 3)), (date(2027, 1, 4), date(2027, 2, 28))
+    ]
+    assert [e["data"]["starts_on"] for e in events("seed.committed")] == ["2026-11-02", "2027-01-04"]
+
+
 def test_a_week_cannot_be_drawn_twice(sealed, roster):
     with at(FRIDAY_BEFORE), pytest.raises(Conflict):
         seal_draw(county=roster, week=WEEK)
