@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from inspection.access import official_township, profile_of
+from inspection.access import profile_of
 from inspection.models import Role
 from inspection.web import commission, portal
 
@@ -24,10 +24,7 @@ def home(request):
         return portal.portal(request, profile)
     if profile.role == Role.OBSERVER:
         return commission.observer_home(request, profile)
-    try:
-        return redirect(reverse("inspector:home"))
-    except NoReverseMatch:
-        return render(request, "home.html", {"profile": profile, "township": official_township(request.user)})
+    return redirect("inspector:home")
 
 
 class PasswordChange(auth_views.PasswordChangeView):

@@ -466,3 +466,13 @@ class TestEvidence:
         assert picture.status_code == 200 and picture["Content-Type"] == "image/jpeg"
         client.force_login(zhao)
         assert client.get(sources[0]).status_code == 404
+
+
+def test_an_account_without_a_role_is_told_to_ask_for_one(client, db):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create(username="nobody")
+    client.force_login(user)
+    html = page(client, "/")
+    assert "账号未分配角色" in html and 'class="tabs"' not in html
+    assert client.get("/townships/").status_code == 404
