@@ -489,15 +489,14 @@ def _edf_feasible(n: int, weekdays: tuple[int, ...], start_ord: int, weeks: int)
     return True
 
 
-def minimum_capacity(n: int, *, start: date, weeks: int = 104, weekdays: Sequence[int] | None = None) -> int:
+def minimum_capacity(n: int, *, start: date, weeks: int = 104) -> int:
     """The least weekly capacity that keeps both coverage rules for `weeks` weeks from a fresh start."""
     if n <= 0:
         return 0
     capacity = max(1, math.ceil(n * 7 / (MAX_GAP_DAYS + 7)))
     start_ord = start.toordinal()
     while capacity < n:
-        pattern = tuple(weekdays[:capacity]) if weekdays and len(weekdays) >= capacity else default_weekdays(capacity)
-        if _edf_feasible(n, pattern, start_ord, weeks):
+        if _edf_feasible(n, default_weekdays(capacity), start_ord, weeks):
             return capacity
         capacity += 1
     return n
@@ -1010,13 +1009,7 @@ def simulate(
         "ratio": float(ratio),
         "key_managed": sorted(key_set),
         "inspectors": {name: {"home": i.home} for name, i in sorted(roster.items())},
-        "plan": {
-            "floor": round(plan.floor, 6),
-            "key_floor": round(plan.key_floor, 6),
-            "effective_ratio": round(plan.effective_ratio, 6),
-            "minimum_capacity": plan.minimum_capacity,
-            "feasible": plan.feasible,
-        },
+        "plan": plan.to_dict(),
         "warnings": warnings,
         "weeks": out_weeks,
     }
