@@ -22,6 +22,8 @@ The rules (issue 3):
 - Weights: the planner turns the key-managed ratio (a ratio of visit *rates*, as the commission
   means it) into hazards p and q with N_o·r(p) + N_k·r(q) = C and r(q) = ratio·r(p), where
   r(p) = 1 / E[weeks between visits] with weekly probability p until the township is due.
+  When honouring the ratio would leave ordinary townships less than `floor_share` (half) of the
+  probability they would have with no key-managed weighting, the ratio is lowered, and said so.
 - Age balancing: per class (ordinary/key-managed × weeks since the last visit, 1..8) the draw
   carries the planned minus the realised number of visits (`balance`, in ticks) from week to week
   and tilts that class's weights by exp(0.5 · debt), so that the realised probability at every
