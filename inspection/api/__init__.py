@@ -6,8 +6,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api.auth import BearerAuth, SessionAuth, router as auth_router
 from inspection.errors import InspectionError
+from inspection.security.openapi import DocumentedErrorsAPI
 
-api = NinjaAPI(
+api = DocumentedErrorsAPI(  # a NinjaAPI whose schema documents the shared error replies
     title="Ancha 暗查 API",
     version="1",
     urls_namespace="api",

@@ -142,3 +142,30 @@ def drill_dbs(_drill_template, tmp_path, django_db_blocker):
     yield databases
     if databases.vendor == "postgresql":
         databases.drop_all()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world of tests/security/world.py, committed once for the module and flushed after it."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from tests.security.world import build_world
+
+    # Hashing strength is not under test here; eleven people and every fuzzed sign-in would pay for it.
+    media = override_settings(
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    media.enable()
+    try:
+        with django_db_blocker.unblock():
+            try:
+                yield build_world()
+            finally:
+                call_command("flush", "--noinput", verbosity=0)
+    finally:
+        media.disable()
+        from django.core.cache import cache
+
+        cache.clear()  # the sign-in rate counters the fuzzing ran up

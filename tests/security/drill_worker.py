@@ -108,6 +108,102 @@ def tamper_audit():
     return {"refused": False}
 
 
+@scenario
+def field_setup():
+    """A county, two inspectors on today's dispatched visit, and their API tokens."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from inspection.api.auth import _token_hash
+    from inspection.models import ApiToken, Inspection, Inspector, Profile, Role, TeamMember
+    from inspection.services.setup import ensure_default_checklist, import_divisions
+
+    county, _, _ = import_divisions(county_code="520581")
+    checklist = ensure_default_checklist(county=county)
+    inspection = Inspection.objects.create(
+        county=county, township=county.townships.get(code="520581100"), checklist=checklist,
+        date=timezone.localdate(), status=Inspection.Status.DISPATCHED, dispatched_at=timezone.now(),
+    )
+    tokens = {}
+    for username, home in [("li", "520581001"), ("sun", "520581002")]:
+        user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+        Profile.objects.create(user=user, role=Role.INSPECTOR, county=county)
+        inspector = Inspector.objects.create(user=user, county=county, name=username,
+                                             home_township=county.townships.get(code=home))
+        TeamMember.objects.create(inspection=inspection, inspector=inspector)
+        tokens[username] = f"drill-token-{username}-0123456789"
+        ApiToken.objects.create(user=user, token_hash=_token_hash(tokens[username]))
+    return {"inspection": inspection.pk, "tokens": tokens}
+
+
+def _post_finding(client, inspection, key, text):
+    return client.post(
+        f"/api/v1/inspections/{inspection}/findings", {"text": text, "severity": "minor"},
+        content_type="application/json", headers={"Idempotency-Key": key},
+    )
+
+
+def _findings(inspection):
+    from inspection.models import AuditEvent, Finding
+
+    return {
+        "findings": Finding.objects.filter(inspection_id=inspection).count(),
+        "audited": AuditEvent.objects.filter(action="finding.added").count(),
+    }
+
+
+@scenario
+def post_finding(token, inspection, key, die=""):
+    """File one finding through the HTTP stack; with `die`, the worker is killed (SIGKILL) after
+    the finding and its stored reply commit and before the reply leaves."""
+    import signal
+
+    from django.test import Client
+
+    from inspection.services import idempotency
+
+    if die:
+        committed = idempotency.run_once
+
+        def commit_then_die(**kwargs):
+            committed(**kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        idempotency.run_once = commit_then_die
+    response = _post_finding(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), inspection, key, "工作站无人值守")
+    return {"status": response.status_code, "body": response.json(),
+            "replayed": response.get("Idempotent-Replayed") == "true", **_findings(inspection)}
+
+
+@scenario
+def post_findings(token, inspection, prefix, threads, per_thread):
+    """Many writers at once: `threads` threads of this process each file `per_thread` findings."""
+    from django.test import Client
+
+    statuses, bodies = [], []
+
+    def work(i):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        for n in range(int(per_thread)):
+            response = _post_finding(client, inspection, f"{prefix}-{i}-{n}", f"并发登记 {prefix} {i} {n}")
+            statuses.append(response.status_code)
+            if response.status_code >= 300:
+                bodies.append(response.content.decode()[:300])
+
+    errors = in_threads(int(threads), work)
+    return {"statuses": statuses, "errors": errors, "bodies": bodies}
+
+
+@scenario
+def summary(inspection):
+    from inspection.models import Finding
+    from inspection.services.audit import verify_chain
+
+    texts = list(Finding.objects.filter(inspection_id=inspection).values_list("text", flat=True))
+    report = verify_chain()
+    return {**_findings(inspection), "distinct": len(set(texts)), "chain_ok": report.ok, "problem": report.problem}
+
+
 if __name__ == "__main__":
     name, *args = sys.argv[1:]
     print(json.dumps(SCENARIOS[name](*args), ensure_ascii=False, default=str))

@@ -86,6 +86,15 @@ class TestErrorPages:
         reply = client.get("/api/v1/boom/")
         assert reply.status_code == 500 and reply.json() == {"detail": "服务器内部错误，请稍后再试"}
 
+    def test_a_database_that_is_busy_or_down_is_a_503_to_retry_not_a_500(self, db):
+        client = Client(raise_request_exception=False)
+        reply = client.get("/api/v1/busy/")
+        assert reply.status_code == 503 and reply["Retry-After"] == "5"
+        assert reply.json() == {"detail": "服务暂时繁忙或不可用，请稍后重试"}
+        page = client.get("/busy/")
+        assert page.status_code == 503 and "服务暂时不可用" in page.content.decode()
+        assert "database is locked" not in page.content.decode()
+
     def test_a_bad_host_gets_a_plain_400(self, client, db):
         response = client.get("/", HTTP_HOST="evil.example")
         assert response.status_code == 400

@@ -9,4 +9,16 @@ def explode(request):
     raise RuntimeError("secret detail: DATABASE_URL=postgres://admin:hunter2@db/ancha")
 
 
-urlpatterns = [path("boom/", explode), path("api/v1/boom/", explode), *real]
+def database_busy(request):
+    from django.db import OperationalError
+
+    raise OperationalError("database is locked")
+
+
+urlpatterns = [
+    path("boom/", explode),
+    path("api/v1/boom/", explode),
+    path("busy/", database_busy),
+    path("api/v1/busy/", database_busy),
+    *real,
+]
