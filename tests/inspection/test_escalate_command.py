@@ -1,6 +1,7 @@
 """`manage.py escalate [--as-of]`: idempotent, catches up, explains what it did."""
 
 import io
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -44,3 +45,21 @@ def test_escalate_refuses_a_bad_date_or_county(db):
         escalate("--as-of", "17/03/2026")
     with pytest.raises(CommandError):
         escalate("--county", "999999")
+
+
+def test_the_morning_sweep_dispatches_the_days_drawn_visits_and_reveals_finished_weeks(county, checklist):
+    from inspection.models import Draw, Inspection
+    from inspection.services.draws import seal_draw
+    from inspection.services.setup import load_demo_people
+
+    load_demo_people(county=county, password="pw")
+    draw = seal_draw(county=county, week="2026-W49", today=date(2026, 11, 27))
+    first_day = draw.inspections.order_by("date").first().date
+    out = escalate("--as-of", first_day.isoformat())
+    on_day = Inspection.objects.filter(draw=draw, date=first_day)
+    assert on_day.exists() and set(on_day.values_list("status", flat=True)) == {"dispatched"}
+    assert not Inspection.objects.filter(draw=draw, date__gt=first_day, status="dispatched").exists()
+    assert f"draws {first_day.isoformat()}: {on_day.count()} visits dispatched" in out
+
+    escalate("--as-of", "2026-12-07")
+    assert Draw.objects.get(pk=draw.pk).state == Draw.State.REVEALED

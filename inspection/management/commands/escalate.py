@@ -1,9 +1,11 @@
 from datetime import date
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from inspection.management.commands._base import AnchaCommand
 from inspection.models import County
+from inspection.services.draws import dispatch_due, reveal_due
 from inspection.services.escalation import run_sweep
 from inspection.services.locks import exclusive
 
@@ -18,7 +20,8 @@ def _day(value: str) -> date:
 class Command(AnchaCommand):
     help = (
         "The daily escalation sweep: yellow and red lights, reminders, overdue escalation, key-management "
-        "exits, follow-ups falling due. Idempotent; catches up days missed since the last run."
+        "exits, follow-ups falling due; then the day's drawn visits are dispatched and finished weeks revealed. "
+        "Idempotent; catches up days missed since the last run."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +36,12 @@ class Command(AnchaCommand):
                 raise CommandError(f"没有代码为 {county} 的县（市）")
         with exclusive("sweep"):
             report = run_sweep(as_of=as_of, county=target)
+            # The same morning job dispatches the day's drawn visits and reveals finished weeks.
+            day = as_of or timezone.localdate()
+            dispatched = revealed = 0
+            for c in [target] if target else County.objects.order_by("code"):
+                dispatched += dispatch_due(county=c, on=day)
+                revealed += len(reveal_due(county=c, today=day))
         if report.days:
             span = report.days[0].isoformat()
             if len(report.days) > 1:
@@ -42,5 +51,6 @@ class Command(AnchaCommand):
         self.stdout.write(
             f"escalate {span}: {len(report.decisions)} decisions, {report.dispatched} follow-ups dispatched"
         )
+        self.stdout.write(f"draws {day.isoformat()}: {dispatched} visits dispatched, {revealed} weeks revealed")
         for row in report.decisions:
             self.stdout.write(f"  {row.effective_on} {row.township.name} {row.rule}: {row.reason}")
