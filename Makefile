@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PORT ?= 8000
-APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils chromium
+APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils zbar-tools chromium
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -42,6 +42,7 @@ test: install
 bench: install
 	@missing=$$(for p in $(BENCH_APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	$(PY) -m pip install -q -e ".[dev,postgres,bench]"
 	$(PY) -m bench
 
 clean:

@@ -5,11 +5,16 @@ zhao: outsider, an official of another county (大方县 520521) · qian: observ
 """
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from inspection.models import Inspector, Official, Post, Profile, Role
 from inspection.services.setup import ensure_default_checklist, import_divisions
+
+# PBKDF2's deliberate cost, paid for every test user, would dominate the suite; the tests check
+# behaviour, not the cost of hashing (production keeps Django's default hasher).
+django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 JINBI = "520581100"  # 金碧镇
 SHUIXI = "520581001"  # 水西街道

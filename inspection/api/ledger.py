@@ -58,7 +58,7 @@ class PostOut(Schema):
     title: str
 
 
-class OfficialOut(Schema):
+class LedgerOfficialOut(Schema):
     id: int
     name: str
     current_post: PostOut | None
@@ -78,11 +78,14 @@ class LedgerOut(Schema):
     county: str
     generated_at: str
     entries: list[EntryOut]
-    officials: list[OfficialOut]
+    officials: list[LedgerOfficialOut]
     townships: list[TownshipSummaryOut]
 
 
-@router.get("", response=LedgerOut, url_name="ledger")
+@router.get("", response=LedgerOut, url_name="ledger", openapi_extra={
+    "responses": {"200": {"description": "问责台账（JSON，或 ?format=xlsx 时为 Excel 文件）", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/LedgerOut"}},
+        XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
 def ledger(request, filters: Query[LedgerFilter]):
     profile = require_role(request.auth, Role.COMMISSION, Role.OBSERVER)
     county = profile.county

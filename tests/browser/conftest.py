@@ -24,7 +24,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+from playwright import sync_api as playwright_api  # noqa: E402  (dev extra; make install brings it)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,7 +43,7 @@ def _media_url_for_the_live_server():
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian package chromium)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: make install brings the Debian package chromium")
     # Playwright's sync API keeps an event loop on this thread; the test's own database calls
     # between browser steps are ordinary synchronous ones, so Django's guard is lifted here.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
