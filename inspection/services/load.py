@@ -409,22 +409,20 @@ class _County:
     """Plays one county's weeks forward in memory, then writes them."""
 
     def __init__(self, *, county: County, checklist: Checklist, inspectors: list[Inspector], commission,
-                 towns: list[_Town], users: dict[int, object], rng: random.Random, seed: bytes, weeks: int,
-                 now: datetime, audit: _Audit, ids: dict):
+                 towns: list[_Town], rng: random.Random, seed: bytes, weeks: int, now: datetime, audit: _Audit):
         self.county, self.checklist, self.inspectors = county, checklist, inspectors
         self.commission = commission
         self.towns = towns
         self.by_code = {t.row.code: t for t in towns}
         self.by_username = {i.user.username: i for i in inspectors}
-        self.users = users  # user id → user, for usernames in the log
         self.rng, self.seed, self.weeks, self.now = rng, seed, weeks, now
         self.today = timezone.localdate(now)
-        self.audit, self.ids = audit, ids
+        self.audit = audit
+        self.ids: dict = {}  # model → _Ids
         self.policy = escalation.county_policy(county)
         self.items = list(checklist.items.order_by("position"))
         self.code = county.code
         self.inspections: dict[int, Inspection] = {}
-        self.members: list[TeamMember] = []
         self.findings: list[Finding] = []
         self.finding_rows: dict[int, Finding] = {}
         self.counting: dict[int, list[Finding]] = {}
@@ -434,7 +432,7 @@ class _County:
         self.notices: list[Notice] = []
         self.decision_rows: list[Decision] = []
         self.responses: list[NoticeResponse] = []
-        self.periods: dict[int, SeedPeriod] = {}
+        self.periods: dict[date, SeedPeriod] = {}
         self.draws: list[Draw] = []
         self.counters: dict[tuple[str, int], int] = {}
         self.later: dict[date, list[Callable[[], None]]] = defaultdict(list)
@@ -1036,16 +1034,14 @@ def generate_county(*, county_code: str, rows: list[setup.DivisionRow], name: st
         _Town(row=t, official=o, post=p, diligence=rng.uniform(0.3, 2.2), history=TownshipHistory(township=t.code))
         for t, o, p in zip(townships, officials, posts)
     ]
-    users = {u.pk: u for u in [commission] + [i.user for i in roster] + [o.user for o in officials]}
-    ids = {}
     play = _County(county=county, checklist=checklist, inspectors=roster, commission=commission, towns=towns,
-                   users=users, rng=rng, seed=_seed_bytes(seed), weeks=weeks, now=now, audit=audit, ids=ids)
+                   rng=rng, seed=_seed_bytes(seed), weeks=weeks, now=now, audit=audit)
     with _historic_timestamps():
         play.run()
         counts = play.save()
     audit.add("load.generated", county=county_code, obj=county, data={"weeks": weeks, "seed": str(seed), **counts})
     counts["townships"] = len(townships)
-    counts["users"] = len(users) + 1
+    counts["users"] = 2 + len(roster) + len(officials)  # commission, observer, inspectors, officials
     counts["audit_events"] = audit.flush()
     return counts
 
