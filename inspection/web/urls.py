@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inspection.web import draws, inspections, ledger, notices, townships
+from inspection.web import audit, draws, inspections, ledger, notices, townships
 
 app_name = "web"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("draws/", draws.draw_list, name="draws"),
     path("draws/<str:week>/", draws.draw_detail, name="draw"),
     path("ledger/", ledger.ledger_page, name="ledger"),
+    path("audit/", audit.audit_log, name="audit"),
 ]

@@ -1,0 +1,32 @@
+"""The audit log page (commission, observer): the county's events, newest first, read-only.
+
+The chain itself is checked by `manage.py verify_audit` (a walk of every event); the page shows
+the head that a checkpoint would copy, and each event's own hash.
+"""
+
+import json
+
+from django.shortcuts import render
+
+from inspection.models import AuditEvent, AuditHead, Role
+from inspection.web.common import Page, role_view
+
+
+@role_view(Role.COMMISSION, Role.OBSERVER)
+def audit_log(request):
+    county = request.profile.county
+    events = AuditEvent.objects.filter(county_code=county.code).order_by("-seq")
+    action = request.GET.get("action", "").strip()[:64]
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Page(request, events)
+    for event in page:
+        event.data = json.dumps(json.loads(event.payload).get("data") or {}, ensure_ascii=False, sort_keys=True)
+    context = {
+        "section": "audit",
+        "page": page,
+        "action": action,
+        "areas": ["auth", "draw", "inspection", "finding", "decision", "notice", "user"],
+        "head": AuditHead.objects.filter(id=1).first(),
+    }
+    return render(request, "web/audit.html", context)
