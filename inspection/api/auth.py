@@ -12,6 +12,7 @@ from ninja.throttling import AnonRateThrottle
 from inspection.access import official_township, profile_of
 from inspection.errors import InspectionError
 from inspection.models import ApiToken
+from inspection.security.signin import THROTTLED_MESSAGE, window
 from inspection.services.audit import record_event
 
 
@@ -70,9 +71,12 @@ class MeOut(Schema):
     "/auth/token", auth=None, response=TokenOut, throttle=[AnonRateThrottle("20/m")], url_name="token"
 )
 def issue_token(request, body: TokenIn):
+    # A refusal is recorded by the sign-in receivers (inspection.security.signin), which keep
+    # unknown usernames (often a mistyped password) out of the permanent record.
     user = authenticate(request, username=body.username[:150], password=body.password[:256])
+    if getattr(request, "_ancha_signin_throttled", False):
+        raise _Throttled(THROTTLED_MESSAGE.format(minutes=int(window().total_seconds() // 60)))
     if user is None or profile_of(user) is None:
-        record_event("auth.token_refused", data={"username": body.username[:150]})
         raise _Unauthorized("用户名或密码错误")
     token = secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, token_hash=_token_hash(token))
@@ -84,6 +88,10 @@ def issue_token(request, body: TokenIn):
 
 class _Unauthorized(InspectionError):
     status = 401
+
+
+class _Throttled(InspectionError):
+    status = 429
 
 
 @router.get("/me", response=MeOut, url_name="me")

@@ -163,4 +163,5 @@ class TestThrottling:
             assert response.status_code == 401
         response = client.post("/api/v1/auth/token", {"username": "wang", "password": "pw-wang"},
                                content_type="application/json")
-        assert response.status_code == 401
+        assert response.status_code == 429
+        assert response.json() == {"detail": "登录失败次数过多，请 15 分钟后再试。"}
