@@ -93,6 +93,14 @@ class InspectionAdmin(CountyScopedAdmin):
     inlines = [FindingInline]
     readonly_fields = ["status", "score", "submitted_at", "submitted_by", "dispatched_at", "draw", "probability"]
 
+    def get_queryset(self, request):
+        # Planned visits are the sealed schedule: read only through the draw pages, which log
+        # every look; the admin shows visits from their dispatch on.
+        return super().get_queryset(request).exclude(status=m.Inspection.Status.PLANNED)
+
+    def has_add_permission(self, request):
+        return False  # visits come from the draw or the ladder, never by hand
+
 
 @admin.register(m.Finding)
 class FindingAdmin(admin.ModelAdmin):
