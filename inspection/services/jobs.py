@@ -1,15 +1,13 @@
-"""The scheduled jobs of a deployment, each under a database lock (issue 9, docs/deploy.md).
+"""The weekly scheduled job of a deployment, under a database lock (issue 9, docs/deploy.md).
 
 Every application server may carry the same systemd timers: the first runner takes the lock
 (`locks.exclusive`: a PostgreSQL advisory lock shared by all servers, a file lock on SQLite)
-and the others are turned away at once, so nothing runs twice.
+and the others are turned away at once, so nothing runs twice. The daily job is `manage.py
+escalate` (the sweep, then the day's dispatch and the reveal of finished weeks, under the
+"sweep" lock); the weekly one is here:
 
-    run_daily(today=None)   the morning: drawn visits of the day dispatched (draws.dispatch_due),
-                            past weeks and ended seed periods revealed (draws.reveal_due), then
-                            the escalation sweep (escalation.run_sweep, under the same "sweep"
-                            lock as `manage.py escalate`)
-    run_weekly(today=None)  Friday evening: next week's draw sealed for every county that has a
-                            checklist and inspectors and has not drawn it yet
+    seal_next_week(today=None)  Friday evening: next week's draw sealed for every county that
+                                has a checklist and inspectors and has not drawn it yet
 """
 
 from __future__ import annotations
@@ -22,17 +20,8 @@ from django.utils import timezone
 from inspection import rotation
 from inspection.errors import InspectionError
 from inspection.models import County, Draw
-from inspection.services import draws, escalation
+from inspection.services import draws
 from inspection.services.locks import exclusive
-
-
-@dataclass
-class DailyReport:
-    day: date
-    dispatched: int = 0
-    revealed: int = 0
-    swept_days: list[date] = field(default_factory=list)
-    decisions: int = 0
 
 
 @dataclass
@@ -43,20 +32,7 @@ class WeeklyReport:
     refused: dict[str, str] = field(default_factory=dict)  # county code → why
 
 
-def run_daily(*, today: date | None = None) -> DailyReport:
-    today = today or timezone.localdate()
-    report = DailyReport(day=today)
-    with exclusive("daily"):
-        report.dispatched = draws.dispatch_due(on=today)
-        for county in County.objects.order_by("code"):
-            report.revealed += len(draws.reveal_due(county=county, today=today))
-        with exclusive("sweep"):
-            sweep = escalation.run_sweep(as_of=today)
-    report.swept_days, report.decisions = sweep.days, len(sweep.decisions)
-    return report
-
-
-def run_weekly(*, today: date | None = None) -> WeeklyReport:
+def seal_next_week(*, today: date | None = None) -> WeeklyReport:
     today = today or timezone.localdate()
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
     report = WeeklyReport(week=rotation.week_label(monday))

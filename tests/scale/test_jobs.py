@@ -1,13 +1,13 @@
 """The scheduled jobs of a deployment run once, whichever server's timer fires first."""
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.management import call_command
 
 from inspection.models import Draw, Inspection
 from inspection.services.audit import verify_chain
-from inspection.services.jobs import run_daily, run_weekly
+from inspection.services.jobs import seal_next_week
 from inspection.services.locks import exclusive
 from tests.scale.conftest import NOW, TWO, load
 
@@ -17,33 +17,32 @@ NEXT_TUESDAY = FRIDAY + timedelta(days=4)
 
 def test_the_weekly_job_seals_next_week_for_every_ready_county_once(db, county):
     load(TWO)
-    report = run_weekly(today=FRIDAY)
+    report = seal_next_week(today=FRIDAY)
     assert report.week == "2026-W49"
     assert report.sealed == TWO
     assert county.code in report.refused  # 黔西市 has no inspectors yet: it cannot draw
     assert Draw.objects.filter(week="2026-W49").count() == 2
-    again = run_weekly(today=FRIDAY)
+    again = seal_next_week(today=FRIDAY)
     assert again.sealed == [] and again.already == TWO
     assert verify_chain().ok
 
 
-def test_the_daily_job_dispatches_reveals_and_sweeps_the_days_since_the_last_run(db):
+def test_the_morning_job_then_dispatches_the_new_week_and_catches_up_the_sweep(db, capsys):
     load(TWO)
-    run_weekly(today=FRIDAY)
+    call_command("weekly_draw", "--today", FRIDAY.isoformat())
     due = Inspection.objects.filter(draw__week="2026-W49", date__lte=NEXT_TUESDAY)
     assert due.exists()
-    report = run_daily(today=NEXT_TUESDAY)
-    assert report.dispatched == due.count()
+    call_command("escalate", "--as-of", NEXT_TUESDAY.isoformat())
+    out = capsys.readouterr().out
+    assert "2026-W49: sealed 2" in out
     assert set(due.values_list("status", flat=True)) == {Inspection.Status.DISPATCHED}
     assert Draw.objects.get(county__code="460105", week="2026-W48").state == Draw.State.REVEALED
-    assert report.revealed == 2  # last week's draw of each county
-    # Each county catches up every day since the generated history's last sweep (Thursday).
-    days = [date(2026, 11, 27) + timedelta(days=n) for n in range(5)]
-    assert report.swept_days == days + days
+    # The generated history was swept up to Thursday; the morning job catches up every day since.
+    assert "escalate 2026-11-27 … 2026-12-01" in out
     assert verify_chain().ok
 
 
-def test_a_second_server_is_turned_away_while_the_first_runs_the_job(transactional_db, capsys):
+def test_a_second_server_is_turned_away_while_the_first_draws(transactional_db, capsys):
     holding, release = threading.Event(), threading.Event()
 
     def first_server():
@@ -58,7 +57,7 @@ def test_a_second_server_is_turned_away_while_the_first_runs_the_job(transaction
     thread.start()
     assert holding.wait(10)
     try:
-        call_command("run_jobs", "weekly", "--today", FRIDAY.isoformat())
+        call_command("weekly_draw", "--today", FRIDAY.isoformat())
     finally:
         release.set()
         thread.join()
