@@ -81,7 +81,7 @@ from inspection.models import (
 )
 from inspection.notices.numbering import format_number
 from inspection.notices.snapshot import validate_snapshot
-from inspection.services import draws, escalation, setup
+from inspection.services import draws, escalation, notices, setup
 from inspection.services.audit import canonical_json, chain_hash
 from inspection.services.notices import VERIFY_ALPHABET, VERIFY_LENGTH
 from scoring import (
@@ -333,60 +333,12 @@ class _Letters(escalation._Writer):
 
 def circular_snapshot(*, county: County, week: str, inspections: list[Inspection], counting: dict[int, list[Finding]],
                       today: date) -> dict:
-    """`services.notices.circular_snapshot` computed from rows in memory (the test suite checks
-    that both give the same letter for the same week)."""
+    """`services.notices.circular_snapshot` from rows in memory: the same builder, fed the week's
+    inspections and the findings that count without a query each."""
     start = rotation.parse_week(week)
-    end = start + timedelta(days=6)
     ranked = sorted(inspections, key=lambda i: (-(i.score or 0), i.date, i.township.code))
-    rows, problems = [], []
-    totals = {"findings": 0, "critical": 0, "major": 0}
-    rank, previous = 0, None
-    order = {"critical": 0, "major": 1, "minor": 2}
-    for position, inspection in enumerate(ranked, start=1):
-        findings = counting[inspection.pk]
-        counts = {s: sum(1 for f in findings if f.severity == s) for s in ("critical", "major")}
-        if inspection.score != previous:
-            rank, previous = position, inspection.score
-        rows.append({
-            "rank": rank, "township": {"code": inspection.township.code, "name": inspection.township.name},
-            "date": inspection.date.isoformat(),
-            "team": "回头看督查组" if inspection.kind == Inspection.Kind.FOLLOW_UP else "暗查暗访督查组",
-            "score": inspection.score or 0, "findings": len(findings), **counts,
-        })
-        totals["findings"] += len(findings)
-        totals["critical"] += counts["critical"]
-        totals["major"] += counts["major"]
-        for f in sorted(findings, key=lambda f: (order[f.severity], f.pk)):
-            problems.append({"township": inspection.township.name,
-                             "area": f.item.area if f.item_id else "其他问题",
-                             "severity": f.severity, "text": f.text})
-    year, number, _ = start.isocalendar()
-    average = round(sum(r["score"] for r in rows) / len(rows), 1) if rows else 0
-    return validate_snapshot({
-        "schema": 1,
-        "kind": "circular",
-        "authority": {"name": county.authority_name, "mark": f"{county.authority_name}文件"},
-        "title": f"关于{year}年第{number}周未成年人保护工作暗查暗访情况的通报",
-        "addressee": f"各乡镇人民政府、街道办事处，{county.name}未保委各成员单位",
-        "township": None,
-        "date": today.isoformat(),
-        "copy_to": [f"中共{county.name}委办公室", f"{county.name}人民政府办公室"],
-        "printed_by": county.authority_name,
-        "printed_date": today.isoformat(),
-        "attachments": [],
-        "contact": None,
-        "week": {"iso": f"{year}-W{number:02d}", "label": f"{year}年第{number}周",
-                 "start": start.isoformat(), "end": end.isoformat()},
-        "summary": {"inspections": len(rows), "townships": len({r["township"]["code"] for r in rows}),
-                    "average_score": average, **totals},
-        "inspections": rows,
-        "problems": problems,
-        "requirements": [
-            "各乡镇（街道）要对照通报问题开展自查自纠，切实压实分管负责人责任。",
-            "收到整改通知书的乡镇（街道）要按期完成整改并报送整改报告。",
-            "纳入重点管理的乡镇（街道）要对标对表抓好整改，迎接“回头看”。",
-        ],
-    })
+    return notices.build_circular_snapshot(county=county, start=start, end=start + timedelta(days=6), today=today,
+                                           inspections=ranked, findings_of=lambda i: counting[i.pk])
 
 
 # --------------------------------------------------------------------------- one county

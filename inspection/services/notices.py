@@ -509,11 +509,20 @@ def circular_snapshot(*, county: County, week: str, today: dt.date | None = None
         Inspection.objects.filter(county=county, status=Inspection.Status.SUBMITTED, date__range=(start, end))
         .select_related("township").order_by("-score", "date", "township__code")
     )
+    return build_circular_snapshot(county=county, start=start, end=end, today=today,
+                                   inspections=inspections, findings_of=effective_findings)
+
+
+def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, today: dt.date,
+                            inspections, findings_of) -> dict:
+    """The circular's snapshot from the week's submitted inspections, already ranked by score
+    (then date and township code); `findings_of(inspection)` gives the findings that count.
+    Shared by the notices service and the load generator, which has its rows in memory."""
     rows, problems = [], []
     totals = {"findings": 0, "critical": 0, "major": 0}
     rank, previous = 0, None
     for position, inspection in enumerate(inspections, start=1):
-        findings = effective_findings(inspection)
+        findings = findings_of(inspection)
         counts = {s: sum(1 for f in findings if f.severity == s) for s in ("critical", "major")}
         if inspection.score != previous:
             rank, previous = position, inspection.score
