@@ -15,6 +15,10 @@ from django.db import connection
 from inspection.errors import Conflict
 
 
+class Busy(Conflict):
+    """Another process holds the lock: for a scheduled job, a reason to stand down, not a failure."""
+
+
 def _lock_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
@@ -26,7 +30,7 @@ def exclusive(name: str):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_id(name)])
             if not cursor.fetchone()[0]:
-                raise Conflict(f"另一个进程正在执行 {name}，本次跳过")
+                raise Busy(f"另一个进程正在执行 {name}，本次跳过")
         try:
             yield
         finally:
@@ -42,7 +46,7 @@ def exclusive(name: str):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Conflict(f"另一个进程正在执行 {name}，本次跳过") from None
+            raise Busy(f"另一个进程正在执行 {name}，本次跳过") from None
         try:
             yield
         finally:

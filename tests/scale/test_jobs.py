@@ -63,3 +63,26 @@ def test_a_second_server_is_turned_away_while_the_first_draws(transactional_db, 
         thread.join()
     assert "跳过：另一个进程正在执行 draw" in capsys.readouterr().out
     assert not Draw.objects.exists()
+
+
+def test_a_second_server_stands_down_from_the_morning_sweep_without_failing(transactional_db, capsys):
+    holding, release = threading.Event(), threading.Event()
+
+    def first_server():
+        from django.db import connection
+
+        with exclusive("sweep"):
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=first_server)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        call_command("escalate", "--as-of", FRIDAY.isoformat())  # returns normally: exit status 0
+    finally:
+        release.set()
+        thread.join()
+    out = capsys.readouterr().out
+    assert "另一个进程正在执行 sweep，本次跳过" in out and "decisions" not in out

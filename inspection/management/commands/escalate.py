@@ -7,7 +7,7 @@ from inspection.management.commands._base import AnchaCommand
 from inspection.models import County
 from inspection.services.draws import dispatch_due, reveal_due
 from inspection.services.escalation import run_sweep
-from inspection.services.locks import exclusive
+from inspection.services.locks import Busy, exclusive
 
 
 def _day(value: str) -> date:
@@ -34,14 +34,18 @@ class Command(AnchaCommand):
             target = County.objects.filter(code=county).first()
             if target is None:
                 raise CommandError(f"没有代码为 {county} 的县（市）")
-        with exclusive("sweep"):
-            report = run_sweep(as_of=as_of, county=target)
-            # The same morning job dispatches the day's drawn visits and reveals finished weeks.
-            day = as_of or timezone.localdate()
-            dispatched = revealed = 0
-            for c in [target] if target else County.objects.order_by("code"):
-                dispatched += dispatch_due(county=c, on=day)
-                revealed += len(reveal_due(county=c, today=day))
+        try:
+            with exclusive("sweep"):
+                report = run_sweep(as_of=as_of, county=target)
+                # The same morning job dispatches the day's drawn visits and reveals finished weeks.
+                day = as_of or timezone.localdate()
+                dispatched = revealed = 0
+                for c in [target] if target else County.objects.order_by("code"):
+                    dispatched += dispatch_due(county=c, on=day)
+                    revealed += len(reveal_due(county=c, today=day))
+        except Busy as exc:  # another server is sweeping this morning: stand down, exit 0
+            self.stdout.write(exc.detail)
+            return
         if report.days:
             span = report.days[0].isoformat()
             if len(report.days) > 1:
