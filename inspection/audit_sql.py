@@ -1,5 +1,7 @@
 """Database-level guards that make the audit table append-only (used by a migration and by flush)."""
 
+from inspection.db_guards import Guards
+
 TABLE = "inspection_auditevent"
 
 SQLITE_CREATE = [
@@ -24,21 +26,5 @@ POSTGRES_DROP = [
 ]
 
 
-def statements(vendor: str, *, create: bool) -> list[str]:
-    if vendor == "sqlite":
-        return SQLITE_CREATE if create else SQLITE_DROP
-    if vendor == "postgresql":
-        return POSTGRES_CREATE if create else POSTGRES_DROP
-    raise RuntimeError(f"no audit guards for database vendor {vendor!r}")
-
-
-def install(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, create=True):
-            cursor.execute(sql)
-
-
-def remove(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, create=False):
-            cursor.execute(sql)
+GUARDS = Guards("audit", SQLITE_CREATE, SQLITE_DROP, POSTGRES_CREATE, POSTGRES_DROP)
+statements, install, remove = GUARDS.statements, GUARDS.install, GUARDS.remove

@@ -10,6 +10,8 @@ Both vendors raise an integrity error (SQLite RAISE(ABORT), PostgreSQL SQLSTATE 
 restrict_violation), which Django reports as IntegrityError.
 """
 
+from inspection.db_guards import Guards
+
 FINDING = "inspection_finding"
 EVIDENCE = "inspection_evidence"
 INSPECTION = "inspection_inspection"
@@ -116,21 +118,5 @@ POSTGRES_DROP = [
 ]
 
 
-def statements(vendor: str, *, create: bool) -> list[str]:
-    if vendor == "sqlite":
-        return SQLITE_CREATE if create else SQLITE_DROP
-    if vendor == "postgresql":
-        return POSTGRES_CREATE if create else POSTGRES_DROP
-    raise RuntimeError(f"no finding guards for database vendor {vendor!r}")
-
-
-def install(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, create=True):
-            cursor.execute(sql)
-
-
-def remove(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, create=False):
-            cursor.execute(sql)
+GUARDS = Guards("finding", SQLITE_CREATE, SQLITE_DROP, POSTGRES_CREATE, POSTGRES_DROP)
+statements, install, remove = GUARDS.statements, GUARDS.install, GUARDS.remove
