@@ -1,6 +1,5 @@
 """The scheduled jobs of a deployment run once, whichever server's timer fires first."""
 
-import threading
 from datetime import timedelta
 
 from django.core.management import call_command
@@ -8,7 +7,7 @@ from django.core.management import call_command
 from inspection.models import Draw, Inspection
 from inspection.services.audit import verify_chain
 from inspection.services.jobs import seal_next_week
-from inspection.services.locks import exclusive
+from tests.locking import held_elsewhere
 from tests.scale.conftest import NOW, TWO, load
 
 FRIDAY = NOW.date() + timedelta(days=1)  # 2026-11-27
@@ -43,46 +42,14 @@ def test_the_morning_job_then_dispatches_the_new_week_and_catches_up_the_sweep(d
 
 
 def test_a_second_server_is_turned_away_while_the_first_draws(transactional_db, capsys):
-    holding, release = threading.Event(), threading.Event()
-
-    def first_server():
-        from django.db import connection
-
-        with exclusive("draw"):
-            holding.set()
-            release.wait(10)
-        connection.close()
-
-    thread = threading.Thread(target=first_server)
-    thread.start()
-    assert holding.wait(10)
-    try:
+    with held_elsewhere("draw"):
         call_command("weekly_draw", "--today", FRIDAY.isoformat())
-    finally:
-        release.set()
-        thread.join()
     assert "跳过：另一个进程正在执行 draw" in capsys.readouterr().out
     assert not Draw.objects.exists()
 
 
 def test_a_second_server_stands_down_from_the_morning_sweep_without_failing(transactional_db, capsys):
-    holding, release = threading.Event(), threading.Event()
-
-    def first_server():
-        from django.db import connection
-
-        with exclusive("sweep"):
-            holding.set()
-            release.wait(10)
-        connection.close()
-
-    thread = threading.Thread(target=first_server)
-    thread.start()
-    assert holding.wait(10)
-    try:
+    with held_elsewhere("sweep"):
         call_command("escalate", "--as-of", FRIDAY.isoformat())  # returns normally: exit status 0
-    finally:
-        release.set()
-        thread.join()
     out = capsys.readouterr().out
     assert "另一个进程正在执行 sweep，本次跳过" in out and "decisions" not in out
