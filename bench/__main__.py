@@ -10,7 +10,7 @@ from bench._results import RESULTS
 
 
 def main(argv: list[str]) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspection.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ancha.settings")
     here = Path(__file__).resolve().parent
     names = argv or sorted(p.stem for p in here.glob("bench_*.py"))
     failed = []

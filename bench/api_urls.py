@@ -7,7 +7,7 @@ from ninja import NinjaAPI, Schema
 
 from inspection.api.auth import BearerAuth
 from inspection.models import Finding
-from inspection.urls import urlpatterns as product_urls
+from ancha.urls import urlpatterns as product_urls
 
 floor = NinjaAPI(title="floor", version="bench", urls_namespace="floor", auth=BearerAuth(), docs_url=None)
 

@@ -248,7 +248,7 @@ def throughput(database_url: str, where: str, *, label: str = "") -> None:
         pairs = f"{tmp}/pairs.json"
         run_worker("bench.bench_api", ["worker", "setup", pairs], env=env)
         server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "inspection.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            [str(VENV_BIN / "gunicorn"), "ancha.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync", "--log-level", "warning",
              "--graceful-timeout", "5"],
             env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/gunicorn.log", "w"),

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench._results import record
-from inspection import rotation as r
+import rotation as r
 
 STREETS = Path(__file__).resolve().parent.parent / "inspection" / "fixtures" / "divisions" / "streets.csv"
 WEEK = "2026-W49"

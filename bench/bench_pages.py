@@ -78,7 +78,7 @@ ORDER BY t.county_id, t.code
 
 def django_env(database_url: str) -> dict[str, str]:
     return {
-        "DJANGO_SETTINGS_MODULE": "inspection.settings",
+        "DJANGO_SETTINGS_MODULE": "ancha.settings",
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",

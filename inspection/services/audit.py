@@ -6,7 +6,7 @@ event and the change commit or roll back together.
 Appends are serialised so the chain never forks:
 - PostgreSQL: every append locks the single AuditHead row (SELECT ... FOR UPDATE) until its
   transaction ends, so a second writer waits and then reads the head the first one left;
-- SQLite: every transaction is BEGIN IMMEDIATE (inspection/env.py), so writers already queue on
+- SQLite: every transaction is BEGIN IMMEDIATE (ancha/env.py), so writers already queue on
   the database write lock before they read the head.
 The primary key on `seq` and the unique `hash` are a second line: a forked append cannot commit.
 

@@ -36,7 +36,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from inspection import rotation
+import rotation
 from inspection.models import (
     AuditEvent,
     County,

@@ -1,6 +1,6 @@
 """The weekly draw in the database: seal, reveal, verify, dispatch, and every look at a sealed draw.
 
-The algorithm is pure and lives in `inspection.rotation`; this module reads the county's state
+The algorithm is pure and lives in `rotation`; this module reads the county's state
 from the tables, runs it with the period's secret seed, and records what it did.
 
 Entry points (keyword-only):
@@ -42,7 +42,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inspection import rotation
+import rotation
 from inspection.errors import Conflict, InspectionError, NotFound
 from inspection.models import (
     AuditEvent,

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from inspection import rotation
+import rotation
 from inspection.errors import InspectionError
 from inspection.models import County, Draw
 from inspection.services import draws

@@ -4,7 +4,7 @@ A province's real townships come from the shipped national list; then, county by
 weeks are played forward in memory through the project's own pure logic and written through bulk
 paths:
 
-- the draw: `inspection.rotation.draw` for every week, from a fresh start, with the real inputs
+- the draw: `rotation.draw` for every week, from a fresh start, with the real inputs
   (last visits, last teams, key management, the previous week's balance);
 - findings: random per checklist item, the rate depending on a township's (hidden) diligence;
   a few corrections, as the field app files them;
@@ -53,7 +53,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inspection import defaults, rotation
+import rotation
+from inspection import defaults
 from inspection.errors import InspectionError, NotFound
 from inspection.models import (
     NOTICE_SERIES,

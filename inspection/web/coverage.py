@@ -1,4 +1,4 @@
-"""The coverage rule and the planner as the pages show them, from inspection/rotation.py.
+"""The coverage rule and the planner as the pages show them, from rotation/.
 
 Nothing is recomputed here: the period, each township's deadline and the floor a county's
 capacity buys are the draw's own functions, so the dashboard and the draw never disagree.
@@ -7,7 +7,7 @@ capacity buys are the draw's own functions, so the dashboard and the draw never 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from inspection import rotation
+import rotation
 from inspection.errors import InspectionError
 from inspection.services.draws import county_plan
 

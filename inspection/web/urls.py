@@ -1,4 +1,4 @@
-"""The web pages (namespace "web"); home, sign-in and the language switch are in inspection/urls.py."""
+"""The web pages (namespace "web"); home, sign-in and the language switch are in ancha/urls.py."""
 
 from django.urls import path
 

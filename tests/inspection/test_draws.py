@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from inspection import rotation
+import rotation
 from inspection.errors import Conflict, InspectionError
 from inspection.models import AuditEvent, Draw, Inspection, SeedPeriod, TeamMember
 from inspection.services.draws import (

@@ -10,7 +10,7 @@ READ = "from django.conf import settings; print(settings.DATABASES['default']['C
 
 
 def settings_with(**env):
-    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "inspection.settings", **env}
+    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "ancha.settings", **env}
     full.pop("ANCHA_DB_CONN_MAX_AGE", None) if "ANCHA_DB_CONN_MAX_AGE" not in env else None
     return subprocess.run([sys.executable, "-c", READ], env=full, cwd=ROOT, capture_output=True, text=True)
 

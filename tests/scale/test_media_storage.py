@@ -26,7 +26,7 @@ READ = (
 
 def storage_with(**env):
     full = {k: v for k, v in os.environ.items() if not k.startswith("ANCHA_S3_")}
-    full.update({"DJANGO_SETTINGS_MODULE": "inspection.settings", **env})
+    full.update({"DJANGO_SETTINGS_MODULE": "ancha.settings", **env})
     return subprocess.run([sys.executable, "-c", READ], env=full, cwd=ROOT, capture_output=True, text=True)
 
 

@@ -57,7 +57,7 @@ class DrillDatabase:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         self.env["DATABASE_URL"] = url
         self.env["PYTHONPATH"] = str(ROOT)
-        self.env["DJANGO_SETTINGS_MODULE"] = "inspection.settings"
+        self.env["DJANGO_SETTINGS_MODULE"] = "ancha.settings"
 
     def manage(self, *args, timeout=120, env=None) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspection.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ancha.settings")
 
 import django  # noqa: E402
 

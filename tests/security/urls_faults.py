@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inspection.urls import handler400, handler403, handler404, handler500, urlpatterns as real  # noqa: F401
+from ancha.urls import handler400, handler403, handler404, handler500, urlpatterns as real  # noqa: F401
 
 
 def explode(request):

@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from inspection import rotation
+import rotation
 from inspection.management.commands._base import AnchaCommand
 from inspection.services.draws import county_shape
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from inspection import rotation
+import rotation
 from inspection.management.commands._base import AnchaCommand
 from inspection.services.draws import county_shape
 

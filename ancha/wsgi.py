@@ -2,7 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspection.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ancha.settings")
 application = get_wsgi_application()
 
 # Said loudly at server start (runserver and gunicorn load this module), not at every command:

@@ -1,4 +1,4 @@
-"""The weekly draw and its planner (inspection/rotation.py), without a database."""
+"""The weekly draw and its planner (rotation/), without a database."""
 
 import hashlib
 import hmac
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspection import rotation as r
+import rotation as r
 
 QIANXI = "520581"
 QIANXI_TOWNSHIPS = [f"520581{n:03d}" for n in [*range(1, 6), *range(100, 115), *range(200, 209), 211]]

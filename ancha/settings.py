@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from inspection.env import (
+from ancha.env import (
     ConfigError,
     database_from_url,
     env_bool,
@@ -90,8 +90,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "inspection.urls"
-WSGI_APPLICATION = "inspection.wsgi.application"
+ROOT_URLCONF = "ancha.urls"
+WSGI_APPLICATION = "ancha.wsgi.application"
 
 TEMPLATES = [
     {

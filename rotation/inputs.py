@@ -1,0 +1,201 @@
+"""What the draw takes and returns: plain frozen dataclasses and their canonical JSON form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from rotation.calendar import RotationInputError, parse_week
+from rotation.randomness import TICKS
+
+ALGORITHM = "ancha-rotation-v1"
+
+
+DEFAULT_RATIO = 2.0
+
+
+DEFAULT_TEAM_SIZE = 2
+
+
+DEFAULT_FLOOR_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipState:
+    code: str
+    key_managed: bool = False
+    last_inspected: date | None = None  # None: no visit known, counts as the day before `origin`
+    last_team: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InspectorState:
+    username: str
+    home: str | None = None  # township code; never inspects it
+    last_township: str | None = None
+
+
+@dataclass(frozen=True)
+class DrawInputs:
+    county: str
+    week: str
+    capacity: int
+    townships: tuple[TownshipState, ...]
+    inspectors: tuple[InspectorState, ...] = ()
+    ratio: float = DEFAULT_RATIO
+    team_size: int = DEFAULT_TEAM_SIZE
+    weekdays: tuple[int, ...] | None = None
+    origin: date | None = None  # Monday of the first drawn week (fresh start); default: this week
+    public_value: str | None = None
+    floor_share: float = DEFAULT_FLOOR_SHARE
+    balance: Mapping[str, int] | None = None  # the previous draw's DrawResult.balance
+
+    @property
+    def week_start(self) -> date:
+        return parse_week(self.week)
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    township: str
+    date: date
+    inspectors: tuple[str, ...]
+    probability: float
+    forced: bool  # probability 1: its deadline (or a later one's) left no choice
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a capacity buys (DESIGN.md §4 `capacity`). Probabilities are weekly, for townships not yet due."""
+
+    townships: int
+    key_managed: int
+    capacity: int
+    ratio: float  # asked for
+    effective_ratio: float  # honoured (visit rate of key-managed / ordinary)
+    floor: float  # ordinary weekly probability
+    key_floor: float  # key-managed weekly probability
+    minimum_capacity: int  # least weekly capacity that keeps both coverage rules
+    feasible: bool
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "townships": self.townships,
+            "key_managed": self.key_managed,
+            "capacity": self.capacity,
+            "ratio": self.ratio,
+            "effective_ratio": round(self.effective_ratio, 6),
+            "floor": round(self.floor, 6),
+            "key_floor": round(self.key_floor, 6),
+            "minimum_capacity": self.minimum_capacity,
+            "feasible": self.feasible,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    county: str
+    week: str
+    week_start: date
+    visits: tuple[Visit, ...]  # by date, then township code
+    deadlines: Mapping[str, date]  # as the draw saw them, before this week
+    ticks: Mapping[str, int]  # inclusion probability of every township, in 1/TICKS
+    start: int  # the systematic sample's start U
+    floor: float  # planned weekly probability of an ordinary township not yet due
+    key_floor: float  # the same for a key-managed township
+    effective_ratio: float  # key-managed visit rate against ordinary, as honoured this week
+    missed: tuple[str, ...] = ()  # townships whose deadline this draw cannot keep (should be empty)
+    warnings: tuple[str, ...] = ()
+    balance: Mapping[str, int] = field(default_factory=dict)  # input of the next week's draw
+
+    def probability(self, code: str) -> float:
+        return self.ticks[code] / TICKS
+
+    def to_dict(self) -> dict:
+        return {
+            "algorithm": ALGORITHM,
+            "county": self.county,
+            "week": self.week,
+            "week_start": self.week_start.isoformat(),
+            "visits": [
+                {
+                    "township": v.township,
+                    "date": v.date.isoformat(),
+                    "inspectors": list(v.inspectors),
+                    "probability": v.probability,
+                    "forced": v.forced,
+                }
+                for v in self.visits
+            ],
+            "frame": [[code, self.ticks[code]] for code in sorted(self.ticks)],
+            "deadlines": {code: d.isoformat() for code, d in sorted(self.deadlines.items())},
+            "start": self.start,
+            "tick": TICKS,
+            "floor": self.floor,
+            "key_floor": self.key_floor,
+            "effective_ratio": self.effective_ratio,
+            "balance": dict(self.balance),
+            "missed": list(self.missed),
+            "warnings": list(self.warnings),
+        }
+
+
+def canonical_inputs(inputs: DrawInputs) -> dict:
+    """The JSON form recorded with a sealed draw and recomputed by verification."""
+    return {
+        "algorithm": ALGORITHM,
+        "county": inputs.county,
+        "week": inputs.week,
+        "capacity": inputs.capacity,
+        "ratio": float(inputs.ratio),
+        "team_size": inputs.team_size,
+        "weekdays": list(inputs.weekdays) if inputs.weekdays is not None else None,
+        "origin": inputs.origin.isoformat() if inputs.origin else None,
+        "public_value": inputs.public_value,
+        "floor_share": float(inputs.floor_share),
+        "balance": {c: int(v) for c, v in sorted((inputs.balance or {}).items())},
+        "townships": [
+            {
+                "code": t.code,
+                "key_managed": t.key_managed,
+                "last_inspected": t.last_inspected.isoformat() if t.last_inspected else None,
+                "last_team": sorted(t.last_team),
+            }
+            for t in sorted(inputs.townships, key=lambda t: t.code)
+        ],
+        "inspectors": [
+            {"username": i.username, "home": i.home, "last_township": i.last_township}
+            for i in sorted(inputs.inspectors, key=lambda i: i.username)
+        ],
+    }
+
+
+def inputs_from_canonical(data: Mapping) -> DrawInputs:
+    if data.get("algorithm") != ALGORITHM:
+        raise RotationInputError(f"不支持的抽签算法版本：{data.get('algorithm')!r}")
+
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    return DrawInputs(
+        county=data["county"],
+        week=data["week"],
+        capacity=int(data["capacity"]),
+        ratio=float(data["ratio"]),
+        team_size=int(data["team_size"]),
+        weekdays=tuple(data["weekdays"]) if data.get("weekdays") is not None else None,
+        origin=day(data.get("origin")),
+        public_value=data.get("public_value"),
+        floor_share=float(data["floor_share"]),
+        balance={c: int(v) for c, v in data.get("balance", {}).items()},
+        townships=tuple(
+            TownshipState(t["code"], bool(t["key_managed"]), day(t["last_inspected"]), tuple(t["last_team"]))
+            for t in data["townships"]
+        ),
+        inspectors=tuple(
+            InspectorState(i["username"], i.get("home"), i.get("last_township")) for i in data["inspectors"]
+        ),
+    )

@@ -1,0 +1,118 @@
+"""Double-random teams: a min-cost assignment per day after the townships are drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rotation.inputs import InspectorState, TownshipState
+from rotation.randomness import noise
+
+_FORBIDDEN = 1e9
+
+
+def _hungarian(cost: list[list[float]]) -> list[int]:
+    """Min-cost assignment of every row to a distinct column (rows <= columns). Returns column per row."""
+    rows, cols = len(cost), len(cost[0])
+    inf = float("inf")
+    u = [0.0] * (rows + 1)
+    v = [0.0] * (cols + 1)
+    match = [0] * (cols + 1)  # column -> row (1-based), 0 free
+    way = [0] * (cols + 1)
+    for i in range(1, rows + 1):
+        match[0] = i
+        j0 = 0
+        minv = [inf] * (cols + 1)
+        used = [False] * (cols + 1)
+        while True:
+            used[j0] = True
+            i0 = match[j0]
+            delta = inf
+            j1 = 0
+            row = cost[i0 - 1]
+            ui0 = u[i0]
+            for j in range(1, cols + 1):
+                if not used[j]:
+                    cur = row[j - 1] - ui0 - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(cols + 1):
+                if used[j]:
+                    u[match[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if match[j0] == 0:
+                break
+        while True:
+            j1 = way[j0]
+            match[j0] = match[j1]
+            j0 = j1
+            if j0 == 0:
+                break
+    result = [0] * rows
+    for j in range(1, cols + 1):
+        if match[j]:
+            result[match[j] - 1] = j - 1
+    return result
+
+
+def _assign_teams(
+    day_visits: list[tuple[int, str]],
+    towns: Mapping[str, TownshipState],
+    inspectors: Sequence[InspectorState],
+    team_size: int,
+    week_key: bytes,
+) -> dict[str, tuple[str, ...]]:
+    """Teams for every visit (given by day, then code), day by day by min-cost assignment.
+
+    Hard: nobody in their home township. Costs: 8 for an inspector who was at this township's last
+    visit or whose last visit was here, 2 per visit already made this week, and a random number in
+    [0, 1) from the week key's "team" stream (inspectors in username order, visits in the given order).
+    Nobody goes twice in a day unless a day has more visits than teams.
+    """
+    if not inspectors:
+        return {code: () for _, code in day_visits}
+    m = len(inspectors)
+    jitter = noise(week_key, "team", m * len(day_visits))
+    load = [0] * m
+    teams: dict[str, tuple[str, ...]] = {}
+    by_day: dict[int, list[tuple[int, str]]] = {}
+    for index, (day, code) in enumerate(day_visits):
+        by_day.setdefault(day, []).append((index, code))
+    per_batch = max(1, m // team_size)
+    for day in sorted(by_day):
+        visits = by_day[day]
+        for b in range(0, len(visits), per_batch):
+            batch = visits[b : b + per_batch]
+            rows = []
+            for index, code in batch:
+                last_team = towns[code].last_team
+                row = []
+                for e, insp in enumerate(inspectors):
+                    if insp.home == code:
+                        row.append(_FORBIDDEN)
+                        continue
+                    cost = 2.0 * load[e] + jitter[index * m + e]
+                    if insp.last_township == code or insp.username in last_team:
+                        cost += 8.0
+                    row.append(cost)
+                rows.append(row)
+            if len(batch) == 1:
+                columns = sorted(range(m), key=rows[0].__getitem__)[:team_size]
+            else:
+                seats = [row for row in rows for _ in range(team_size)]
+                columns = _hungarian(seats)
+                if any(seats[r][c] >= _FORBIDDEN for r, c in enumerate(columns)):
+                    # The few inspectors eligible for one visit are wanted elsewhere too: staff one at a time.
+                    columns = [e for row in rows for e in sorted(range(m), key=row.__getitem__)[:team_size]]
+            for i, (_, code) in enumerate(batch):
+                chosen = columns[i * team_size : (i + 1) * team_size]
+                for e in chosen:
+                    load[e] += 1
+                teams[code] = tuple(sorted(inspectors[e].username for e in chosen))
+    return teams
