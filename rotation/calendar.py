@@ -1,4 +1,16 @@
-"""Weeks, two-month periods and deadlines: the calendar rules of the draw."""
+"""Weeks, two-month periods and deadlines: the hard coverage rules every draw keeps.
+
+- Every township is inspected at least once in every calendar two-month period (Jan–Feb,
+  Mar–Apr, …) and never more than 61 days after its last inspection; whichever comes first is its
+  *deadline*. Visits fall on weekdays; the day counts.
+- The next deadline after a visit on day x is f(x) = min(x + 61, end of the period after x's),
+  the same for every township and monotone in x. The draw's look-ahead (`rotation.weekly`) and the
+  planner's minimum capacity (`rotation.planner`) both rest on that.
+- Each week has `capacity` visit slots on fixed weekdays (`weekdays`, spread over Mon–Fri).
+
+Deadlines are computed on date ordinals (`next_deadline_ord`, cached): the draw and the planner
+call it for every slot of every week they look ahead.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +63,8 @@ def period_bounds(index: int) -> tuple[date, date]:
 
 
 @lru_cache(maxsize=8192)
-def _deadline_ord(last_ord: int) -> int:
+def next_deadline_ord(last_ord: int) -> int:
+    """`next_deadline` on date ordinals: f(x) of the module doc."""
     last = date.fromordinal(last_ord)
     _, end = period_bounds(period_index(last) + 1)
     return min(last_ord + MAX_GAP_DAYS, end.toordinal())
@@ -59,7 +72,7 @@ def _deadline_ord(last_ord: int) -> int:
 
 def next_deadline(last: date) -> date:
     """The latest day of the next visit after one on `last`: 61 days, or the end of the next period."""
-    return date.fromordinal(_deadline_ord(last.toordinal()))
+    return date.fromordinal(next_deadline_ord(last.toordinal()))
 
 
 def default_weekdays(capacity: int) -> tuple[int, ...]:

@@ -1,4 +1,10 @@
-"""What the draw takes and returns: plain frozen dataclasses and their canonical JSON form."""
+"""What the draw takes and returns: plain frozen dataclasses and their canonical JSON form.
+
+A sealed draw stores `canonical_inputs` and `DrawResult.to_dict()`; verification rebuilds the
+inputs with `inputs_from_canonical` and compares a recomputed result with the stored one. Both
+forms are therefore part of the public record, versioned by `ALGORITHM`: a change here that alters
+either breaks the verification of every draw already stored.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,14 @@
-"""The planner: weekly probabilities from capacity, the key-managed ratio and the two-month cap."""
+"""The planner: weekly probabilities from capacity, the key-managed ratio and the two-month cap.
+
+The key-managed ratio is a ratio of visit *rates*, as the commission means it. The planner turns
+it into hazards p (ordinary) and q (key-managed) with N_o·r(p) + N_k·r(q) = C and r(q) = ratio·r(p),
+where r(p) = 1 / E[weeks between visits] with weekly probability p until the township is due
+(`cycle_caps` gives when that is, from the real calendar). When honouring the ratio would leave
+ordinary townships less than `floor_share` (half) of the probability they would have with no
+key-managed weighting, the ratio is lowered, and said so. `hazards` is what the weekly draw uses
+to weight key-managed townships; `plan_capacity` and `capacity_for_floor` show a county what its
+capacity buys; `minimum_capacity` is the least capacity that keeps the coverage rules at all.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +21,7 @@ from rotation.calendar import (
     MAX_GAP_DAYS,
     WEEKS_LIMIT,
     RotationInputError,
-    _deadline_ord,
+    next_deadline_ord,
     default_weekdays,
 )
 from rotation.inputs import DEFAULT_FLOOR_SHARE, DEFAULT_RATIO, Plan
@@ -84,7 +94,7 @@ def cycle_caps(weekdays: tuple[int, ...], iso_year: int) -> tuple[tuple[int, flo
     counts: dict[int, int] = {}
     for w in range(weeks):
         for d in weekdays:
-            due = _deadline_ord(first + 7 * w + d)
+            due = next_deadline_ord(first + 7 * w + d)
             cap = (due - weekdays[0] - first) // 7 - w  # the last week whose first slot is on or before the deadline
             counts[cap] = counts.get(cap, 0) + 1
     total = sum(counts.values())
@@ -92,7 +102,7 @@ def cycle_caps(weekdays: tuple[int, ...], iso_year: int) -> tuple[tuple[int, flo
 
 
 @lru_cache(maxsize=4096)
-def _hazards(ordinary: int, key: int, capacity: int, ratio: float, floor_share: float, caps):
+def hazards(ordinary: int, key: int, capacity: int, ratio: float, floor_share: float, caps):
     """(ordinary p, key-managed q, effective ratio, lowered?) for the random fill."""
     n = ordinary + key
     if capacity >= n:
@@ -119,11 +129,11 @@ def _hazards(ordinary: int, key: int, capacity: int, ratio: float, floor_share: 
 
 @lru_cache(maxsize=1024)
 def _edf_feasible(n: int, weekdays: tuple[int, ...], start_ord: int, weeks: int) -> bool:
-    """Plain EDF from a fresh start keeps every deadline for `weeks` weeks (EDF is optimal, see the module doc)."""
+    """Plain EDF from a fresh start keeps every deadline for `weeks` weeks (EDF is optimal, see `rotation.weekly`)."""
     slots = len(weekdays)
     if slots >= n:
         return True
-    first = _deadline_ord(start_ord - 1)
+    first = next_deadline_ord(start_ord - 1)
     heap = [first] * n
     for w in range(weeks):
         base = start_ord + 7 * w
@@ -132,7 +142,7 @@ def _edf_feasible(n: int, weekdays: tuple[int, ...], start_ord: int, weeks: int)
             due = heapq.heappop(heap)
             if due < x:
                 return False
-            heapq.heappush(heap, _deadline_ord(x))
+            heapq.heappush(heap, next_deadline_ord(x))
     return True
 
 
@@ -181,7 +191,7 @@ def plan_capacity(
             f"每周 {capacity} 次不足以保证每个乡镇每两个月、且每 61 天内至少检查一次，至少需要每周 {needed} 次"
         )
         return Plan(townships, key_managed, capacity, ratio, 1.0, 0.0, 0.0, needed, False, tuple(warnings))
-    p, q, effective, lowered = _hazards(ordinary, key_managed, capacity, float(ratio), floor_share, caps)
+    p, q, effective, lowered = hazards(ordinary, key_managed, capacity, float(ratio), floor_share, caps)
     if capacity < math.ceil(needed * 1.15) and capacity < townships:
         warnings.append(
             f"覆盖要求有风险：每周 {capacity} 次仅略高于最低需要的 {needed} 次，"

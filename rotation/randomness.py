@@ -1,4 +1,18 @@
-"""The draw's randomness: seeds, commitments, week keys and the systematic sample (see docs/draw.md)."""
+"""The draw's randomness: seeds, commitments, week keys and the systematic sample.
+
+Everything random in a draw comes from one secret seed per two-month period, committed by its
+SHA-256 when the period starts and revealed after it ends, so anyone can recompute a week with a
+short script (docs/draw.md) from these definitions:
+
+    week_key  = HMAC-SHA256(seed, canonical_json({"county", "week", "public_value"}))
+    order key = HMAC-SHA256(week_key, "order:" + township code)          (32 bytes, compared as bytes)
+    start U   = first 4 bytes, big-endian, of HMAC-SHA256(week_key, "start")  (0 <= U < 2**32)
+    team noise= HMAC-SHA256(week_key, "team:<block>"), block = 0, 1, …, as 4-byte big-endian words / 2**32
+
+The frame is every township sorted by (deadline, order key); township j with `ticks_j` is drawn
+when some U + t * 2**32 (t = 0, 1, …) falls in [sum of ticks before j, that sum + ticks_j).
+Probabilities are integers of 2**-32 (`TICKS`), so each logged probability is exact.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""Simulation of the real draw forward from a fresh start, and its measures (floor, ratio, violations)."""
+"""Simulation of the real draw forward from a fresh start, and its measures (floor, ratio, violations).
+
+`simulate` runs `rotation.weekly.draw` week after week, feeding each week's visits and age
+balance into the next, and returns the DESIGN.md §4 `simulate_draws` JSON. `measure` checks such
+a JSON from its dates alone, independently of the draw's own deadline arithmetic, so the
+simulator is how the suite, `manage.py simulate_draws` and bench/bench_draw.py show that the
+planner's promises hold.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ from rotation.inputs import (
     DEFAULT_RATIO,
     DEFAULT_TEAM_SIZE,
     DrawInputs,
+    DrawResult,
     InspectorState,
     TownshipState,
 )
@@ -86,25 +94,8 @@ def simulate(
         for message in result.warnings:
             if message not in warnings:
                 warnings.append(message)
-        for visit in result.visits:
-            towns[visit.township] = replace(towns[visit.township], last_inspected=visit.date, last_team=visit.inspectors)
-            for name in visit.inspectors:
-                roster[name] = replace(roster[name], last_township=visit.township)
-        out_weeks.append(
-            {
-                "week": label,
-                "start": monday.isoformat(),
-                "inspections": [
-                    {
-                        "township": v.township,
-                        "date": v.date.isoformat(),
-                        "inspectors": list(v.inspectors),
-                        "probability": round(v.probability, 6),
-                    }
-                    for v in result.visits
-                ],
-            }
-        )
+        _record_visits(result, towns, roster)
+        out_weeks.append(_week_json(label, monday, result))
     return {
         "county": county,
         "per_week": capacity,
@@ -116,6 +107,33 @@ def simulate(
         "warnings": warnings,
         "weeks": out_weeks,
     }
+
+
+def _record_visits(result: DrawResult, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
+    """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
+    for visit in result.visits:
+        towns[visit.township] = replace(towns[visit.township], last_inspected=visit.date, last_team=visit.inspectors)
+        for name in visit.inspectors:
+            roster[name] = replace(roster[name], last_township=visit.township)
+
+
+def _week_json(label: str, monday: date, result: DrawResult) -> dict:
+    return {
+        "week": label,
+        "start": monday.isoformat(),
+        "inspections": [
+            {
+                "township": v.township,
+                "date": v.date.isoformat(),
+                "inspectors": list(v.inspectors),
+                "probability": round(v.probability, 6),
+            }
+            for v in result.visits
+        ],
+    }
+
+
+Visits = dict[str, list[tuple[int, date, tuple[str, ...]]]]  # township -> (week index, day, team), by date
 
 
 def measure(simulation: Mapping, townships: Sequence[str], *, team_size: int = DEFAULT_TEAM_SIZE, k_max: int = 7) -> dict:
@@ -131,7 +149,34 @@ def measure(simulation: Mapping, townships: Sequence[str], *, team_size: int = D
     end = date.fromisoformat(weeks[-1]["start"]) + timedelta(days=6)
     key_set = set(simulation.get("key_managed", ()))
     homes = {name: info.get("home") for name, info in simulation.get("inspectors", {}).items()}
-    visits: dict[str, list[tuple[int, date, tuple[str, ...]]]] = {code: [] for code in townships}
+    visits, recusal, double_booked = _visits_by_township(weeks, townships, homes, team_size)
+    hits, exposure, counts = _age_hits(visits, key_set, len(weeks), k_max)
+
+    def curve(key):
+        return {k: hits[key][k] / exposure[key][k] for k in range(1, k_max + 1) if exposure[key][k]}
+
+    def rate(key):
+        return sum(hits[key]) / (counts[key] * len(weeks)) if counts[key] else 0.0
+
+    h_ordinary, h_key = curve(False), curve(True)
+    return {
+        "violations": _coverage_violations(visits, start, end),
+        "recusal_violations": recusal,
+        "double_booked": double_booked,
+        "repeat_teams": sum(_repeat_teams(rows) for rows in visits.values()),
+        "h": {"ordinary": h_ordinary, "key": h_key},
+        "floor": min(h_ordinary.values(), default=0.0),
+        "key_floor": min(h_key.values(), default=0.0),
+        "visit_rate": {"ordinary": rate(False), "key": rate(True)},
+        "visit_rate_ratio": rate(True) / rate(False) if counts[True] and rate(False) else None,
+    }
+
+
+def _visits_by_township(weeks: Sequence[Mapping], townships: Sequence[str], homes: Mapping[str, str | None],
+                        team_size: int) -> tuple[Visits, int, int]:
+    """Every visit by township; the visits whose team breaks a rule (too small, a member twice, a
+    weekend, an inspector at home); and the times an inspector is booked twice on one day."""
+    visits: Visits = {code: [] for code in townships}
     recusal = double_booked = 0
     busy: set[tuple[str, str]] = set()
     for w, week in enumerate(weeks):
@@ -144,48 +189,43 @@ def measure(simulation: Mapping, townships: Sequence[str], *, team_size: int = D
             recusal += bad
             double_booked += any((name, row["date"]) in busy for name in team)
             busy.update((name, row["date"]) for name in team)
+    return visits, recusal, double_booked
 
-    violations = 0
-    repeats = 0
+
+def _coverage_violations(visits: Visits, start: date, end: date) -> int:
     fresh = start - timedelta(days=1)
     first_period = period_index(start) + (1 if period_index(fresh) == period_index(start) else 0)
     last_period = period_index(end) - (0 if end == period_bounds(period_index(end))[1] else 1)
-    hits = {False: [0] * (k_max + 2), True: [0] * (k_max + 2)}
-    exposure = {False: [0] * (k_max + 2), True: [0] * (k_max + 2)}
-    counts = {False: 0, True: 0}
-    for code, rows in visits.items():
+    violations = 0
+    for rows in visits.values():
         days = [fresh] + [day for _, day, _ in rows]
         violations += sum(1 for a, b in zip(days, days[1:]) if (b - a).days > MAX_GAP_DAYS)
         violations += (end - days[-1]).days > MAX_GAP_DAYS
         covered = {period_index(day) for day in days[1:]}
         violations += sum(1 for p in range(first_period, last_period + 1) if p not in covered)
-        repeats += sum(1 for (_, _, a), (_, _, b) in zip(rows, rows[1:]) if set(a) & set(b))
+    return violations
+
+
+def _repeat_teams(rows) -> int:
+    """Consecutive visits to one township that share an inspector."""
+    return sum(1 for (_, _, a), (_, _, b) in zip(rows, rows[1:]) if set(a) & set(b))
+
+
+def _age_hits(visits: Visits, key_set: set[str], weeks: int, k_max: int):
+    """Per class (key-managed or not) and k weeks since the last visit (k_max + 1 for longer): the
+    visits made and the township-weeks at risk; and the number of townships per class."""
+    hits = {False: [0] * (k_max + 2), True: [0] * (k_max + 2)}
+    exposure = {False: [0] * (k_max + 2), True: [0] * (k_max + 2)}
+    counts = {False: 0, True: 0}
+    for code, rows in visits.items():
         key = code in key_set
         counts[key] += 1
         by_week = {w for w, _, _ in rows}
         last = -1
-        for w in range(len(weeks)):
+        for w in range(weeks):
             k = min(w - last, k_max + 1)
             exposure[key][k] += 1
             if w in by_week:
                 hits[key][k] += 1
                 last = w
-
-    def curve(key):
-        return {k: hits[key][k] / exposure[key][k] for k in range(1, k_max + 1) if exposure[key][k]}
-
-    def rate(key):
-        return sum(hits[key]) / (counts[key] * len(weeks)) if counts[key] else 0.0
-
-    h_ordinary, h_key = curve(False), curve(True)
-    return {
-        "violations": violations,
-        "recusal_violations": recusal,
-        "double_booked": double_booked,
-        "repeat_teams": repeats,
-        "h": {"ordinary": h_ordinary, "key": h_key},
-        "floor": min(h_ordinary.values(), default=0.0),
-        "key_floor": min(h_key.values(), default=0.0),
-        "visit_rate": {"ordinary": rate(False), "key": rate(True)},
-        "visit_rate_ratio": rate(True) / rate(False) if counts[True] and rate(False) else None,
-    }
+    return hits, exposure, counts

@@ -1,4 +1,11 @@
-"""Double-random teams: a min-cost assignment per day after the townships are drawn."""
+"""Double-random teams (双随机) of at least two: a min-cost assignment per day.
+
+Nobody goes to their home township (hard); the cost avoids the inspectors of the township's last
+visit and an inspector's last township (soft), spreads the load over the week, and adds random
+noise from the week key for the rest. Teams are drawn after the townships, so staffing can never
+make a township impossible (`rotation.weekly.validate` refuses inputs where some township has
+fewer than `team_size` eligible inspectors).
+"""
 
 from __future__ import annotations
 
@@ -61,7 +68,7 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
     return result
 
 
-def _assign_teams(
+def assign_teams(
     day_visits: list[tuple[int, str]],
     towns: Mapping[str, TownshipState],
     inspectors: Sequence[InspectorState],

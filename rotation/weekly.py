@@ -1,22 +1,46 @@
-"""One week's draw: lower bounds from the deadlines, water-filled probabilities, the sample, the teams."""
+"""One week's draw: lower bounds from the deadlines, water-filled probabilities, the sample, the teams.
+
+- The draw never paints itself into a corner. The next deadline after a visit, f(x) of
+  `rotation.calendar`, is the same for every township and monotone in x, so earliest-deadline-
+  first (EDF), filling every slot, is an optimal completion, and its service order is the sorted
+  merge of today's deadlines with the deadlines the future slots create. A week's selection S is
+  therefore feasible exactly when, for every future slot z_k,
+      #{township not in S with deadline < z_k} <= (future slots before z_k)
+                                                 - (deadlines created by earlier slots that fall before z_k)
+  These are lower bounds on how many of the townships with the earliest deadlines S must contain.
+- Free choice is random with exact inclusion probabilities: weights (ordinary 1, key-managed the
+  planner's hazard ratio) are water-filled into probabilities that sum to the capacity and meet
+  every lower bound above; a systematic sample (`rotation.randomness`) over the townships in
+  deadline order then meets every bound by construction (a prefix whose probabilities sum to n
+  always holds n picks).
+- Age balancing: per class (ordinary/key-managed × weeks since the last visit, 1..8) the draw
+  carries the planned minus the realised number of visits (`balance`, in ticks) from week to week
+  and tilts that class's weights by exp(0.5 · debt), so that the realised probability at every
+  age stays at the planned one instead of drifting by chance. It changes which probabilities are
+  used, never their exactness: each week's probabilities are still computed before the sample.
+- Then the drawn townships take the week's slots (what is due this week first) and get their
+  teams (`rotation.teams`).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 
 from rotation.calendar import (
     MAX_GAP_DAYS,
     WORKDAYS,
     RotationInputError,
-    _deadline_ord,
+    next_deadline_ord,
     default_weekdays,
 )
 from rotation.inputs import DrawInputs, DrawResult, TownshipState, Visit
-from rotation.planner import _hazards, cycle_caps
+from rotation.planner import cycle_caps, hazards
 from rotation.randomness import TICKS, order_key, start_ticks, systematic_select
-from rotation.teams import _assign_teams
+from rotation.teams import assign_teams
 
 
 def _requirements(deadlines: list[int], pattern: Sequence[int], start_ord: int) -> tuple[list[tuple[int, int]], int | None]:
@@ -26,7 +50,7 @@ def _requirements(deadlines: list[int], pattern: Sequence[int], start_ord: int) 
     """
     n = len(deadlines)
     slots = len(pattern)
-    generated = [_deadline_ord(start_ord + d) for d in pattern]  # sorted: f is monotone
+    generated = [next_deadline_ord(start_ord + d) for d in pattern]  # sorted: f is monotone
     horizon = (deadlines[-1] if deadlines else start_ord) + MAX_GAP_DAYS + 7
     cuts: dict[int, int] = {}
     shortfall = None
@@ -49,7 +73,7 @@ def _requirements(deadlines: list[int], pattern: Sequence[int], start_ord: int) 
                     need = min(need, di, slots)
                     if need > cuts.get(di, 0):
                         cuts[di] = need
-            generated.append(_deadline_ord(z))
+            generated.append(next_deadline_ord(z))
             k += 1
         week += 1
     return sorted(cuts.items()), shortfall
@@ -163,75 +187,105 @@ def validate(inputs: DrawInputs) -> None:
                 raise RotationInputError(f"可派往 {code} 的非本乡镇督查员不足 {inputs.team_size} 人")
 
 
+@dataclass(frozen=True)
+class _Week:
+    """The fixed facts of one week's draw: its slots, and every township in frame order."""
 
-def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
-    """One week's sealed draw. Deterministic given the inputs and the week key."""
-    validate(inputs)
+    start: date
+    start_ord: int
+    origin_ord: int  # fresh start: a township never visited counts as visited the day before
+    slots: int
+    pattern: tuple[int, ...]  # the weekday of each slot, sorted
+    deadlines: dict[str, int]  # date ordinals, by township code in code order
+    frame: list[TownshipState]  # by (deadline, order key)
+    frame_deadlines: list[int]
+
+
+def _week(inputs: DrawInputs, week_key: bytes) -> _Week:
     start = inputs.week_start
-    start_ord = start.toordinal()
     towns = sorted(inputs.townships, key=lambda t: t.code)
-    n = len(towns)
-    slots = min(inputs.capacity, n)
+    slots = min(inputs.capacity, len(towns))
     pattern = tuple(sorted(inputs.weekdays[:slots])) if inputs.weekdays else default_weekdays(slots)
     origin_ord = (inputs.origin or start).toordinal()
+    deadlines = {
+        t.code: next_deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns
+    }
+    frame = sorted(towns, key=lambda t: (deadlines[t.code], order_key(week_key, t.code)))
+    return _Week(start, start.toordinal(), origin_ord, slots, pattern, deadlines, frame,
+                 [deadlines[t.code] for t in frame])
 
-    deadline = {t.code: _deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns}
-    frame = sorted(towns, key=lambda t: (deadline[t.code], order_key(week_key, t.code)))
-    frame_deadlines = [deadline[t.code] for t in frame]
 
-    key_count = sum(1 for t in towns if t.key_managed)
-    caps = cycle_caps(pattern, start.isocalendar()[0])
-    p, q, effective, lowered = _hazards(n - key_count, key_count, slots, float(inputs.ratio), inputs.floor_share, caps)
+def _weights(week: _Week, inputs: DrawInputs, key_count: int) -> tuple[list[float], tuple]:
+    """Frame-order weights (ordinary 1, key-managed the hazard ratio) and the planner's hazards behind them."""
+    caps = cycle_caps(week.pattern, week.start.isocalendar()[0])
+    hazard = hazards(len(week.frame) - key_count, key_count, week.slots, float(inputs.ratio), inputs.floor_share, caps)
+    p, q, effective, _ = hazard
     weight_key = q / p if p > 0 and q > 0 else max(1.0, effective)
-    weights = [weight_key if t.key_managed else 1.0 for t in frame]
+    return [weight_key if t.key_managed else 1.0 for t in week.frame], hazard
 
-    cuts, shortfall = _requirements(frame_deadlines, pattern, start_ord)
-    base_ticks = _quantise(_inclusion(weights, cuts, slots))
-    classes = [_age_class(t, start_ord, origin_ord) for t in frame]
-    balance = dict(inputs.balance or {})
-    tilted = [w * _tilt(balance.get(c, 0)) for w, c in zip(weights, classes)]
-    ticks = _quantise(_inclusion(tilted, cuts, slots))
+
+def _check_ticks(ticks: list[int], cuts: list[tuple[int, int]], slots: int) -> None:
     assert sum(ticks) == slots * TICKS, "inclusion probabilities must sum to the capacity"
-    running = 0
-    prefix_ticks = []
-    for t in ticks:
-        running += t
-        prefix_ticks.append(running)
+    prefix_ticks = list(accumulate(ticks))
     for cut, need in cuts:
         assert prefix_ticks[cut - 1] >= need * TICKS, "a deadline bound is not met"
-    u = start_ticks(week_key)
-    picked = systematic_select(ticks, u)
-    for j, c in enumerate(classes):
-        balance[c] = balance.get(c, 0) + base_ticks[j]
-    for j in picked:
-        balance[classes[j]] -= TICKS
 
-    # Days: what is due this week goes first, by deadline; the rest takes the remaining slots in frame order.
-    next_monday = start_ord + 7
-    urgent = sorted((j for j in picked if frame_deadlines[j] < next_monday), key=lambda j: frame_deadlines[j])
-    others = [j for j in picked if frame_deadlines[j] >= next_monday]
-    slot_days = [start_ord + d for d in pattern]
-    placed = list(zip(urgent + others, slot_days))
+
+def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], list[int]]:
+    """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
+    planned = _quantise(_inclusion(weights, cuts, slots))
+    tilted = [w * _tilt(balance.get(c, 0)) for w, c in zip(weights, classes)]
+    ticks = _quantise(_inclusion(tilted, cuts, slots))
+    _check_ticks(ticks, cuts, slots)
+    return planned, ticks
+
+
+def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[int], picked: list[int]) -> dict:
+    """Each age class's planned minus realised visits, in ticks, carried to the next week's draw."""
+    carried = dict(balance)
+    for j, c in enumerate(classes):
+        carried[c] = carried.get(c, 0) + planned[j]
+    for j in picked:
+        carried[classes[j]] -= TICKS
+    return {c: carried[c] for c in sorted(carried)}
+
+
+def _place(week: _Week, picked: list[int]) -> tuple[list[tuple[int, int]], list[str]]:
+    """(frame index, day) of every pick, and the townships whose deadline this week cannot keep.
+
+    What is due this week goes first, by deadline; the rest takes the remaining slots in frame order.
+    """
+    due = week.frame_deadlines
+    next_monday = week.start_ord + 7
+    urgent = sorted((j for j in picked if due[j] < next_monday), key=lambda j: due[j])
+    others = [j for j in picked if due[j] >= next_monday]
+    placed = list(zip(urgent + others, [week.start_ord + d for d in week.pattern]))
     chosen = set(picked)
     missed = sorted(
-        {frame[j].code for j, day in placed if frame_deadlines[j] < day}
-        | {frame[j].code for j in range(n) if frame_deadlines[j] < next_monday and j not in chosen}
+        {week.frame[j].code for j, day in placed if due[j] < day}
+        | {week.frame[j].code for j in range(len(week.frame)) if due[j] < next_monday and j not in chosen}
     )
+    return placed, missed
 
-    by_code = {t.code: t for t in towns}
-    teams = _assign_teams(
-        sorted((day, frame[j].code) for j, day in placed), by_code, tuple(sorted(inputs.inspectors, key=lambda i: i.username)),
-        inputs.team_size, week_key,
+
+def _visits(week: _Week, placed, ticks: list[int], inputs: DrawInputs, week_key: bytes) -> tuple[Visit, ...]:
+    frame = week.frame
+    teams = assign_teams(
+        sorted((day, frame[j].code) for j, day in placed),
+        {t.code: t for t in frame},
+        tuple(sorted(inputs.inspectors, key=lambda i: i.username)),
+        inputs.team_size,
+        week_key,
     )
-    visits = tuple(
-        sorted(
-            (
-                Visit(frame[j].code, date.fromordinal(day), teams[frame[j].code], ticks[j] / TICKS, ticks[j] == TICKS)
-                for j, day in placed
-            ),
-            key=lambda v: (v.date, v.township),
-        )
+    visits = (
+        Visit(frame[j].code, date.fromordinal(day), teams[frame[j].code], ticks[j] / TICKS, ticks[j] == TICKS)
+        for j, day in placed
     )
+    return tuple(sorted(visits, key=lambda v: (v.date, v.township)))
+
+
+def _warnings(inputs: DrawInputs, shortfall: int | None, missed: list[str], ratio_lowered: bool,
+              effective: float) -> tuple[str, ...]:
     warnings = []
     if shortfall is not None:
         warnings.append(
@@ -239,20 +293,36 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
         )
     if missed:
         warnings.append("以下乡镇本周无法按期检查：" + "、".join(missed))
-    if key_count and lowered:
+    if ratio_lowered:
         warnings.append(f"检查能力不足以实现重点管理 {inputs.ratio:g} 倍的检查频次，本周按 {effective:.2f} 倍抽取")
+    return tuple(warnings)
+
+
+def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
+    """One week's sealed draw. Deterministic given the inputs and the week key."""
+    validate(inputs)
+    week = _week(inputs, week_key)
+    key_count = sum(1 for t in week.frame if t.key_managed)
+    weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
+    cuts, shortfall = _requirements(week.frame_deadlines, week.pattern, week.start_ord)
+    classes = [_age_class(t, week.start_ord, week.origin_ord) for t in week.frame]
+    balance = inputs.balance or {}
+    planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
+    u = start_ticks(week_key)
+    picked = systematic_select(ticks, u)
+    placed, missed = _place(week, picked)
     return DrawResult(
         county=inputs.county,
         week=inputs.week,
-        week_start=start,
-        visits=visits,
-        deadlines={t.code: date.fromordinal(deadline[t.code]) for t in towns},
-        ticks={frame[j].code: ticks[j] for j in range(n)},
+        week_start=week.start,
+        visits=_visits(week, placed, ticks, inputs, week_key),
+        deadlines={code: date.fromordinal(d) for code, d in week.deadlines.items()},
+        ticks={t.code: ticks[j] for j, t in enumerate(week.frame)},
         start=u,
         floor=p,
         key_floor=q,
         effective_ratio=effective,
         missed=tuple(missed),
-        warnings=tuple(warnings),
-        balance={c: balance[c] for c in sorted(balance)},
+        warnings=_warnings(inputs, shortfall, missed, bool(key_count and lowered), effective),
+        balance=_next_balance(balance, classes, planned, picked),
     )
