@@ -1,0 +1,63 @@
+"""The draw's randomness and its public re-computation (rotation.randomness, docs/draw.md)."""
+
+import hashlib
+import hmac
+import json
+from datetime import date, timedelta
+
+import rotation as r
+from tests.rotation.qianxi_fixtures import KEY_MANAGED, QIANXI, QIANXI_TOWNSHIPS, START, key_for, qianxi_inputs
+
+
+def test_the_commitment_is_the_sha256_of_the_seed():
+    assert r.seed_commitment(b"period seed") == hashlib.sha256(b"period seed").hexdigest()
+
+
+def test_the_week_key_is_an_hmac_of_county_week_and_public_value():
+    message = b'{"county":"520581","public_value":"03 11 19","week":"2026-W49"}'
+    assert r.derive_week_key(b"s", QIANXI, START, "03 11 19") == hmac.new(b"s", message, hashlib.sha256).digest()
+    assert r.derive_week_key(b"s", QIANXI, START, "03 11 19") != r.derive_week_key(b"s", QIANXI, START)
+
+
+def test_a_short_independent_script_recomputes_the_selection_from_the_seed():
+    """The steps docs/draw.md gives the public, written out with hashlib and hmac only."""
+    inputs = qianxi_inputs(townships=tuple(
+        r.TownshipState(code, code in KEY_MANAGED, date(2026, 10, 5) + timedelta(days=3 * i))
+        for i, code in enumerate(QIANXI_TOWNSHIPS)
+    ))
+    seed = b"\x01" * 32
+    record = json.loads(json.dumps(r.draw(inputs, key_for(seed, inputs)).to_dict()))
+
+    message = json.dumps({"county": QIANXI, "week": START, "public_value": None}, sort_keys=True,
+                         separators=(",", ":")).encode()
+    key = hmac.new(seed, message, "sha256").digest()
+    tick = 2**32
+    frame = sorted(record["frame"], key=lambda row: (record["deadlines"][row[0]],
+                                                     hmac.new(key, b"order:" + row[0].encode(), "sha256").digest()))
+    start = int.from_bytes(hmac.new(key, b"start", "sha256").digest()[:4], "big")
+    picked, low = [], 0
+    for code, ticks in frame:
+        t = max(0, -((start - low) // tick))
+        if start + t * tick < low + ticks:
+            picked.append(code)
+        low += ticks
+    assert sorted(picked) == sorted(v["township"] for v in record["visits"])
+    assert low == inputs.capacity * tick
+
+
+def test_logged_probabilities_are_the_real_inclusion_frequencies():
+    inputs = qianxi_inputs(townships=tuple(
+        r.TownshipState(code, code in KEY_MANAGED, date(2026, 10, 19) + timedelta(days=7 * (i % 6)))
+        for i, code in enumerate(QIANXI_TOWNSHIPS)
+    ), inspectors=())
+    runs = 1500
+    counts = dict.fromkeys(QIANXI_TOWNSHIPS, 0)
+    probability = None
+    for n in range(runs):
+        result = r.draw(inputs, key_for(n.to_bytes(4, "big"), inputs))
+        probability = probability or {code: result.probability(code) for code in QIANXI_TOWNSHIPS}
+        for visit in result.visits:
+            counts[visit.township] += 1
+    for code, p in probability.items():
+        spread = 4 * (p * (1 - p) / runs) ** 0.5 + 1e-9
+        assert abs(counts[code] / runs - p) <= spread, code
