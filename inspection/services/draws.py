@@ -355,7 +355,16 @@ def verify_draw(*, county: County, week: str) -> Verification:
     except ValueError:
         v.problems.append("公开的种子不是十六进制")
         return v
+    _check_commitment(v, period, seed)
+    _check_hashes(v, draw)
+    recomputed = _check_recomputation(v, draw, county, seed)
+    _check_inspections(v, draw, recomputed)
+    _check_last_visits(v, draw, county)
+    v.ok = not v.problems
+    return v
 
+
+def _check_commitment(v: Verification, period: SeedPeriod, seed: bytes) -> None:
     if rotation.seed_commitment(seed) == period.commitment:
         v.checks.append(f"种子的 SHA-256 与承诺一致：{period.commitment}")
     else:
@@ -366,6 +375,9 @@ def verify_draw(*, county: County, week: str) -> Verification:
     else:
         v.problems.append("承诺与审计日志中期初公布的不一致（或无公布记录）")
 
+
+def _check_hashes(v: Verification, draw: Draw) -> None:
+    """The stored result and inputs against the hashes the audit log took when the draw was sealed."""
     sealed = _event_data(SEALED, draw) or {}
     stored_hash = result_hash(draw.result)
     if sealed.get("result_hash") == draw.result_hash == stored_hash:
@@ -375,6 +387,9 @@ def verify_draw(*, county: County, week: str) -> Verification:
     if sealed.get("inputs_hash") != hashlib.sha256(rotation.canonical_json(draw.inputs)).hexdigest():
         v.problems.append("抽签输入已被改动：与封存时审计日志记录的哈希不一致")
 
+
+def _check_recomputation(v: Verification, draw: Draw, county: County, seed: bytes) -> dict | None:
+    """The draw recomputed from the seed and the recorded inputs (None when they cannot be drawn), against the record."""
     try:
         inputs = rotation.inputs_from_canonical(draw.inputs)
         recomputed = rotation.draw(
@@ -382,17 +397,20 @@ def verify_draw(*, county: County, week: str) -> Verification:
         ).to_dict()
     except (rotation.RotationInputError, KeyError, TypeError, ValueError) as exc:
         v.problems.append(f"无法按记录的输入重算：{exc}")
-        recomputed = None
-    if recomputed is not None:
-        if (inputs.county, inputs.week, inputs.public_value or "") != (county.code, draw.week, draw.public_value):
-            v.problems.append("记录的输入与本周抽签的县、周或公开随机值不符")
-        if recomputed == draw.result:
-            v.checks.append(f"按公开种子和记录的输入重算，{len(recomputed['visits'])} 次检查与记录完全一致")
-        else:
-            want, have = _visit_rows(recomputed["visits"]), _visit_rows(draw.result.get("visits", []))
-            diff = sorted(set(want) ^ set(have)) or sorted(c for c in want if want[c] != have.get(c))
-            v.problems.append("按公开种子和记录的输入重算，结果与记录不一致" + (f"：{'、'.join(diff)}" if diff else ""))
+        return None
+    if (inputs.county, inputs.week, inputs.public_value or "") != (county.code, draw.week, draw.public_value):
+        v.problems.append("记录的输入与本周抽签的县、周或公开随机值不符")
+    if recomputed == draw.result:
+        v.checks.append(f"按公开种子和记录的输入重算，{len(recomputed['visits'])} 次检查与记录完全一致")
+    else:
+        want, have = _visit_rows(recomputed["visits"]), _visit_rows(draw.result.get("visits", []))
+        diff = sorted(set(want) ^ set(have)) or sorted(c for c in want if want[c] != have.get(c))
+        v.problems.append("按公开种子和记录的输入重算，结果与记录不一致" + (f"：{'、'.join(diff)}" if diff else ""))
+    return recomputed
 
+
+def _check_inspections(v: Verification, draw: Draw, recomputed: dict | None) -> None:
+    """The inspections actually planned (township, day, team) against the draw."""
     made = {
         i.township.code: (i.date.isoformat(), tuple(sorted(m.inspector.user.get_username() for m in i.members.all())))
         for i in Inspection.objects.filter(draw=draw).select_related("township").prefetch_related("members__inspector__user")
@@ -404,6 +422,9 @@ def verify_draw(*, county: County, week: str) -> Verification:
         diff = sorted(c for c in set(made) | set(drawn) if made.get(c) != drawn.get(c))
         v.problems.append("实际安排的检查与抽签不一致：" + "、".join(diff))
 
+
+def _check_last_visits(v: Verification, draw: Draw, county: County) -> None:
+    """The recorded last visits against the inspection records as they stood when the draw was sealed."""
     on_record = rotation.canonical_inputs(
         draw_inputs(county=county, week=draw.week, public_value=draw.public_value, known_before=draw.created_at)
     )["townships"]
@@ -413,8 +434,6 @@ def verify_draw(*, county: County, week: str) -> Verification:
         v.problems.append("记录的上次检查日期与封存时的检查记录不符：" + "、".join(differing))
     else:
         v.checks.append("记录的各乡镇上次检查日期与封存时的检查记录一致")
-    v.ok = not v.problems
-    return v
 
 
 # --------------------------------------------------------------------------- planner and demo
