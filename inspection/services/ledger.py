@@ -74,6 +74,23 @@ def _number(notice: Notice | None) -> str | None:
 
 
 def ledger_entries(*, county: County, official: Official | None = None, township: Township | None = None) -> list[LedgerEntry]:
+    rows = _decisions(county, township)
+    posts = _posts(county)
+    rects = _rectifications(county, township)
+    exits: dict[int, list[Decision]] = {}
+    for row in rows:
+        if row.kind == DecisionKind.KEY_MANAGEMENT_EXITED.value:
+            exits.setdefault(row.township_id, []).append(row)
+    entries = []
+    for row in rows:
+        what = _classify(row, exits, rects)
+        if what is None or (official is not None and row.official_id != official.pk):
+            continue
+        entries.append(_entry(row, *what, posts))
+    return entries
+
+
+def _decisions(county: County, township: Township | None) -> list[Decision]:
     wanted = [
         DecisionKind.NOTICE.value,
         DecisionKind.KEY_MANAGEMENT_ENTERED.value,
@@ -88,64 +105,68 @@ def ledger_entries(*, county: County, official: Official | None = None, township
     )
     if township is not None:
         rows = rows.filter(township=township)
-    rows = list(rows)
+    return list(rows)
 
+
+def _posts(county: County) -> dict[tuple[int, int], list[Post]]:
+    """Every post of the county by (official, township), oldest first."""
     posts: dict[tuple[int, int], list[Post]] = {}
     for post in Post.objects.filter(township__county=county).order_by("started_on"):
         posts.setdefault((post.official_id, post.township_id), []).append(post)
+    return posts
+
+
+def _rectifications(county: County, township: Township | None) -> dict[int, Rectification]:
+    """The rectifications that follow an inspection, by inspection."""
     rect_rows = Rectification.objects.filter(township__county=county, inspection__isnull=False)
     if township is not None:
         rect_rows = rect_rows.filter(township=township)
-    rects = {r.inspection_id: r for r in rect_rows.select_related("notice").defer("notice__snapshot")}
-    exits: dict[int, list[Decision]] = {}
-    for row in rows:
-        if row.kind == DecisionKind.KEY_MANAGEMENT_EXITED.value:
-            exits.setdefault(row.township_id, []).append(row)
+    return {r.inspection_id: r for r in rect_rows.select_related("notice").defer("notice__snapshot")}
 
-    entries = []
-    for row in rows:
-        notice = row.notice
-        end = due = None
-        if row.kind == DecisionKind.NOTICE.value:
-            kind = {"summons": "summons", "referral": "referral"}.get(row.details.get("notice"))
-            if kind is None or (notice is not None and notice.state == Notice.State.VOID):
-                continue
-            due = notice.due_on if notice else None
-        elif row.kind == DecisionKind.KEY_MANAGEMENT_ENTERED.value:
-            kind = "key_management"
-            later = [e for e in exits.get(row.township_id, ()) if (e.effective_on, e.id) >= (row.effective_on, row.id)]
-            end = later[0].effective_on if later else None
-        elif row.kind == DecisionKind.REMINDER.value:
-            kind = "overdue"
-            rect = rects.get(row.inspection_id)
-            if rect is not None:
-                due, end, notice = rect.due_on, rect.accepted_on, rect.notice
-        else:
-            continue
-        if official is not None and row.official_id != official.pk:
-            continue
-        entries.append(
-            LedgerEntry(
-                kind=kind,
-                label=KIND_LABELS[kind],
-                date=row.effective_on,
-                end_date=end,
-                due_on=due,
-                township_code=row.township.code,
-                township_name=row.township.name,
-                official_id=row.official_id,
-                official_name=row.official.name if row.official else "",
-                post=_post_title(row.official_id, row.township_id, row.effective_on, posts) if row.official_id else "",
-                notice_id=notice.pk if notice else None,
-                number=_number(notice),
-                notice_state=notice.state if notice else None,
-                rule=row.rule,
-                rule_title=RULES.get(row.rule, row.rule),
-                reason=row.reason,
-                decision_id=row.pk,
-            )
-        )
-    return entries
+
+def _classify(row: Decision, exits, rects) -> tuple[str, date | None, date | None, Notice | None] | None:
+    """(kind, end date, due date, notice) of the ledger entry a decision makes, or None when it makes none."""
+    notice = row.notice
+    end = due = None
+    if row.kind == DecisionKind.NOTICE.value:
+        kind = {"summons": "summons", "referral": "referral"}.get(row.details.get("notice"))
+        if kind is None or (notice is not None and notice.state == Notice.State.VOID):
+            return None
+        due = notice.due_on if notice else None
+    elif row.kind == DecisionKind.KEY_MANAGEMENT_ENTERED.value:
+        kind = "key_management"
+        later = [e for e in exits.get(row.township_id, ()) if (e.effective_on, e.id) >= (row.effective_on, row.id)]
+        end = later[0].effective_on if later else None
+    elif row.kind == DecisionKind.REMINDER.value:
+        kind = "overdue"
+        rect = rects.get(row.inspection_id)
+        if rect is not None:
+            due, end, notice = rect.due_on, rect.accepted_on, rect.notice
+    else:
+        return None
+    return kind, end, due, notice
+
+
+def _entry(row: Decision, kind: str, end: date | None, due: date | None, notice: Notice | None, posts) -> LedgerEntry:
+    return LedgerEntry(
+        kind=kind,
+        label=KIND_LABELS[kind],
+        date=row.effective_on,
+        end_date=end,
+        due_on=due,
+        township_code=row.township.code,
+        township_name=row.township.name,
+        official_id=row.official_id,
+        official_name=row.official.name if row.official else "",
+        post=_post_title(row.official_id, row.township_id, row.effective_on, posts) if row.official_id else "",
+        notice_id=notice.pk if notice else None,
+        number=_number(notice),
+        notice_state=notice.state if notice else None,
+        rule=row.rule,
+        rule_title=RULES.get(row.rule, row.rule),
+        reason=row.reason,
+        decision_id=row.pk,
+    )
 
 
 def _counts(entries) -> dict[str, int]:
