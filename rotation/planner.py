@@ -21,8 +21,8 @@ from rotation.calendar import (
     MAX_GAP_DAYS,
     WEEKS_LIMIT,
     RotationInputError,
-    next_deadline_ord,
     default_weekdays,
+    next_deadline_ord,
 )
 from rotation.inputs import DEFAULT_FLOOR_SHARE, DEFAULT_RATIO, Plan
 

@@ -34,8 +34,8 @@ from rotation.calendar import (
     MAX_GAP_DAYS,
     WORKDAYS,
     RotationInputError,
-    next_deadline_ord,
     default_weekdays,
+    next_deadline_ord,
 )
 from rotation.inputs import DrawInputs, DrawResult, TownshipState, Visit
 from rotation.planner import cycle_caps, hazards
