@@ -61,3 +61,18 @@ def test_migrations_import_only_django_and_the_standard_library():
     for path in files:
         foreign = {m for m in imported_modules(path) if m.split(".")[0] not in allowed}
         assert not foreign, f"{path.name} imports {sorted(foreign)}"
+
+
+def test_the_live_guards_are_the_ones_the_migrations_installed():
+    """flush lifts and restores the guards from the live modules; a database built by migrate must
+    end up with the same ones, so a change to a live module comes with a new migration (and this
+    test then compares against that one)."""
+    from importlib import import_module
+
+    from inspection import audit_sql, finding_sql
+
+    for live, migration in ((audit_sql, "0002_audit_guards"), (finding_sql, "0003_finding_guards")):
+        frozen = import_module(f"inspection.migrations.{migration}")
+        for vendor in ("sqlite", "postgresql"):
+            assert live.statements(vendor, create=True) == frozen.CREATE[vendor], (migration, vendor)
+            assert live.statements(vendor, create=False) == frozen.DROP[vendor], (migration, vendor)
