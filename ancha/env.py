@@ -46,6 +46,16 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number (got {raw!r})") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number (got {raw!r})") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = env_str(name)
     if raw is None:
