@@ -6,7 +6,7 @@ APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-uti
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install system-packages demo test bench clean
+.PHONY: install system-packages demo lint test bench clean
 
 install: system-packages .venv/.installed var/fonts/.built
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
@@ -36,7 +36,11 @@ demo: install
 	@echo "Ancha is at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# The import contracts in pyproject.toml (pure core, layers), before the suite.
+lint: install
+	.venv/bin/lint-imports --no-cache
+
+test: install lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: install

@@ -36,14 +36,22 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return raw.strip()
 
 
-def env_int(name: str, default: int) -> int:
+def _number(name: str, default, parse, what: str):
     raw = env_str(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number (got {raw!r})") from None
+        raise ConfigError(f"{name} must be {what} (got {raw!r})") from None
+
+
+def env_int(name: str, default: int) -> int:
+    return _number(name, default, int, "a whole number")
+
+
+def env_float(name: str, default: float) -> float:
+    return _number(name, default, float, "a number")
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

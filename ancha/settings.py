@@ -9,6 +9,7 @@ from ancha.env import (
     ConfigError,
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_path,
@@ -60,6 +61,11 @@ try:
     # request). Behind gunicorn on PostgreSQL, 60 or more saves a connection set-up per request.
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("ANCHA_DB_CONN_MAX_AGE", 0)
     EVIDENCE_MAX_BYTES = env_int("ANCHA_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+    # How long a replay waits for the first request with its Idempotency-Key to finish.
+    IDEMPOTENCY_WAIT_SECONDS = env_float("ANCHA_IDEMPOTENCY_WAIT_SECONDS", 20.0)
+    # Sign-in is throttled per username and address (inspection/security/signin.py).
+    ANCHA_SIGNIN_MAX_FAILURES = env_int("ANCHA_SIGNIN_MAX_FAILURES", 5)
+    ANCHA_SIGNIN_WINDOW_MINUTES = env_int("ANCHA_SIGNIN_WINDOW_MINUTES", 15)
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
     # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
     PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -134,10 +140,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in is throttled per username and address (inspection/security/signin.py).
 AUTHENTICATION_BACKENDS = ["inspection.security.signin.ThrottledModelBackend"]
-ANCHA_SIGNIN_MAX_FAILURES = 5
-ANCHA_SIGNIN_WINDOW_MINUTES = 15
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600  # a working day, not Django's two weeks

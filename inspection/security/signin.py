@@ -34,11 +34,11 @@ THROTTLED_MESSAGE = "登录失败次数过多，请 {minutes} 分钟后再试。
 
 
 def max_failures() -> int:
-    return getattr(settings, "ANCHA_SIGNIN_MAX_FAILURES", 5)
+    return settings.ANCHA_SIGNIN_MAX_FAILURES
 
 
 def window() -> timedelta:
-    return timedelta(minutes=getattr(settings, "ANCHA_SIGNIN_WINDOW_MINUTES", 15))
+    return timedelta(minutes=settings.ANCHA_SIGNIN_WINDOW_MINUTES)
 
 
 def throttle_key(username: str, ip: str) -> str:

@@ -75,7 +75,7 @@ def fingerprint(operation: str, payload: dict) -> str:
 
 
 def wait_seconds() -> float:
-    return float(getattr(settings, "IDEMPOTENCY_WAIT_SECONDS", 20))
+    return settings.IDEMPOTENCY_WAIT_SECONDS
 
 
 @contextmanager

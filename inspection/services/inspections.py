@@ -179,7 +179,7 @@ def file_finding(*, inspection: Inspection, user, data: FindingData, corrects: i
 
 
 def evidence_max_bytes() -> int:
-    return int(getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+    return settings.EVIDENCE_MAX_BYTES
 
 
 def add_evidence(*, finding: Finding, user, upload) -> tuple[Evidence, bool]:

@@ -98,7 +98,7 @@ def display_verify_code(code: str) -> str:
 
 
 def verify_url(code: str) -> str:
-    base = getattr(settings, "PUBLIC_URL", "") or "http://127.0.0.1:8000"
+    base = settings.PUBLIC_URL
     return f"{base.rstrip('/')}/verify/{code}"
 
 
@@ -357,7 +357,7 @@ def file_response(*, notice: Notice, user, text: str, uploads=()) -> NoticeRespo
     uploads = list(uploads)
     if len(uploads) > MAX_RESPONSE_FILES:
         raise Unprocessable(f"附件最多{MAX_RESPONSE_FILES}个")
-    max_bytes = int(getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+    max_bytes = settings.EVIDENCE_MAX_BYTES
     cleaned = []
     for upload in uploads:
         clean = clean_evidence(read_limited(upload, max_bytes=max_bytes))

@@ -44,7 +44,7 @@ def _percent(x: float) -> str:
 
 
 def capacity(county, townships, today: date | None = None) -> Capacity | None:
-    """What the county's weekly capacity buys: the unpredictability floor (planner of rotation.py)."""
+    """What the county's weekly capacity buys: the unpredictability floor (rotation.planner)."""
     keys = sum(1 for t in townships if t.key_managed)
     try:
         plan = county_plan(county=county, key_managed=keys, today=today)

@@ -26,18 +26,7 @@ PHONE = {"width": 390, "height": 844}
 
 from playwright import sync_api as playwright_api  # noqa: E402  (dev extra; make install brings it)
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _media_url_for_the_live_server():
-    """The project has MEDIA_URL = None (media is served only through views that check roles);
-    Django's live server wraps the app in a media handler that needs a string. A prefix no page
-    links to keeps that handler out of the way."""
-    from django.test import override_settings
-
-    override = override_settings(MEDIA_URL="/__live_server_media__/")
-    override.enable()
-    yield
-    override.disable()
+from tests.liveserver import _media_url_for_the_live_server  # noqa: E402,F401 (autouse fixture)
 
 
 @pytest.fixture(scope="session")
