@@ -2,28 +2,14 @@
 policy of DESIGN.md §5 and the sanction ladder that turns a township's history and an event
 into explained decisions."""
 
-from .checklist import (
-    DEFAULT_SCORING,
-    Finding,
-    PolicyError,
-    ScoreResult,
-    ScoringPolicy,
-    Severity,
-    score_findings,
-)
+from .checklist import DEFAULT_SCORING, Finding, ScoreResult, ScoringPolicy, score_findings
 from .ladder import (
-    EXIT_RULES,
-    RULES,
     Decision,
-    DecisionKind,
     FollowUp,
     FollowUpConcluded,
     InspectionRecord,
     InspectionSubmitted,
     KeyManagement,
-    Level,
-    Light,
-    NoticeKind,
     Rectification,
     RectificationAccepted,
     Sweep,
@@ -36,6 +22,7 @@ from .ladder import (
     step,
 )
 from .policy import DEFAULT_POLICY, EscalationPolicy
+from .vocabulary import EXIT_RULES, LABELS, RULES, DecisionKind, Level, Light, NoticeKind, PolicyError, Severity, label_of
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -51,6 +38,7 @@ __all__ = [
     "InspectionRecord",
     "InspectionSubmitted",
     "KeyManagement",
+    "LABELS",
     "Level",
     "Light",
     "NoticeKind",
@@ -67,6 +55,7 @@ __all__ = [
     "check_level_path",
     "cn_date",
     "decide",
+    "label_of",
     "score_findings",
     "step",
 ]
