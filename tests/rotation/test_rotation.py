@@ -73,6 +73,13 @@ def test_a_malformed_week_is_refused():
         r.parse_week("2026-49")
 
 
+def test_a_week_runs_from_its_monday_to_its_sunday_and_its_label_reads_back():
+    assert r.week_bounds("2026-W01") == (date(2025, 12, 29), date(2026, 1, 4))
+    assert r.week_label(date(2026, 1, 4)) == "2026-W01"
+    with pytest.raises(r.RotationInputError):
+        r.week_bounds("2026-W54")
+
+
 # --- randomness and verification ------------------------------------------------------------------
 
 
