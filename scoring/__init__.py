@@ -3,8 +3,12 @@ policy of DESIGN.md §5 and the sanction ladder that turns a township's history 
 into explained decisions."""
 
 from .checklist import DEFAULT_SCORING, Finding, ScoreResult, ScoringPolicy, score_findings
-from .ladder import (
+from .invariants import check_invariants, check_level_path
+from .ladder import decide, step
+from .policy import DEFAULT_POLICY, EscalationPolicy
+from .state import (
     Decision,
+    Event,
     FollowUp,
     FollowUpConcluded,
     InspectionRecord,
@@ -15,14 +19,9 @@ from .ladder import (
     Sweep,
     TownshipHistory,
     apply_decisions,
-    check_invariants,
-    check_level_path,
-    cn_date,
-    decide,
-    step,
 )
-from .policy import DEFAULT_POLICY, EscalationPolicy
 from .vocabulary import EXIT_RULES, LABELS, RULES, DecisionKind, Level, Light, NoticeKind, PolicyError, Severity, label_of
+from .wording import cn_date, cn_days
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -31,6 +30,7 @@ __all__ = [
     "RULES",
     "Decision",
     "DecisionKind",
+    "Event",
     "EscalationPolicy",
     "Finding",
     "FollowUp",
@@ -54,6 +54,7 @@ __all__ = [
     "check_invariants",
     "check_level_path",
     "cn_date",
+    "cn_days",
     "decide",
     "label_of",
     "score_findings",

@@ -31,26 +31,19 @@ Reading of DESIGN.md §5 where it leaves a choice:
 
 from __future__ import annotations
 
-from .invariants import check_invariants, check_level_path
 from .policy import DEFAULT_POLICY, EscalationPolicy
 from .rules import Ladder
 from .state import (
     Decision,
     Event,
-    FollowUp,
     FollowUpConcluded,
-    InspectionRecord,
     InspectionSubmitted,
-    KeyManagement,
-    Rectification,
     RectificationAccepted,
     Sweep,
     TownshipHistory,
     apply_decisions,
     recorded,
 )
-from .vocabulary import EXIT_RULES, RULES, DecisionKind, Level, Light, NoticeKind
-from .wording import cn_date, cn_days
 
 
 def decide(history: TownshipHistory, event: Event, policy: EscalationPolicy = DEFAULT_POLICY) -> tuple[Decision, ...]:
@@ -73,31 +66,3 @@ def step(
 ) -> tuple[TownshipHistory, tuple[Decision, ...]]:
     decisions = decide(history, event, policy)
     return apply_decisions(history, event, decisions), decisions
-
-
-__all__ = [
-    "EXIT_RULES",
-    "RULES",
-    "Decision",
-    "DecisionKind",
-    "Event",
-    "FollowUp",
-    "FollowUpConcluded",
-    "InspectionRecord",
-    "InspectionSubmitted",
-    "KeyManagement",
-    "Level",
-    "Light",
-    "NoticeKind",
-    "Rectification",
-    "RectificationAccepted",
-    "Sweep",
-    "TownshipHistory",
-    "apply_decisions",
-    "check_invariants",
-    "check_level_path",
-    "cn_date",
-    "cn_days",
-    "decide",
-    "step",
-]
