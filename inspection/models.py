@@ -4,25 +4,29 @@ Constraints that protect the record live in the database (unique codes, foreign 
 check constraints), so a bug or a hand-written SQL statement cannot quietly break them.
 """
 
+import enum
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+import scoring
+
 PROTECT = models.PROTECT
 
 
-class Severity(models.TextChoices):
-    MINOR = "minor", _("一般")
-    MAJOR = "major", _("较重")
-    CRITICAL = "critical", _("严重")
+def choices_of(vocabulary: type[enum.Enum]) -> type[models.TextChoices]:
+    """Django choices for a `scoring` enum: the same members and values, labelled from the one
+    label table (`scoring.LABELS`) and translated where they are shown."""
+    members = [(m.name, (m.value, _(m.label))) for m in vocabulary]
+    choices = models.TextChoices(vocabulary.__name__, members)
+    choices.__module__ = __name__
+    return choices
 
 
-class Level(models.TextChoices):
-    NORMAL = "normal", _("正常")
-    RECTIFICATION = "rectification", _("限期整改")
-    SUMMONS = "summons", _("约谈预警")
-    ACCOUNTABILITY = "accountability", _("问责")
+Severity = choices_of(scoring.Severity)
+Level = choices_of(scoring.Level)
 
 
 # ---------------------------------------------------------------------------
@@ -499,12 +503,7 @@ class Decision(models.Model):
 # Notices
 
 
-class NoticeKind(models.TextChoices):
-    RECTIFICATION = "rectification", _("整改通知书")
-    SUMMONS = "summons", _("约谈通知书")
-    REFERRAL = "referral", _("问责建议函")
-    CIRCULAR = "circular", _("暗查暗访情况通报")
-    REMINDER = "reminder", _("整改催办通知")
+NoticeKind = choices_of(scoring.NoticeKind)
 
 
 # The series character in a document number, per kind.

@@ -28,6 +28,7 @@ from rotation.calendar import (  # noqa: F401
     parse_week,
     period_bounds,
     period_index,
+    week_bounds,
     week_label,
 )
 from rotation.inputs import (  # noqa: F401
@@ -113,5 +114,6 @@ __all__ = [
     "start_ticks",
     "systematic_select",
     "validate",
+    "week_bounds",
     "week_label",
 ]

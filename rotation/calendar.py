@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 MAX_GAP_DAYS = 61
@@ -44,6 +44,12 @@ def parse_week(week: str) -> date:
         return date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise RotationInputError(f"不存在的周次：{week}") from None
+
+
+def week_bounds(week: str) -> tuple[date, date]:
+    """'2026-W49' -> its Monday and Sunday."""
+    monday = parse_week(week)
+    return monday, monday + timedelta(days=6)
 
 
 def week_label(day: date) -> str:

@@ -2,40 +2,26 @@
 policy of DESIGN.md §5 and the sanction ladder that turns a township's history and an event
 into explained decisions."""
 
-from .checklist import (
-    DEFAULT_SCORING,
-    Finding,
-    PolicyError,
-    ScoreResult,
-    ScoringPolicy,
-    Severity,
-    score_findings,
-)
-from .ladder import (
-    EXIT_RULES,
-    RULES,
+from .checklist import DEFAULT_SCORING, Finding, ScoreResult, ScoringPolicy, score_findings
+from .invariants import check_invariants, check_level_path
+from .ladder import decide, step
+from .policy import DEFAULT_POLICY, EscalationPolicy
+from .state import (
     Decision,
-    DecisionKind,
+    Event,
     FollowUp,
     FollowUpConcluded,
     InspectionRecord,
     InspectionSubmitted,
     KeyManagement,
-    Level,
-    Light,
-    NoticeKind,
     Rectification,
     RectificationAccepted,
     Sweep,
     TownshipHistory,
     apply_decisions,
-    check_invariants,
-    check_level_path,
-    cn_date,
-    decide,
-    step,
 )
-from .policy import DEFAULT_POLICY, EscalationPolicy
+from .vocabulary import EXIT_RULES, LABELS, RULES, DecisionKind, Level, Light, NoticeKind, PolicyError, Severity, label_of
+from .wording import cn_date, cn_days
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -44,6 +30,7 @@ __all__ = [
     "RULES",
     "Decision",
     "DecisionKind",
+    "Event",
     "EscalationPolicy",
     "Finding",
     "FollowUp",
@@ -51,6 +38,7 @@ __all__ = [
     "InspectionRecord",
     "InspectionSubmitted",
     "KeyManagement",
+    "LABELS",
     "Level",
     "Light",
     "NoticeKind",
@@ -66,7 +54,9 @@ __all__ = [
     "check_invariants",
     "check_level_path",
     "cn_date",
+    "cn_days",
     "decide",
+    "label_of",
     "score_findings",
     "step",
 ]

@@ -10,43 +10,13 @@ that is not tied to a checklist item ("another problem") deducts on its own.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .vocabulary import PolicyError, Severity
+
 Id = int | str
-
-
-class PolicyError(ValueError):
-    """A policy (scoring or escalation) that cannot be used as written."""
-
-
-class Severity(enum.Enum):
-    MINOR = "minor"
-    MAJOR = "major"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-    @property
-    def label(self) -> str:
-        return _SEVERITY_LABEL[self]
-
-    @classmethod
-    def parse(cls, value: Severity | str) -> Severity:
-        if isinstance(value, Severity):
-            return value
-        try:
-            return cls(value)
-        except ValueError:
-            raise PolicyError(f"unknown severity {value!r}; expected minor, major or critical") from None
-
-
-_SEVERITY_RANK = {Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
-_SEVERITY_LABEL = {Severity.MINOR: "一般", Severity.MAJOR: "较重", Severity.CRITICAL: "严重"}
 
 
 @dataclass(frozen=True)

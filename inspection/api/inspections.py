@@ -27,12 +27,15 @@ from inspection.services.inspections import (
     score_inspection,
     submit_inspection,
 )
+from scoring import Severity
 
 router = Router(tags=["inspections"])
 
 MAX_ID = 2**63 - 1
 PAGE_MAX = 200
 JSON_TYPE = "application/json; charset=utf-8"
+# Literal["minor", "major", "critical"], from the one vocabulary (an enum type would change the OpenAPI schema).
+SeverityValue = Literal[tuple(s.value for s in Severity)]
 
 
 # ---------------------------------------------------------------------------
@@ -60,7 +63,7 @@ class FindingIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     item_id: int | None = Field(None, ge=1, le=MAX_ID, description="本次检查清单中的检查项；清单以外的问题为 null")
-    severity: Literal["minor", "major", "critical"] | None = Field(None, description="缺省为检查项的严重程度")
+    severity: SeverityValue | None = Field(None, description="缺省为检查项的严重程度")
     text: str = Field(..., max_length=2000)
     location: str = Field("", max_length=200)
     observed_at: datetime | None = None

@@ -30,11 +30,14 @@ from inspection.models import ChecklistItem, Evidence, Finding, Inspection, Seve
 from inspection.services import escalation
 from inspection.services.audit import record_event
 from inspection.uploads import clean_evidence, read_limited
+from scoring import Severity as Severities
 from scoring.checklist import ScoreResult
 
 TEXT_MAX = 2000
 LOCATION_MAX = 200
 REASON_MAX = 1000
+# minor 一般 / major 较重 / critical 严重: the values a client sends, with what each means.
+SEVERITY_HELP = " / ".join(f"{s.value} {s.label}" for s in Severities)
 # Phones' clocks drift; an observation a few minutes "in the future" is a clock, not a lie.
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -103,9 +106,9 @@ def _build_finding(inspection: Inspection, user, data: FindingData) -> Finding:
             raise Unprocessable("检查项不属于本次检查使用的检查清单")
     severity = data.severity or (item.severity if item else None)
     if severity is None:
-        raise Unprocessable("清单以外的问题须注明严重程度（minor 一般 / major 较重 / critical 严重）")
+        raise Unprocessable(f"清单以外的问题须注明严重程度（{SEVERITY_HELP}）")
     if severity not in Severity.values:
-        raise Unprocessable("严重程度应为 minor（一般）、major（较重）或 critical（严重）")
+        raise Unprocessable(f"严重程度应为以下之一：{SEVERITY_HELP}")
     return Finding(
         inspection=inspection,
         item=item,

@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+import rotation
 from inspection.access import official_of, profile_of
 from inspection.errors import Conflict, InspectionError, NotFound, Unprocessable
 from inspection.models import (
@@ -491,11 +492,9 @@ def pdf_filename(notice: Notice) -> str:
 
 def _week_bounds(week: str) -> tuple[dt.date, dt.date]:
     try:
-        year, w = week.split("-W")
-        start = dt.date.fromisocalendar(int(year), int(w), 1)
-    except (ValueError, AttributeError):
+        return rotation.week_bounds(week)
+    except rotation.RotationInputError:
         raise Unprocessable("周次格式应为 YYYY-Www，如 2026-W49") from None
-    return start, start + dt.timedelta(days=6)
 
 
 def circular_snapshot(*, county: County, week: str, today: dt.date | None = None) -> dict:

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q
 
+import rotation
+
 from inspection.models import Inspection, Level, Notice, NoticeKind, Rectification, Township
 from inspection.web import coverage
 
@@ -82,8 +84,7 @@ def _weeks(start: date, end: date, today: date) -> list[Week]:
     monday = start - timedelta(days=start.weekday())
     weeks = []
     while monday <= end:
-        year, number, _ = monday.isocalendar()
-        weeks.append(Week(f"{year}-W{number:02d}", monday, monday + timedelta(days=6), monday > today))
+        weeks.append(Week(rotation.week_label(monday), monday, monday + timedelta(days=6), monday > today))
         monday += timedelta(days=7)
     return weeks
 
@@ -177,8 +178,7 @@ def drafts(county, limit=8):
 
 def circular_week(today: date) -> str:
     """The week a circular reports on: the last full week before this one."""
-    year, number, _ = (today - timedelta(days=7)).isocalendar()
-    return f"{year}-W{number:02d}"
+    return rotation.week_label(today - timedelta(days=7))
 
 
 def circular_for(notices, week: str):

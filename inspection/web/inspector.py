@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from inspection.access import get_visible, require_role, visible_inspections
 from inspection.errors import InspectionError, NotFound
-from inspection.models import Evidence, Inspection, Role
+from inspection.models import Evidence, Inspection, Role, Severity
 from inspection.services import idempotency
 from inspection.uploads import human_size
 from inspection.services.inspections import (
@@ -93,7 +93,7 @@ def inspection_page(request, pk):
         "form_key": uuid.uuid4().hex,
         "preview_score": score_inspection(inspection).score if inspection.status == Inspection.Status.DISPATCHED else None,
         "api_base": f"/api/v1/inspections/{inspection.pk}",
-        "severities": [("minor", "一般"), ("major", "较重"), ("critical", "严重")],
+        "severities": Severity.choices,
         "max_bytes": evidence_max_bytes(),
         "max_label": human_size(evidence_max_bytes()),
         "section": "inspector",

@@ -29,3 +29,10 @@ def test_weekly_slots_are_spread_over_the_working_week():
 def test_a_malformed_week_is_refused():
     with pytest.raises(r.RotationInputError):
         r.parse_week("2026-49")
+
+
+def test_a_week_runs_from_its_monday_to_its_sunday_and_its_label_reads_back():
+    assert r.week_bounds("2026-W01") == (date(2025, 12, 29), date(2026, 1, 4))
+    assert r.week_label(date(2026, 1, 4)) == "2026-W01"
+    with pytest.raises(r.RotationInputError):
+        r.week_bounds("2026-W54")

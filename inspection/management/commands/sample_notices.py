@@ -3,6 +3,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+import rotation
+
 from inspection.management.commands._base import AnchaCommand
 from inspection.models import County, Inspection, Notice
 from inspection.notices.renderer import NoticeDocumentSpec, get_renderer
@@ -49,8 +51,7 @@ class Command(AnchaCommand):
                     .order_by("-date").first()
                 )
                 if last is not None:
-                    year, week, _ = last.date.isocalendar()
-                    iso = f"{year}-W{week:02d}"
+                    iso = rotation.week_label(last.date)
                     return circular_snapshot(county=county, week=iso, today=timezone.localdate()), f"{iso} 的检查"
         snapshot = sample_snapshot(kind)
         if county is not None:
