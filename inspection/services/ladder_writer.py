@@ -121,6 +121,13 @@ def visit_facts(inspection: Inspection | None) -> compose.Visit | None:
     return compose.Visit(on=inspection.date, score=score, checklist_version=inspection.checklist.version)
 
 
+def _update(row, **values) -> None:
+    """Set and save just these columns of a row the writer holds."""
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(values))
+
+
 class DecisionWriter:
     """Applies one event's decisions for one township, which the caller has locked (SELECT …
     FOR UPDATE) in the transaction the writes belong to. `rows` collects the decision rows."""
@@ -180,12 +187,8 @@ class DecisionWriter:
 
     # -- effects, one per decision kind (EFFECTS below) -------------------------------
 
-    def _save_township(self, *fields):
-        self.township.save(update_fields=list(fields))
-
     def change_level(self, d, rect):
-        self.township.level = d.level_to.value
-        self._save_township("level")
+        _update(self.township, level=d.level_to.value)
 
     def open_rectification(self, d, rect):
         inspection = self.inspection(d.inspection)
@@ -200,38 +203,27 @@ class DecisionWriter:
                                      inspection=inspection, opened_on=d.on, due_on=d.deadline)
 
     def close_rectification(self, d, rect):
-        rect.state = Rectification.State.ACCEPTED
-        rect.accepted_on = d.on
-        rect.light = ""
-        rect.save(update_fields=["state", "accepted_on", "light"])
+        _update(rect, state=Rectification.State.ACCEPTED, accepted_on=d.on, light="")
         notice = rect.notice
         if notice is not None and notice.state in (
             Notice.State.ISSUED, Notice.State.ACKNOWLEDGED, Notice.State.RESPONDED
         ):
-            notice.state = Notice.State.ACCEPTED
-            notice.save(update_fields=["state"])
+            _update(notice, state=Notice.State.ACCEPTED)
 
     def escalate_rectification(self, d, rect):
-        rect.escalated_on = d.on
-        rect.save(update_fields=["escalated_on"])
+        _update(rect, escalated_on=d.on)
 
     def set_light(self, d, rect):
-        rect.light = d.light.value
-        rect.save(update_fields=["light"])
+        _update(rect, light=d.light.value)
 
     def remind(self, d, rect):
-        rect.reminded_on = d.on
-        rect.save(update_fields=["reminded_on"])
+        _update(rect, reminded_on=d.on)
 
     def enter_key_management(self, d, rect):
-        self.township.key_managed = True
-        self.township.key_managed_since = d.on
-        self._save_township("key_managed", "key_managed_since")
+        _update(self.township, key_managed=True, key_managed_since=d.on)
 
     def exit_key_management(self, d, rect):
-        self.township.key_managed = False
-        self.township.key_managed_since = None
-        self._save_township("key_managed", "key_managed_since")
+        _update(self.township, key_managed=False, key_managed_since=None)
 
     def want_follow_up(self, d, rect):
         schedule_follow_up(
