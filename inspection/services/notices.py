@@ -27,13 +27,11 @@ import hashlib
 import logging
 import secrets
 import threading
-import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from inspection.access import official_of, profile_of
@@ -45,9 +43,6 @@ from inspection.models import (
     Notice,
     NoticeCounter,
     NoticeKind,
-    NoticeResponse,
-    Rectification,
-    ResponseAttachment,
     Role,
 )
 from inspection.notices import compose
