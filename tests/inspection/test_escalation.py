@@ -6,6 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
+import scoring
 from inspection.access import visible_inspections
 from inspection.models import (
     AuditEvent,
@@ -26,6 +27,7 @@ from inspection.services.escalation import (
     conclude_follow_up,
     run_sweep,
 )
+from inspection.services.ladder_writer import decision_event_data
 from inspection.services.ledger import ledger_entries
 from tests.conftest import _user
 from tests.inspection.escalation_fixtures import (
@@ -104,6 +106,9 @@ def test_a_critical_finding_drafts_a_summons_puts_the_township_under_key_managem
     for row in rows:
         assert audited[row.pk]["rule"] == row.rule
         assert audited[row.pk]["reason_sha256"] == hashlib.sha256(row.reason.encode()).hexdigest()
+        assert audited[row.pk] == decision_event_data(
+            scoring.Decision.from_dict(row.details), township=jinbi.code, notice=row.notice_id, official=row.official_id
+        ), "the writer audits exactly what the pure payload says"
     assert not any(row.reason in e.payload for e in AuditEvent.objects.all() for row in rows), "no finding text in the log"
 
 
