@@ -1,0 +1,140 @@
+"""The sanction ladder in memory: `scoring.step` for each event, and each decision's effect on
+the county's rows as the escalation service applies it to the tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from bench.loadgen.bulk import SYSTEM
+from inspection.models import (
+    Decision,
+    EscalationCase,
+    Inspection,
+    Notice,
+    Rectification,
+)
+from scoring import DecisionKind, Level, step
+
+if TYPE_CHECKING:
+    from bench.loadgen.county import Town
+
+# Rectification reports: on time, a little late (red light and reminder), or very late
+# (escalated more than 15 days after the reminder).
+REPORT_ON_TIME, REPORT_LATE = 0.80, 0.14
+
+
+class LadderPlay:
+    """The ladder's part of `CountyPlay`."""
+
+    def apply(self, town: Town, event, day: date, actor: str = SYSTEM) -> list[Decision]:
+        history, decisions = step(town.history, event, self.policy)
+        # Keep what `escalation.township_history` would read back: the inspections since entry
+        # into key management, none outside it.
+        km = history.key_management
+        kept = tuple(i for i in history.inspections if km is not None and i.on >= km.since)
+        town.history = replace(history, inspections=kept)
+        return [self.write(town, d, day, actor) for d in decisions]
+
+    def write(self, town: Town, d, day: date, actor: str) -> Decision:
+        """`escalation._Writer.write`, into memory."""
+        notice = None
+        kind = d.kind
+        rect = town.rects.get(d.rectification) if d.rectification is not None else None
+        row = town.row
+        if kind is DecisionKind.LEVEL_CHANGE:
+            row.level = d.level_to.value
+        elif kind is DecisionKind.RECTIFICATION_OPENED:
+            self.open_rectification(town, d, day, actor)
+        elif kind is DecisionKind.RECTIFICATION_CLOSED:
+            rect.state, rect.accepted_on, rect.light = Rectification.State.ACCEPTED, d.on, ""
+            if rect.notice is not None and rect.notice.state in (
+                Notice.State.ISSUED, Notice.State.ACKNOWLEDGED, Notice.State.RESPONDED
+            ):
+                rect.notice.state = Notice.State.ACCEPTED
+        elif kind is DecisionKind.RECTIFICATION_ESCALATED:
+            rect.escalated_on = d.on
+        elif kind is DecisionKind.LIGHT:
+            rect.light = d.light.value
+        elif kind is DecisionKind.REMINDER:
+            rect.reminded_on = d.on
+        elif kind is DecisionKind.KEY_MANAGEMENT_ENTERED:
+            row.key_managed, row.key_managed_since = True, d.on
+        elif kind is DecisionKind.KEY_MANAGEMENT_EXITED:
+            row.key_managed, row.key_managed_since = False, None
+        elif kind is DecisionKind.FOLLOW_UP_WANTED:
+            self.schedule_follow_up(town, d, rect, day, actor)
+        elif kind is DecisionKind.NOTICE:
+            notice = self.draft_notice(town, d, rect, day, actor)
+        rect = town.rects.get(d.rectification) if d.rectification is not None else None
+        case = rect.case if rect is not None else town.case
+        inspection = self.inspections.get(d.inspection) if isinstance(d.inspection, int) else None
+        if inspection is not None and inspection.township_id != row.pk:
+            inspection = None
+        decision = Decision(
+            id=self.key(Decision), township=row, official=town.official, case=case, inspection=inspection, notice=notice,
+            kind=kind.value, from_level=d.level_from.value if d.level_from else "",
+            to_level=d.level_to.value if d.level_to else "", rule=d.rule, policy_version=d.policy_version,
+            reason=d.reason, details=d.to_dict(), effective_on=d.on, created_at=self.at(day, 18),
+        )
+        self.decision_rows.append(decision)
+        town.decisions.append(decision)
+        self.audit.add("escalation.decision", actor=actor, obj=decision, county=self.code, data=lambda: {
+            "township": row.code, "kind": kind.value, "rule": d.rule, "policy_version": d.policy_version,
+            "on": d.on.isoformat(), "level": [decision.from_level, decision.to_level] if d.level_to else None,
+            "notice": notice.pk if notice else None, "official": town.official.pk, "reason": d.reason,
+        })
+        if kind is DecisionKind.LEVEL_CHANGE and d.level_to is Level.NORMAL and town.case is not None:
+            case = town.case
+            case.state, case.closed_at = EscalationCase.State.CLOSED, self.at(day, 18)
+            self.audit.add("escalation.case_closed", actor=actor, obj=case, county=self.code,
+                           data={"township": row.code, "on": d.on.isoformat()})
+            town.case = None
+        return decision
+
+    def open_rectification(self, town: Town, d, day: date, actor: str) -> None:
+        inspection = self.inspections[d.inspection]
+        if town.case is None:
+            town.case = EscalationCase(id=self.key(EscalationCase), township=town.row, official=town.official, opened_by=inspection,
+                                       policy_version=d.policy_version, opened_at=self.at(day, 18))
+            self.cases.append(town.case)
+            self.audit.add("escalation.case_opened", actor=actor, obj=town.case, county=self.code,
+                           data={"township": town.row.code, "inspection": inspection.pk})
+        rect = Rectification(id=self.key(Rectification), case=town.case, township=town.row, official=town.official, inspection=inspection,
+                             opened_on=d.on, due_on=d.deadline)
+        town.rects[inspection.pk] = rect
+        self.rect_rows.append(rect)
+        # When the township reports, and when the office accepts: mostly on time.
+        span = max(1, (d.deadline - d.on).days)
+        luck = self.rng.random()
+        if luck < REPORT_ON_TIME:
+            report = d.on + timedelta(days=self.rng.randint(max(1, span // 3), span))
+        elif luck < REPORT_ON_TIME + REPORT_LATE:
+            report = d.deadline + timedelta(days=self.rng.randint(2, 12))
+        else:
+            report = d.deadline + timedelta(days=self.rng.randint(20, 45))
+        self.later[report].append(lambda: self.report(town, rect, report))
+
+    def schedule_follow_up(self, town: Town, d, rect, day: date, actor: str) -> None:
+        start, end = d.window_start, d.window_end
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        on = self.rng.choice([x for x in days if x.weekday() < 5] or [start])
+        excluded = {int(i) for i in d.excluded_inspectors}
+        candidates = [i for i in self.inspectors if i.pk not in excluded and i.home_township_id != town.row.pk]
+        team = self.rng.sample(candidates, min(max(2, self.county.team_size), len(candidates)))
+        case = rect.case if rect is not None else town.case
+        if town.follow_up is None:
+            inspection = self.new_inspection(town, on, team, kind=Inspection.Kind.FOLLOW_UP, case=case,
+                                             created_at=self.at(day, 18))
+            town.follow_up = inspection
+            action = "follow_up.scheduled"
+        else:
+            inspection = town.follow_up
+            inspection.date, inspection.follow_up_of = on, case
+            self.team_of[inspection.pk] = team
+            action = "follow_up.rescheduled"
+        self.audit.add(action, actor=actor, obj=inspection, county=self.code, data={
+            "township": town.row.code, "window": [start.isoformat(), end.isoformat()], "team_size": len(team),
+        })
+
