@@ -36,7 +36,7 @@ from inspection.models import (
     TeamMember,
     Township,
 )
-from inspection.services import draws, escalation
+from inspection.services import draws, escalation, ladder_history
 from scoring import (
     InspectionRecord,
     InspectionSubmitted,
@@ -88,7 +88,7 @@ class CountyPlay(LadderPlay, LetterPlay):
         self.today = timezone.localdate(now)
         self.audit = audit
         self.ids: dict = {}  # model → _Ids
-        self.policy = escalation.county_policy(county)
+        self.policy = ladder_history.county_policy(county)
         self.items = list(checklist.items.order_by("position"))
         self.code = county.code
         self.inspections: dict[int, Inspection] = {}
@@ -334,7 +334,7 @@ class CountyPlay(LadderPlay, LetterPlay):
                 counting[counting.index(finding)] = fixed
         counting.sort(key=lambda f: f.pk)
         self.counting[inspection.pk] = counting
-        scored = escalation._to_scoring(counting)
+        scored = ladder_history.to_scoring(counting)
         result = score_findings(scored, self.policy.scoring)
         submitter = team[0].user
         inspection.status = Inspection.Status.SUBMITTED

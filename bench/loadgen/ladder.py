@@ -15,6 +15,7 @@ from inspection.models import (
     Notice,
     Rectification,
 )
+from inspection.services import ladder_writer
 from scoring import DecisionKind, Level, step
 
 if TYPE_CHECKING:
@@ -38,54 +39,26 @@ class LadderPlay:
         return [self.write(town, d, day, actor) for d in decisions]
 
     def write(self, town: Town, d, day: date, actor: str) -> Decision:
-        """`escalation._Writer.write`, into memory."""
-        notice = None
-        kind = d.kind
+        """`ladder_writer.DecisionWriter.write`, into memory: the effect, then the decision row and
+        its audit event, both from the writer's own pure `decision_fields` and `decision_event_data`."""
+        rect = town.rects.get(d.rectification) if d.rectification is not None else None
+        notice = EFFECTS[d.kind](self, town, d, rect, day, actor)
         rect = town.rects.get(d.rectification) if d.rectification is not None else None
         row = town.row
-        if kind is DecisionKind.LEVEL_CHANGE:
-            row.level = d.level_to.value
-        elif kind is DecisionKind.RECTIFICATION_OPENED:
-            self.open_rectification(town, d, day, actor)
-        elif kind is DecisionKind.RECTIFICATION_CLOSED:
-            rect.state, rect.accepted_on, rect.light = Rectification.State.ACCEPTED, d.on, ""
-            if rect.notice is not None and rect.notice.state in (
-                Notice.State.ISSUED, Notice.State.ACKNOWLEDGED, Notice.State.RESPONDED
-            ):
-                rect.notice.state = Notice.State.ACCEPTED
-        elif kind is DecisionKind.RECTIFICATION_ESCALATED:
-            rect.escalated_on = d.on
-        elif kind is DecisionKind.LIGHT:
-            rect.light = d.light.value
-        elif kind is DecisionKind.REMINDER:
-            rect.reminded_on = d.on
-        elif kind is DecisionKind.KEY_MANAGEMENT_ENTERED:
-            row.key_managed, row.key_managed_since = True, d.on
-        elif kind is DecisionKind.KEY_MANAGEMENT_EXITED:
-            row.key_managed, row.key_managed_since = False, None
-        elif kind is DecisionKind.FOLLOW_UP_WANTED:
-            self.schedule_follow_up(town, d, rect, day, actor)
-        elif kind is DecisionKind.NOTICE:
-            notice = self.draft_notice(town, d, rect, day, actor)
-        rect = town.rects.get(d.rectification) if d.rectification is not None else None
-        case = rect.case if rect is not None else town.case
         inspection = self.inspections.get(d.inspection) if isinstance(d.inspection, int) else None
         if inspection is not None and inspection.township_id != row.pk:
             inspection = None
         decision = Decision(
-            id=self.key(Decision), township=row, official=town.official, case=case, inspection=inspection, notice=notice,
-            kind=kind.value, from_level=d.level_from.value if d.level_from else "",
-            to_level=d.level_to.value if d.level_to else "", rule=d.rule, policy_version=d.policy_version,
-            reason=d.reason, details=d.to_dict(), effective_on=d.on, created_at=self.at(day, 18),
+            id=self.key(Decision), township=row, official=town.official, case=rect.case if rect is not None else town.case,
+            inspection=inspection, notice=notice, created_at=self.at(day, 18), **ladder_writer.decision_fields(d),
         )
         self.decision_rows.append(decision)
         town.decisions.append(decision)
-        self.audit.add("escalation.decision", actor=actor, obj=decision, county=self.code, data=lambda: {
-            "township": row.code, "kind": kind.value, "rule": d.rule, "policy_version": d.policy_version,
-            "on": d.on.isoformat(), "level": [decision.from_level, decision.to_level] if d.level_to else None,
-            "notice": notice.pk if notice else None, "official": town.official.pk, "reason": d.reason,
-        })
-        if kind is DecisionKind.LEVEL_CHANGE and d.level_to is Level.NORMAL and town.case is not None:
+        self.audit.add(ladder_writer.DECISION_ACTION, actor=actor, obj=decision, county=self.code,
+                       data=ladder_writer.decision_event_data(
+                           d, township=row.code, notice=notice.pk if notice else None,
+                           official=town.official.pk if town.official else None))
+        if d.kind is DecisionKind.LEVEL_CHANGE and d.level_to is Level.NORMAL and town.case is not None:
             case = town.case
             case.state, case.closed_at = EscalationCase.State.CLOSED, self.at(day, 18)
             self.audit.add("escalation.case_closed", actor=actor, obj=case, county=self.code,
@@ -93,7 +66,37 @@ class LadderPlay:
             town.case = None
         return decision
 
-    def open_rectification(self, town: Town, d, day: date, actor: str) -> None:
+    # -- effects in memory, one per decision kind (EFFECTS below) -------------------------
+
+    def change_level(self, town: Town, d, rect, day: date, actor: str) -> None:
+        town.row.level = d.level_to.value
+
+    def close_rectification(self, town: Town, d, rect, day: date, actor: str) -> None:
+        rect.state, rect.accepted_on, rect.light = Rectification.State.ACCEPTED, d.on, ""
+        if rect.notice is not None and rect.notice.state in (
+            Notice.State.ISSUED, Notice.State.ACKNOWLEDGED, Notice.State.RESPONDED
+        ):
+            rect.notice.state = Notice.State.ACCEPTED
+
+    def escalate_rectification(self, town: Town, d, rect, day: date, actor: str) -> None:
+        rect.escalated_on = d.on
+
+    def set_light(self, town: Town, d, rect, day: date, actor: str) -> None:
+        rect.light = d.light.value
+
+    def remind(self, town: Town, d, rect, day: date, actor: str) -> None:
+        rect.reminded_on = d.on
+
+    def enter_key_management(self, town: Town, d, rect, day: date, actor: str) -> None:
+        town.row.key_managed, town.row.key_managed_since = True, d.on
+
+    def exit_key_management(self, town: Town, d, rect, day: date, actor: str) -> None:
+        town.row.key_managed, town.row.key_managed_since = False, None
+
+    def record_only(self, town: Town, d, rect, day: date, actor: str) -> None:
+        """A decision whose row is its whole effect (a follow-up's verdict)."""
+
+    def open_rectification(self, town: Town, d, rect, day: date, actor: str) -> None:
         inspection = self.inspections[d.inspection]
         if town.case is None:
             town.case = EscalationCase(id=self.key(EscalationCase), township=town.row, official=town.official, opened_by=inspection,
@@ -138,3 +141,19 @@ class LadderPlay:
             "township": town.row.code, "window": [start.isoformat(), end.isoformat()], "team_size": len(team),
         })
 
+
+# Each decision kind's effect in memory, as `ladder_writer.EFFECTS` has it on the tables.
+EFFECTS = {
+    DecisionKind.LEVEL_CHANGE: LadderPlay.change_level,
+    DecisionKind.RECTIFICATION_OPENED: LadderPlay.open_rectification,
+    DecisionKind.RECTIFICATION_CLOSED: LadderPlay.close_rectification,
+    DecisionKind.RECTIFICATION_ESCALATED: LadderPlay.escalate_rectification,
+    DecisionKind.NOTICE: lambda play, town, d, rect, day, actor: play.draft_notice(town, d, rect, day, actor),
+    DecisionKind.KEY_MANAGEMENT_ENTERED: LadderPlay.enter_key_management,
+    DecisionKind.KEY_MANAGEMENT_EXITED: LadderPlay.exit_key_management,
+    DecisionKind.FOLLOW_UP_WANTED: LadderPlay.schedule_follow_up,
+    DecisionKind.FOLLOW_UP_PASSED: LadderPlay.record_only,
+    DecisionKind.FOLLOW_UP_FAILED: LadderPlay.record_only,
+    DecisionKind.LIGHT: LadderPlay.set_light,
+    DecisionKind.REMINDER: LadderPlay.remind,
+}

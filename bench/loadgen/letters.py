@@ -1,5 +1,6 @@
-"""Letters in memory: drafted from the escalation service's own snapshot builders, issued with
-gap-free numbers, acknowledged, answered and accepted; the weekly circular."""
+"""Letters in memory: composed by `inspection.notices.compose` from the facts the escalation
+service reads from the tables, issued with gap-free numbers, acknowledged, answered and
+accepted; the weekly circular."""
 
 from __future__ import annotations
 
@@ -17,34 +18,15 @@ from inspection.models import (
     NoticeResponse,
     Rectification,
 )
+from inspection.notices import compose
 from inspection.notices.numbering import format_number
 from inspection.notices.snapshot import validate_snapshot
-from inspection.services import escalation, notices
+from inspection.services import ladder_writer, notices
 from inspection.services.notices import VERIFY_ALPHABET, VERIFY_LENGTH
-from scoring import RectificationAccepted
+from scoring import NoticeKind, RectificationAccepted
 
 if TYPE_CHECKING:
     from bench.loadgen.county import Town
-
-class _Letters(escalation._Writer):
-    """The escalation service's own letter builders, fed from memory instead of the tables."""
-
-    def __post_init__(self):  # no queries: the caller sets county, post, official and lookups
-        pass
-
-    def _findings(self, ids) -> list[dict]:
-        return [escalation._finding_snapshot(self.finding_rows[i]) for i in sorted(ids)]
-
-    def _case_history(self) -> list[dict]:
-        events = []
-        for row in self.case_decisions:
-            label = escalation._history_label(row)
-            if label is None:
-                continue
-            number = row.notice.number_text if row.notice is not None and row.notice.number_text else None
-            events.append({"date": row.effective_on.isoformat(), "event": label, "number": number})
-        return events
-
 
 def circular_snapshot(*, county: County, week: str, inspections: list[Inspection], counting: dict[int, list[Finding]],
                       today: date) -> dict:
@@ -60,12 +42,25 @@ def circular_snapshot(*, county: County, week: str, inspections: list[Inspection
 class LetterPlay:
     """The letters' part of `CountyPlay`."""
 
-    def letters(self, town: Town, day: date) -> _Letters:
-        writer = _Letters(township=town.row, policy=self.policy, actor=None, today=day)
-        writer.county, writer.post, writer.official = self.county, town.post, town.official
-        writer.finding_rows = self.finding_rows
-        writer.case_decisions = [r for r in town.decisions if town.case is None or r.case is town.case]
-        return writer
+    def letter_facts(self, town: Town, d, inspection: Inspection | None, day: date) -> compose.LetterFacts:
+        """What `ladder_writer.DecisionWriter.letter_facts` reads from the tables, from memory."""
+        history = []
+        if d.notice is NoticeKind.REFERRAL:
+            events = (
+                compose.history_event(on=r.effective_on, decision_kind=r.kind, notice_kind=r.details.get("notice"),
+                                      number=r.notice.number_text if r.notice is not None else None)
+                for r in town.decisions if town.case is None or r.case is town.case
+            )
+            history = [e for e in events if e is not None]
+        row = town.row
+        return compose.LetterFacts(
+            letterhead=ladder_writer.letterhead(self.county), township=ladder_writer.place(row), on=day,
+            policy=self.policy,
+            official={"name": town.official.name, "post": town.post.title} if town.official else None,
+            visit=ladder_writer.visit_facts(inspection),
+            findings=[ladder_writer.finding_facts(self.finding_rows[i]) for i in sorted(d.findings)],
+            key_managed_since=row.key_managed_since if row.key_managed else None, history=history,
+        )
 
     def take_number(self, series: str, year: int) -> int:
         key = (series, year)
@@ -93,8 +88,7 @@ class LetterPlay:
     def draft_notice(self, town: Town, d, rect, day: date, actor: str) -> Notice:
         kind = d.notice
         inspection = self.inspections.get(d.inspection) if isinstance(d.inspection, int) else None
-        writer = self.letters(town, day)
-        snapshot = validate_snapshot(getattr(writer, f"_snapshot_{kind.value}")(d, inspection))
+        snapshot = validate_snapshot(compose.decision_letter(d, self.letter_facts(town, d, inspection, day)))
         notice = Notice(
             id=self.key(Notice), county=self.county, kind=kind.value, series=NOTICE_SERIES[kind.value], state=Notice.State.DRAFT,
             township=town.row, official=town.official, inspection=inspection,

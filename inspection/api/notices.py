@@ -20,6 +20,7 @@ from inspection.errors import InspectionError, NotFound
 from inspection.models import Notice, NoticeResponse, Role
 from inspection.notices.snapshot import KIND_LABELS
 from inspection.services import notices as service
+from inspection.services import responses as reports
 
 router = Router(tags=["notices"])
 
@@ -248,7 +249,7 @@ def post_void(request, body: VoidIn, notice_id: int = Path(..., ge=1, le=MAX_ID)
              url_name="notice_acknowledge")
 def post_acknowledge(request, notice_id: int = Path(..., ge=1, le=MAX_ID)):
     """签收 by the addressed official; acknowledging again changes nothing."""
-    notice = service.acknowledge_notice(notice=_visible(request, notice_id), user=request.auth)
+    notice = reports.acknowledge_notice(notice=_visible(request, notice_id), user=request.auth)
     return notice_out(notice)
 
 
@@ -271,7 +272,7 @@ def post_response(request, notice_id: int = Path(..., ge=1, le=MAX_ID)):
         files = request.FILES.getlist("files")
     except MultiPartParserError:
         raise InspectionError("上传内容格式无效：请以 multipart/form-data 上传") from None
-    response = service.file_response(notice=notice, user=request.auth, text=text, uploads=files)
+    response = reports.file_response(notice=notice, user=request.auth, text=text, uploads=files)
     return Status(201, response_out(response))
 
 
@@ -287,7 +288,7 @@ def _response(request, notice_id: int, response_id: int) -> NoticeResponse:
 def post_accept(request, body: ReviewIn, notice_id: int = Path(..., ge=1, le=MAX_ID),
                 response_id: int = Path(..., ge=1, le=MAX_ID)):
     """验收 a rectification report (commission)."""
-    response = service.accept_response(response=_response(request, notice_id, response_id),
+    response = reports.accept_response(response=_response(request, notice_id, response_id),
                                        actor=request.auth, comment=body.comment)
     return response_out(response)
 
@@ -298,6 +299,6 @@ def post_accept(request, body: ReviewIn, notice_id: int = Path(..., ge=1, le=MAX
 def post_return(request, body: ReviewIn, notice_id: int = Path(..., ge=1, le=MAX_ID),
                 response_id: int = Path(..., ge=1, le=MAX_ID)):
     """退回 a rectification report with the reason (commission)."""
-    response = service.return_response(response=_response(request, notice_id, response_id),
+    response = reports.return_response(response=_response(request, notice_id, response_id),
                                        actor=request.auth, comment=body.comment)
     return response_out(response)

@@ -12,7 +12,7 @@ from ninja import Router, Schema
 
 from inspection.access import get_visible, role_of, visible_townships
 from inspection.models import Decision, Inspection, Notice, Rectification, Role, Township
-from inspection.services.escalation import current_post
+from inspection.services.ladder_writer import current_post
 from scoring import RULES, DecisionKind, Level
 
 router = Router(tags=["townships"])

@@ -8,7 +8,10 @@ beside it (a draft has neither).
 
 Keys are strict: an unknown key is an error, so nothing (a child's name, say) can ride
 along into a letter unnoticed.  ``Opt`` keys may be absent or null and are filled with
-None.  Dates are ISO ``YYYY-MM-DD`` strings, times ``YYYY-MM-DDTHH:MM`` (Asia/Shanghai
+None.  The pydantic models below are the schema; this text is its only description.
+``schema`` is the version: a change of shape gets a new number and models of its own, so
+snapshots frozen under an older version still validate and render.  Snapshots are composed
+from plain values by ``inspection.notices.compose``.  Dates are ISO ``YYYY-MM-DD`` strings, times ``YYYY-MM-DDTHH:MM`` (Asia/Shanghai
 wall-clock time, as printed).
 
 Common to every kind::
@@ -68,9 +71,10 @@ FINDING::
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StrictInt, TypeAdapter, ValidationError
 
 KINDS = ("rectification", "summons", "referral", "circular")
 KIND_LABELS = {
@@ -88,162 +92,240 @@ class SnapshotError(ValueError):
     """A snapshot that does not match its kind's schema; the message names the path."""
 
 
-@dataclass(frozen=True)
-class Opt:
-    spec: object
+def _iso_date(value: str) -> str:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+    return value
 
 
-@dataclass(frozen=True)
-class OneOf:
-    values: tuple
+def _wall_clock(value: str) -> str:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a time YYYY-MM-DDTHH:MM, got {value!r}") from None
+    if parsed.tzinfo is not None:
+        raise ValueError("give the wall-clock time without a zone")
+    return value
 
 
-class _Date:
-    pass
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("expected a number")
+    return value
 
 
-class _DateTime:
-    pass
+def _known_version(value: int) -> int:
+    if value != SCHEMA_VERSION:
+        raise ValueError(f"expected schema version {SCHEMA_VERSION}, got {value!r}")
+    return value
 
 
-DATE, DATETIME = _Date(), _DateTime()
-NUMBER = (int, float)
+# Dates and times stay the ISO strings they were frozen as: checked, never converted.
+Date = Annotated[str, AfterValidator(_iso_date)]
+DateTime = Annotated[str, AfterValidator(_wall_clock)]
+Number = Annotated[int | float, PlainValidator(_number)]
+Severity = Literal["minor", "major", "critical"]
 
-_INSPECTION = {"date": DATE, "team": str, "score": NUMBER, "checklist_version": str}
-_FINDING = {
-    "area": str, "item": Opt(str), "severity": OneOf(SEVERITIES), "text": str,
-    "location": Opt(str), "observed_at": Opt(str),
+
+class _Strict(BaseModel):
+    # strict: no coercion (a number is not text, true is not 1); forbid: nothing rides along.
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class Authority(_Strict):
+    name: str
+    mark: str
+
+
+class Township(_Strict):
+    code: str
+    name: str
+
+
+class Contact(_Strict):
+    name: str
+    phone: str
+
+
+class Person(_Strict):
+    name: str
+    post: str
+
+
+class InspectionFacts(_Strict):
+    date: Date
+    team: str
+    score: Number
+    checklist_version: str
+
+
+class FindingFacts(_Strict):
+    area: str
+    item: str | None = None
+    severity: Severity
+    text: str
+    location: str | None = None
+    observed_at: str | None = None
+
+
+class _Letter(_Strict):
+    """The header every kind shares (版头, 主送, 成文日期, 版记)."""
+
+    version: Annotated[StrictInt, AfterValidator(_known_version)] = Field(alias="schema")
+    kind: str  # each kind's model narrows it
+    authority: Authority
+    title: str
+    addressee: str
+    township: Township
+    date: Date
+    copy_to: list[str]
+    printed_by: str
+    printed_date: Date
+    attachments: list[str]
+    contact: Contact | None = None
+
+
+class RectificationSnapshot(_Letter):
+    kind: Literal["rectification"]
+    inspection: InspectionFacts
+    findings: Annotated[list[FindingFacts], Field(min_length=1)]
+    deadline: Date
+    requirements: list[str]
+
+
+class Meeting(_Strict):
+    start: DateTime
+    place: str
+    host: str
+    attendees: list[str]
+    bring: list[str]
+
+
+class KeyManagementFacts(_Strict):
+    start: Date
+    ratio: Number
+    min_weeks: int
+    follow_up: str
+
+
+class SummonsSnapshot(_Letter):
+    kind: Literal["summons"]
+    inspection: InspectionFacts
+    findings: Annotated[list[FindingFacts], Field(min_length=1)]
+    grounds: Annotated[list[str], Field(min_length=1)]
+    official: Person
+    meeting: Meeting
+    warning: str
+    key_management: KeyManagementFacts
+    requirements: list[str]
+
+
+class HistoryEntry(_Strict):
+    date: Date
+    event: str
+    number: str | None = None
+
+
+class ReferralSnapshot(_Letter):
+    kind: Literal["referral"]
+    official: Person
+    grounds: Annotated[list[str], Field(min_length=1)]
+    history: list[HistoryEntry]
+    findings: list[FindingFacts]
+    suggestion: str
+
+
+class Week(_Strict):
+    iso: str
+    label: str
+    start: Date
+    end: Date
+
+
+class Summary(_Strict):
+    inspections: int
+    townships: int
+    findings: int
+    critical: int
+    major: int
+    average_score: Number
+
+
+class CircularRow(_Strict):
+    rank: int
+    township: Township
+    date: Date
+    team: str
+    score: Number
+    findings: int
+    major: int
+    critical: int
+
+
+class Problem(_Strict):
+    township: str
+    area: str
+    severity: Severity
+    text: str
+
+
+class CircularSnapshot(_Letter):
+    kind: Literal["circular"]
+    township: Township | None = None  # a circular goes to every township
+    week: Week
+    summary: Summary
+    inspections: list[CircularRow]
+    problems: list[Problem]
+    requirements: list[str]
+
+
+MODELS: dict[str, type[_Letter]] = {
+    "rectification": RectificationSnapshot,
+    "summons": SummonsSnapshot,
+    "referral": ReferralSnapshot,
+    "circular": CircularSnapshot,
 }
-_PERSON = {"name": str, "post": str}
-_TOWNSHIP = {"code": str, "name": str}
-
-COMMON = {
-    "schema": OneOf((SCHEMA_VERSION,)),
-    "kind": OneOf(KINDS),
-    "authority": {"name": str, "mark": str},
-    "title": str,
-    "addressee": str,
-    "township": Opt(_TOWNSHIP),
-    "date": DATE,
-    "copy_to": [str],
-    "printed_by": str,
-    "printed_date": DATE,
-    "attachments": [str],
-    "contact": Opt({"name": str, "phone": str}),
-}
-
-BY_KIND = {
-    "rectification": {
-        "inspection": _INSPECTION,
-        "findings": [_FINDING],
-        "deadline": DATE,
-        "requirements": [str],
-    },
-    "summons": {
-        "inspection": _INSPECTION,
-        "findings": [_FINDING],
-        "grounds": [str],
-        "official": _PERSON,
-        "meeting": {"start": DATETIME, "place": str, "host": str, "attendees": [str], "bring": [str]},
-        "warning": str,
-        "key_management": {"start": DATE, "ratio": NUMBER, "min_weeks": int, "follow_up": str},
-        "requirements": [str],
-    },
-    "referral": {
-        "official": _PERSON,
-        "grounds": [str],
-        "history": [{"date": DATE, "event": str, "number": Opt(str)}],
-        "findings": [_FINDING],
-        "suggestion": str,
-    },
-    "circular": {
-        "week": {"iso": str, "label": str, "start": DATE, "end": DATE},
-        "summary": {"inspections": int, "townships": int, "findings": int, "critical": int,
-                    "major": int, "average_score": NUMBER},
-        "inspections": [{"rank": int, "township": _TOWNSHIP, "date": DATE, "team": str,
-                         "score": NUMBER, "findings": int, "major": int, "critical": int}],
-        "problems": [{"township": str, "area": str, "severity": OneOf(SEVERITIES), "text": str}],
-        "requirements": [str],
-    },
-}
-
-# Lists that must not be empty for the letter to make sense.
-NON_EMPTY = {
-    "rectification": ("findings",),
-    "summons": ("findings", "grounds"),
-    "referral": ("grounds",),
-    "circular": (),
-}
-
-
-def schema_for(kind: str) -> dict:
-    return {**COMMON, **BY_KIND[kind]}
+_ADAPTERS = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 
 
 def validate_snapshot(snapshot: dict) -> dict:
-    """Check ``snapshot`` against its kind's schema; return a normalized deep copy
-    (absent optional keys filled with None).  Raises SnapshotError."""
+    """Check ``snapshot`` against its kind's schema; return a normalized copy (absent
+    optional keys filled with None).  Raises SnapshotError naming the first bad path."""
     if not isinstance(snapshot, dict):
         raise SnapshotError("snapshot: expected an object")
     kind = snapshot.get("kind")
     if kind not in KINDS:
         raise SnapshotError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    result = _check(copy.deepcopy(snapshot), schema_for(kind), "snapshot")
-    for key in NON_EMPTY[kind]:
-        if not result[key]:
-            raise SnapshotError(f"snapshot.{key}: a {kind} needs at least one")
-    if kind != "circular" and result["township"] is None:
-        raise SnapshotError(f"snapshot.township: a {kind} is addressed to a township")
-    return result
+    try:
+        model = _ADAPTERS[kind].validate_python(snapshot)
+    except ValidationError as exc:
+        raise SnapshotError(_message(exc.errors(), kind)) from None
+    return model.model_dump(by_alias=True)
 
 
-def _check(value, spec, path):
-    if isinstance(spec, Opt):
-        return None if value is None else _check(value, spec.spec, path)
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            raise SnapshotError(f"{path}: expected an object")
-        unknown = sorted(set(value) - set(spec))
-        if unknown:
-            raise SnapshotError(f"{path}: unknown key(s) {', '.join(map(str, unknown))}")
-        out = {}
-        for key, sub in spec.items():
-            if key not in value and not isinstance(sub, Opt):
-                raise SnapshotError(f"{path}.{key}: missing")
-            out[key] = _check(value.get(key), sub, f"{path}.{key}")
-        return out
-    if isinstance(spec, list):
-        if not isinstance(value, list):
-            raise SnapshotError(f"{path}: expected a list")
-        return [_check(item, spec[0], f"{path}[{i}]") for i, item in enumerate(value)]
-    if isinstance(spec, OneOf):
-        if value not in spec.values or isinstance(value, bool):
-            raise SnapshotError(f"{path}: expected one of {spec.values}, got {value!r}")
-        return value
-    if spec is DATE:
-        try:
-            dt.date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise SnapshotError(f"{path}: expected a date YYYY-MM-DD, got {value!r}") from None
-        return value
-    if spec is DATETIME:
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise SnapshotError(f"{path}: expected a time YYYY-MM-DDTHH:MM, got {value!r}") from None
-        if parsed.tzinfo is not None:
-            raise SnapshotError(f"{path}: give the wall-clock time without a zone")
-        return value
-    if spec is str:
-        if not isinstance(value, str):
-            raise SnapshotError(f"{path}: expected text")
-        return value
-    if spec is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise SnapshotError(f"{path}: expected an integer")
-        return value
-    if spec is NUMBER:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise SnapshotError(f"{path}: expected a number")
-        return value
-    raise AssertionError(f"unknown spec at {path}: {spec!r}")  # pragma: no cover
+def _path(loc) -> str:
+    out = "snapshot"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _message(errors: list[dict], kind: str) -> str:
+    error = errors[0]
+    loc, kind_of_error = tuple(error["loc"]), error["type"]
+    if kind_of_error == "extra_forbidden":
+        parent = loc[:-1]
+        unknown = sorted(str(e["loc"][-1]) for e in errors
+                         if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == parent)
+        return f"{_path(parent)}: unknown key(s) {', '.join(unknown)}"
+    if kind_of_error == "value_error":
+        return f"{_path(loc)}: {error['msg'].removeprefix('Value error, ')}"
+    if kind_of_error == "missing":
+        return f"{_path(loc)}: missing"
+    if kind_of_error == "too_short":
+        return f"{_path(loc)}: a {kind} needs at least one"
+    if loc == ("township",):
+        return f"{_path(loc)}: a {kind} is addressed to a township"
+    return f"{_path(loc)}: {error['msg'].removeprefix('Value error, ')}, got {error.get('input')!r}"

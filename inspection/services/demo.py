@@ -53,7 +53,8 @@ from inspection.services.audit import record_event
 from inspection.services.draws import dispatch_due, reveal_due, seal_draw
 from inspection.services.escalation import accept_rectification, run_sweep
 from inspection.services.inspections import FindingData, add_finding, submit_inspection
-from inspection.services.notices import accept_response, acknowledge_notice, file_response, issue_notices
+from inspection.services.notices import issue_notices
+from inspection.services.responses import accept_response, acknowledge_notice, file_response
 
 MARKER = "demo.history_loaded"
 

@@ -56,6 +56,7 @@ from inspection.models import (
     Township,
 )
 from inspection.services.audit import record_event
+from inspection.services.dispatch import dispatch_planned
 
 SEALED = "draw.sealed"
 COMMITTED = "seed.committed"
@@ -249,22 +250,10 @@ def record_look(*, draw: Draw, user, via: str):
 def dispatch_due(*, county: County | None = None, on: date | None = None, actor=None) -> int:
     """Drawn inspections still planned and dated on or before `on` are dispatched (the morning of the visit)."""
     on = on or timezone.localdate()
-    due = Inspection.objects.filter(draw__isnull=False, status=Inspection.Status.PLANNED, date__lte=on)
+    due = Inspection.objects.filter(draw__isnull=False, date__lte=on)
     if county is not None:
         due = due.filter(county=county)
-    count = 0
-    for inspection in due.select_related("county", "township").order_by("date", "id"):
-        with transaction.atomic():
-            updated = Inspection.objects.filter(pk=inspection.pk, status=Inspection.Status.PLANNED).update(
-                status=Inspection.Status.DISPATCHED, dispatched_at=timezone.now()
-            )
-            if updated:
-                record_event(
-                    "inspection.dispatched", actor=actor, obj=inspection, county=inspection.county,
-                    data={"township": inspection.township.code, "date": inspection.date.isoformat(), "kind": "regular"},
-                )
-                count += 1
-    return count
+    return dispatch_planned(due, actor=actor)
 
 
 # --------------------------------------------------------------------------- reveal

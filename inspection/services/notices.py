@@ -7,11 +7,9 @@ calls for; `draft_circular` here drafts the week's circular). From then on:
     issue_notices(notices=, actor=)          the same for many at once (one transaction)
     void_notice(notice=, actor=, reason=)    keeps its number, says why
     record_delivery(notice=, user=)          the addressed official's first download
-    acknowledge_notice(notice=, user=)       签收, timestamped
-    file_response(notice=, user=, text=, uploads=)   整改报告 with attachments
-    accept_response(response=, actor=, comment=)     验收 (closes the rectification)
-    return_response(response=, actor=, comment=)     退回 (the official reports again)
     notice_pdf(notice=, user=)               the bytes to send: stored PDF, or a draft preview
+
+The official's 签收 and 整改报告 and the office's review of them are `services.responses`.
 
 Numbers (GB/T 9704: 黔西未保办约〔2026〕3号) are gap-free per county, series and year. The
 counter row is locked (SELECT … FOR UPDATE; on SQLite every transaction already holds the write
@@ -52,20 +50,19 @@ from inspection.models import (
     ResponseAttachment,
     Role,
 )
+from inspection.notices import compose
 from inspection.notices.numbering import format_number
 from inspection.notices.snapshot import KIND_LABELS, SnapshotError, validate_snapshot
 from inspection.services.audit import record_event
-from inspection.uploads import clean_evidence, read_limited
+from inspection.services.ladder_history import effective_findings
+from inspection.services.ladder_writer import letterhead
 
 logger = logging.getLogger("ancha.notices")
 
 # Crockford base32: no I, L, O, U, so a code read aloud or typed from paper survives.
 VERIFY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 VERIFY_LENGTH = 12  # 60 random bits
-MAX_RESPONSE_FILES = 10
-MAX_RESPONSE_TEXT = 5000
 MAX_REASON = 500
-RESPONDABLE_KINDS = (NoticeKind.RECTIFICATION, NoticeKind.SUMMONS, NoticeKind.REMINDER)
 
 
 class RenderFailed(InspectionError):
@@ -105,13 +102,13 @@ def verify_url(code: str) -> str:
 # --------------------------------------------------------------------------- who may act
 
 
-def _is_system(actor) -> bool:
+def is_system(actor) -> bool:
     return actor is None or isinstance(actor, str)
 
 
-def _require_commission(actor, county: County) -> None:
+def require_commission(actor, county: County) -> None:
     """Commands and the sweep act as the system (actor None); people must be the county's office."""
-    if _is_system(actor):
+    if is_system(actor):
         return
     profile = profile_of(actor)
     if profile is None or profile.role != Role.COMMISSION or profile.county_id != county.pk:
@@ -125,7 +122,7 @@ def is_recipient(notice: Notice, user) -> bool:
     return official is not None and official.pk == notice.official_id
 
 
-def _require_recipient(notice: Notice, user) -> None:
+def require_recipient(notice: Notice, user) -> None:
     profile = profile_of(user)
     if profile is None or profile.role != Role.OFFICIAL or not is_recipient(notice, user):
         raise NotFound("未找到")
@@ -133,7 +130,7 @@ def _require_recipient(notice: Notice, user) -> None:
         raise NotFound("未找到")
 
 
-def _locked(notice: Notice) -> Notice:
+def locked_notice(notice: Notice) -> Notice:
     return Notice.objects.select_for_update(of=("self",)).select_related("county", "township", "official").get(pk=notice.pk)
 
 
@@ -205,7 +202,7 @@ def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
     for notice in notices:
         if notice.state != Notice.State.DRAFT:
             raise Conflict(f"{notice}已{notice.get_state_display()}，不能再次印发")
-        _require_commission(actor, notice.county)
+        require_commission(actor, notice.county)
         snapshot = _issue_snapshot(notice, today)
         series = notice.series or NOTICE_SERIES[notice.kind]
         n = _take_number(notice.county, series, today.year)
@@ -230,7 +227,7 @@ def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
             notice.pdf_sha256 = digest
             notice.state = Notice.State.ISSUED
             notice.issued_at = now
-            notice.issued_by = None if _is_system(actor) else actor
+            notice.issued_by = None if is_system(actor) else actor
             notice.save(update_fields=[
                 "snapshot", "series", "year", "number", "number_text", "verify_code", "pdf", "pdf_sha256",
                 "state", "issued_at", "issued_by",
@@ -268,7 +265,7 @@ def _one_issue_at_a_time():
 def issue_notice(*, notice: Notice, actor) -> Notice:
     """Assign the next number, render the PDF from the snapshot, store it with its SHA-256."""
     with _one_issue_at_a_time(), transaction.atomic():
-        return _issue_locked([_locked(notice)], actor)[0]
+        return _issue_locked([locked_notice(notice)], actor)[0]
 
 
 def issue_notices(*, notices, actor) -> list[Notice]:
@@ -286,8 +283,8 @@ def issue_notices(*, notices, actor) -> list[Notice]:
 
 @transaction.atomic
 def void_notice(*, notice: Notice, actor, reason: str) -> Notice:
-    notice = _locked(notice)
-    _require_commission(actor, notice.county)
+    notice = locked_notice(notice)
+    require_commission(actor, notice.county)
     reason = " ".join((reason or "").split())
     if not reason:
         raise Unprocessable("请填写作废原因")
@@ -319,144 +316,6 @@ def record_delivery(*, notice: Notice, user) -> bool:
     record_event("notice.delivered", actor=user, obj=notice, county=notice.county,
                  data={"number": notice.number_text})
     return True
-
-
-@transaction.atomic
-def acknowledge_notice(*, notice: Notice, user) -> Notice:
-    """签收. Acknowledging again changes nothing."""
-    notice = _locked(notice)
-    _require_recipient(notice, user)
-    if notice.acknowledged_at is not None:
-        return notice
-    if notice.state != Notice.State.ISSUED:
-        raise Conflict(f"文书{notice.get_state_display()}，不能签收")
-    now = timezone.now()
-    notice.state = Notice.State.ACKNOWLEDGED
-    notice.acknowledged_at = now
-    notice.acknowledged_by = user
-    fields = ["state", "acknowledged_at", "acknowledged_by"]
-    if notice.delivered_at is None:  # signing for it means it arrived
-        notice.delivered_at = now
-        fields.append("delivered_at")
-    notice.save(update_fields=fields)
-    record_event("notice.acknowledged", actor=user, obj=notice, county=notice.county,
-                 data={"number": notice.number_text})
-    return notice
-
-
-def _rectifications(notice: Notice):
-    q = Q(notice=notice)
-    if notice.inspection_id:
-        q |= Q(inspection_id=notice.inspection_id)
-    return Rectification.objects.select_for_update().filter(q).exclude(state=Rectification.State.ACCEPTED)
-
-
-def file_response(*, notice: Notice, user, text: str, uploads=()) -> NoticeResponse:
-    """整改报告 with attachments (JPEG, PNG, PDF; photos cleaned of their location data).
-    Files are checked in memory first and removed again if the report is refused."""
-    uploads = list(uploads)
-    if len(uploads) > MAX_RESPONSE_FILES:
-        raise Unprocessable(f"附件最多{MAX_RESPONSE_FILES}个")
-    max_bytes = int(getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
-    cleaned = []
-    for upload in uploads:
-        clean = clean_evidence(read_limited(upload, max_bytes=max_bytes))
-        name = str(getattr(upload, "name", "") or "")[:255]
-        cleaned.append((clean, name if name.isprintable() else ""))
-    stored = []
-    try:
-        for clean, _ in cleaned:
-            stored.append(default_storage.save(
-                f"responses/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{clean.extension}",
-                ContentFile(clean.data)))
-        return _record_response(notice=notice, user=user, text=text, files=list(zip(cleaned, stored)))
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
-
-
-@transaction.atomic
-def _record_response(*, notice, user, text, files) -> NoticeResponse:
-    notice = _locked(notice)
-    _require_recipient(notice, user)
-    if notice.kind not in RESPONDABLE_KINDS:
-        raise Conflict("该文书无需报送整改报告")
-    if notice.state == Notice.State.ISSUED:
-        raise Conflict("请先签收文书，再报送整改报告")
-    if notice.state == Notice.State.RESPONDED:
-        raise Conflict("已有整改报告待审核，请等待审核结果")
-    if notice.state != Notice.State.ACKNOWLEDGED:
-        raise Conflict(f"文书{notice.get_state_display()}，不能报送整改报告")
-    text = (text or "").strip()
-    if not text:
-        raise Unprocessable("请填写整改情况")
-    if len(text) > MAX_RESPONSE_TEXT:
-        raise Unprocessable(f"整改情况不超过{MAX_RESPONSE_TEXT}字")
-    response = NoticeResponse.objects.create(
-        notice=notice, official=official_of(user), text=text, submitted_by=user)
-    digests = []
-    for (clean, original_name), name in files:
-        digest = hashlib.sha256(clean.data).hexdigest()
-        ResponseAttachment.objects.create(
-            response=response, file=name, content_type=clean.content_type, size=len(clean.data),
-            sha256=digest, original_name=original_name)
-        digests.append(digest)
-    notice.state = Notice.State.RESPONDED
-    notice.save(update_fields=["state"])
-    _rectifications(notice).filter(state=Rectification.State.OPEN).update(state=Rectification.State.REPORTED)
-    record_event("notice.response_filed", actor=user, obj=response, county=notice.county,
-                 data={"notice": notice.pk, "number": notice.number_text, "attachments": digests})
-    return response
-
-
-def _pending(response: NoticeResponse, actor) -> tuple[NoticeResponse, Notice]:
-    notice = _locked(response.notice)
-    _require_commission(actor, notice.county)
-    response = NoticeResponse.objects.select_for_update().get(pk=response.pk)
-    if response.state != NoticeResponse.State.PENDING:
-        raise Conflict(f"该整改报告{response.get_state_display()}")
-    return response, notice
-
-
-@transaction.atomic
-def accept_response(*, response: NoticeResponse, actor, comment: str = "") -> NoticeResponse:
-    """验收: the report is accepted, and with it the rectification it reports on."""
-    from inspection.services.escalation import accept_rectification
-
-    response, notice = _pending(response, actor)
-    response.state = NoticeResponse.State.ACCEPTED
-    response.reviewed_at = timezone.now()
-    response.reviewed_by = None if _is_system(actor) else actor
-    response.review_comment = (comment or "").strip()[:MAX_REASON]
-    response.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
-    notice.state = Notice.State.ACCEPTED
-    notice.save(update_fields=["state"])
-    record_event("notice.response_accepted", actor=actor, obj=response, county=notice.county,
-                 data={"notice": notice.pk, "number": notice.number_text})
-    for rectification in _rectifications(notice):
-        accept_rectification(rectification=rectification, actor=actor)
-    return response
-
-
-@transaction.atomic
-def return_response(*, response: NoticeResponse, actor, comment: str) -> NoticeResponse:
-    """退回: the official reports again; the rectification is open again."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise Unprocessable("请写明退回原因")
-    response, notice = _pending(response, actor)
-    response.state = NoticeResponse.State.RETURNED
-    response.reviewed_at = timezone.now()
-    response.reviewed_by = None if _is_system(actor) else actor
-    response.review_comment = comment[:MAX_REASON]
-    response.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
-    notice.state = Notice.State.ACKNOWLEDGED
-    notice.save(update_fields=["state"])
-    _rectifications(notice).filter(state=Rectification.State.REPORTED).update(state=Rectification.State.OPEN)
-    record_event("notice.response_returned", actor=actor, obj=response, county=notice.county,
-                 data={"notice": notice.pk, "number": notice.number_text, "comment": response.review_comment})
-    return response
 
 
 # --------------------------------------------------------------------------- the PDF
@@ -501,8 +360,6 @@ def _week_bounds(week: str) -> tuple[dt.date, dt.date]:
 def circular_snapshot(*, county: County, week: str, today: dt.date | None = None) -> dict:
     """The week's submitted inspections, ranked by score, with the problems found. Townships
     are named; findings carry no person (the schema has no place for a child)."""
-    from inspection.services.escalation import effective_findings
-
     start, end = _week_bounds(week)
     today = today or timezone.localdate()
     inspections = list(
@@ -518,62 +375,24 @@ def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, tod
     """The circular's snapshot from the week's submitted inspections, already ranked by score
     (then date and township code); `findings_of(inspection)` gives the findings that count.
     Shared by the notices service and the load generator, which has its rows in memory."""
-    rows, problems = [], []
-    totals = {"findings": 0, "critical": 0, "major": 0}
-    rank, previous = 0, None
-    for position, inspection in enumerate(inspections, start=1):
-        findings = findings_of(inspection)
-        counts = {s: sum(1 for f in findings if f.severity == s) for s in ("critical", "major")}
-        if inspection.score != previous:
-            rank, previous = position, inspection.score
-        rows.append({
-            "rank": rank, "township": {"code": inspection.township.code, "name": inspection.township.name},
-            "date": inspection.date.isoformat(),
-            "team": "回头看督查组" if inspection.kind == Inspection.Kind.FOLLOW_UP else "暗查暗访督查组",
-            "score": inspection.score or 0, "findings": len(findings), **counts,
-        })
-        totals["findings"] += len(findings)
-        totals["critical"] += counts["critical"]
-        totals["major"] += counts["major"]
-        order = {"critical": 0, "major": 1, "minor": 2}
-        for f in sorted(findings, key=lambda f: (order[f.severity], f.pk)):
-            problems.append({"township": inspection.township.name,
-                             "area": f.item.area if f.item_id else "其他问题",
-                             "severity": f.severity, "text": f.text})
-    year, number, _ = start.isocalendar()
-    average = round(sum(r["score"] for r in rows) / len(rows), 1) if rows else 0
-    snapshot = {
-        "schema": 1,
-        "kind": "circular",
-        "authority": {"name": county.authority_name, "mark": f"{county.authority_name}文件"},
-        "title": f"关于{year}年第{number}周未成年人保护工作暗查暗访情况的通报",
-        "addressee": f"各乡镇人民政府、街道办事处，{county.name}未保委各成员单位",
-        "township": None,
-        "date": today.isoformat(),
-        "copy_to": [f"中共{county.name}委办公室", f"{county.name}人民政府办公室"],
-        "printed_by": county.authority_name,
-        "printed_date": today.isoformat(),
-        "attachments": [],
-        "contact": None,
-        "week": {"iso": f"{year}-W{number:02d}", "label": f"{year}年第{number}周",
-                 "start": start.isoformat(), "end": end.isoformat()},
-        "summary": {"inspections": len(rows), "townships": len({r["township"]["code"] for r in rows}),
-                    "average_score": average, **totals},
-        "inspections": rows,
-        "problems": problems,
-        "requirements": [
-            "各乡镇（街道）要对照通报问题开展自查自纠，切实压实分管负责人责任。",
-            "收到整改通知书的乡镇（街道）要按期完成整改并报送整改报告。",
-            "纳入重点管理的乡镇（街道）要对标对表抓好整改，迎接“回头看”。",
-        ],
-    }
-    return validate_snapshot(snapshot)
+    visits = [
+        compose.CircularVisit(
+            code=inspection.township.code, name=inspection.township.name, on=inspection.date,
+            follow_up=inspection.kind == Inspection.Kind.FOLLOW_UP, score=inspection.score,
+            findings=[{"area": f.item.area if f.item_id else compose.OTHER_AREA, "severity": f.severity, "text": f.text}
+                      for f in sorted(findings_of(inspection), key=lambda f: f.pk)],
+        )
+        for inspection in inspections
+    ]
+    rows, problems, summary = compose.circular_tables(visits)
+    return validate_snapshot(compose.circular(letterhead=letterhead(county), on=today, week_start=start,
+                                              rows=rows, problems=problems, summary=summary))
 
 
 @transaction.atomic
 def draft_circular(*, county: County, week: str, actor) -> Notice:
     """Draft (or redraft, while still a draft) the week's circular."""
-    _require_commission(actor, county)
+    require_commission(actor, county)
     snapshot = circular_snapshot(county=county, week=week)
     iso = snapshot["week"]["iso"]
     existing = (

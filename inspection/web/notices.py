@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from inspection.access import get_visible, visible_notices
 from inspection.models import Notice, NoticeKind, Role
 from inspection.services import notices as service
+from inspection.services import responses as reports
 from inspection.web.common import Page, role_view, run_action
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
@@ -73,7 +74,7 @@ def notice_detail(request, pk):
     )
     role = request.profile.role
     is_recipient = role == Role.OFFICIAL and notice.kind != NoticeKind.CIRCULAR
-    awaiting_report = notice.kind in service.RESPONDABLE_KINDS
+    awaiting_report = notice.kind in reports.RESPONDABLE_KINDS
     pending = [r for r in responses if r.state == r.State.PENDING]
     context = {
         "section": "home" if role == Role.OFFICIAL else "notices",
@@ -112,7 +113,7 @@ def notice_acknowledge(request, pk):
     notice = get_visible(visible_notices(request.user), pk=pk)
     back = reverse("web:notice", args=[notice.pk])
     return run_action(
-        request, lambda: service.acknowledge_notice(notice=notice, user=request.user),
+        request, lambda: reports.acknowledge_notice(notice=notice, user=request.user),
         success=_("已签收。"), back=back,
     )
 
@@ -124,7 +125,7 @@ def notice_respond(request, pk):
     back = reverse("web:notice", args=[notice.pk])
     return run_action(
         request,
-        lambda: service.file_response(
+        lambda: reports.file_response(
             notice=notice, user=request.user, text=request.POST.get("text", ""),
             uploads=request.FILES.getlist("attachments"),
         ),
@@ -141,12 +142,12 @@ def response_review(request, pk, response_id):
     back = reverse("web:notice", args=[notice.pk])
     if request.POST.get("decision") == "accept":
         return run_action(
-            request, lambda: service.accept_response(response=response, actor=request.user, comment=comment),
+            request, lambda: reports.accept_response(response=response, actor=request.user, comment=comment),
             success=_("整改报告已验收通过。"), back=back,
         )
     if request.POST.get("decision") == "return":
         return run_action(
-            request, lambda: service.return_response(response=response, actor=request.user, comment=comment),
+            request, lambda: reports.return_response(response=response, actor=request.user, comment=comment),
             success=_("整改报告已退回。"), back=back,
         )
     raise Http404

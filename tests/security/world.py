@@ -19,7 +19,8 @@ from inspection.models import (
     Draw, Inspection, Inspector, Notice, Official, Post, Profile, Role, SeedPeriod, TeamMember,
 )
 from inspection.services.inspections import FindingData, add_evidence, add_finding, submit_inspection
-from inspection.services.notices import acknowledge_notice, file_response, issue_notices
+from inspection.services.notices import issue_notices
+from inspection.services.responses import acknowledge_notice, file_response
 from inspection.services.setup import ensure_default_checklist, import_divisions
 
 PASSWORD = "pw-world"

@@ -1,0 +1,81 @@
+"""Follow-up inspections (回头看): planned when the ladder asks for one, dispatched by the sweep.
+
+A follow-up is an `Inspection` row of kind follow_up, status planned, dated on a random weekday
+of the window the ladder asks for (2–4 weeks after the rectification deadline), with a team
+drawn from the county's active inspectors minus the original team and anyone whose home is the
+township. The exact date and team go nowhere but that row (not into the audit log, not into
+any notice); the sweep dispatches it on its day.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from inspection.errors import InspectionError
+from inspection.models import Checklist, County, EscalationCase, Inspection, Inspector, TeamMember, Township
+from inspection.services.audit import record_event
+from inspection.services.dispatch import dispatch_planned
+
+_rng = random.SystemRandom()
+
+
+@transaction.atomic
+def schedule_follow_up(*, township: Township, case: EscalationCase | None, window: tuple[date, date], excluded, actor=None) -> Inspection:
+    """Plan the follow-up (回头看): unannounced, on a weekday of the window, by another team.
+
+    A follow-up still only planned is moved to the new window rather than doubled.
+    """
+    start, end = window
+    weekdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    weekdays = [d for d in weekdays if d.weekday() < 5] or [start]
+    on = _rng.choice(weekdays)
+    county = township.county
+    candidates = list(
+        Inspector.objects.filter(county=county, active=True)
+        .exclude(pk__in=list(excluded))
+        .exclude(home_township=township)
+        .order_by("pk")
+    )
+    size = min(max(2, county.team_size), len(candidates))
+    team = _rng.sample(candidates, size) if size else []
+    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    if checklist is None:
+        raise InspectionError(f"{county.name}尚无检查清单，无法安排“回头看”")
+    planned = Inspection.objects.filter(
+        township=township, kind=Inspection.Kind.FOLLOW_UP, status=Inspection.Status.PLANNED
+    ).first()
+    if planned is None:
+        planned = Inspection.objects.create(
+            county=county,
+            township=township,
+            kind=Inspection.Kind.FOLLOW_UP,
+            follow_up_of=case,
+            date=on,
+            status=Inspection.Status.PLANNED,
+            checklist=checklist,
+        )
+        action = "follow_up.scheduled"
+    else:
+        planned.date, planned.follow_up_of, planned.checklist = on, case, checklist
+        planned.save(update_fields=["date", "follow_up_of", "checklist"])
+        planned.members.all().delete()
+        action = "follow_up.rescheduled"
+    TeamMember.objects.bulk_create(TeamMember(inspection=planned, inspector=i) for i in team)
+    # The day and the team stay on the row only: the audit log is readable by observers.
+    record_event(
+        action,
+        actor=actor,
+        obj=planned,
+        county=county,
+        data={"township": township.code, "window": [start.isoformat(), end.isoformat()], "team_size": len(team)},
+    )
+    return planned
+
+
+def dispatch_follow_ups(*, county: County, day: date, actor=None) -> int:
+    """The county's follow-ups planned on or before `day` go out (the sweep of that day)."""
+    due = Inspection.objects.filter(county=county, kind=Inspection.Kind.FOLLOW_UP, date__lte=day)
+    return dispatch_planned(due, actor=actor)
