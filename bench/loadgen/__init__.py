@@ -10,8 +10,11 @@ paths:
   a few corrections, as the field app files them;
 - scores and the sanction ladder: `scoring.score_findings` and `scoring.step` (the same pure
   functions the escalation service calls), with a daily sweep, rectification reports accepted on
-  time or late, follow-up inspections (回头看) by another team;
-- notices: drafted from the escalation service's own snapshot builders, issued the same day
+  time or late, follow-up inspections (回头看) by another team; each decision's row and audit
+  payload come from the escalation writer's own `ladder_writer.decision_fields` and
+  `decision_event_data` (tests/scale/test_loadgen_writes_as_production.py holds them equal);
+- notices: composed by `inspection.notices.compose` from the same facts the escalation writer
+  gathers (`ladder_writer.letterhead`, `place`, `visit_facts`, `finding_facts`), issued the same day
   with gap-free numbers per county, series and year (the counters are set to the last number
   used), acknowledged the next day; a weekly circular per county. The letters of the last
   working day are left as drafts, as the office would find them in the morning.
@@ -28,6 +31,11 @@ concurrent writer simply queues.
 What is not made: PDFs (an issued generated notice has its number, verification code and
 snapshot, but no stored file: rendering 40,000 letters is the PDF benchmark's business, not
 this one's), evidence files and idempotency records.
+
+The package lives with the benchmarks, outside the installed app: `manage.py generate_load`
+imports it from the source checkout when it runs. Modules: `province` (the national list, people,
+the entry points), `county` (one county's days: draws, the field, the sweep, the bulk write),
+`ladder` and `letters` (their parts of a county's play), `bulk` (keys, COPY, the audit batch).
 
 Counties that already hold draws or inspections are skipped, so a second run adds only what is
 missing. The generator mutates `auto_now_add` of a few timestamp fields while it writes (so that
