@@ -86,7 +86,7 @@ def worker_setup(pairs_path: str) -> None:
 
     from inspection.api.auth import _token_hash
     from inspection.models import ApiToken, Checklist, County, Inspection, Inspector, TeamMember
-    from inspection.services.load import generate_load
+    from bench.loadgen import generate_load
 
     call_command("migrate", verbosity=0)
     generate_load(province=COUNTY[:2], weeks=12, county_codes=[COUNTY], seed="bench-api")

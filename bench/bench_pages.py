@@ -99,7 +99,7 @@ def worker_generate(weeks: int) -> None:
     from django.core.management import call_command
 
     from inspection.services.audit import verify_chain
-    from inspection.services.load import generate_load
+    from bench.loadgen import generate_load
 
     call_command("migrate", verbosity=0)
     report = generate_load(province=PROVINCE, weeks=weeks, seed="bench-pages")

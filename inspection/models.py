@@ -46,6 +46,9 @@ class County(models.Model):
     policy = models.JSONField(
         _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则 v1")
     )
+    # Work state of the scheduled jobs, kept here rather than read back from the audit log.
+    last_swept_on = models.DateField(_("最近一次巡检日期"), null=True, blank=True)
+    demo_loaded_at = models.DateTimeField(null=True, blank=True, help_text="when load_demo played its history")
 
     class Meta:
         verbose_name = _("县（市）")
@@ -318,6 +321,7 @@ class Inspection(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="when the ladder was applied to it")
 
     class Meta:
         verbose_name = _("暗查暗访")
@@ -641,9 +645,6 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["action"]),
-            # The last sweep of a county (escalation.last_sweep, on the dashboard): at province
-            # size a backward scan of the whole log took 150 ms; this makes it an index lookup.
-            models.Index(fields=["action", "county_code", "seq"], name="audit_action_county_seq"),
         ]
 
 
@@ -656,6 +657,17 @@ class AuditHead(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+
+
+class SignInAttempt(models.Model):
+    """A failed sign-in, counted by the throttle (inspection.security.signin) across app servers.
+    `key` is the digest of username and client address; a success deletes its key's rows."""
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="signin_attempt_key_at")]
 
 
 class ApiToken(models.Model):

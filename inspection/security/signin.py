@@ -1,10 +1,9 @@
 """Sign-in: audit and log every sign-in, failure and sign-out; throttle guessing.
 
-Throttling counts failed sign-ins per username and client address over a window, from the audit
-log itself (events of object type `signin`, indexed by (object_type, object_id)), so it holds
-across worker processes and restarts without another table. It sits in the authentication
-backend, so the web form and the API token endpoint are throttled alike. A success from the
-same address starts the count afresh.
+Throttling counts failed sign-ins per username and client address over a window, in a table of
+attempts (`SignInAttempt`), so it holds across app servers, worker processes and restarts. It
+sits in the authentication backend, so the web form and the API token endpoint are throttled
+alike. A success from the same address starts the count afresh.
 
 Attempted usernames that are not accounts are not written to the permanent record: people
 type their password into the username field.
@@ -23,7 +22,7 @@ from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils import timezone
 
-from inspection.models import AuditEvent, Profile
+from inspection.models import Profile, SignInAttempt
 from inspection.security.log import client_ip, security_event
 from inspection.services.audit import record_event
 
@@ -47,19 +46,13 @@ def throttle_key(username: str, ip: str) -> str:
 
 def recent_failures(username: str, ip: str) -> int:
     """Failed sign-ins for this username from this address within the window, since the last success."""
-    events = (
-        AuditEvent.objects.filter(
-            object_type=SIGNIN, object_id=throttle_key(username, ip), at__gte=timezone.now() - window()
-        )
-        .order_by("-seq")
-        .values_list("action", flat=True)[: max_failures()]
-    )
-    count = 0
-    for action in events:
-        if action == SUCCEEDED:
-            break
-        count += action == FAILED
-    return count
+    return SignInAttempt.objects.filter(key=throttle_key(username, ip), at__gte=timezone.now() - window()).count()
+
+
+def _count_failure(key: str) -> None:
+    now = timezone.now()
+    SignInAttempt.objects.filter(key=key, at__lt=now - window()).delete()  # the ones that no longer count
+    SignInAttempt.objects.create(key=key, at=now)
 
 
 def is_throttled(username: str, ip: str) -> bool:
@@ -114,11 +107,13 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
         return
     account = get_user_model()._default_manager.filter(**{get_user_model().USERNAME_FIELD: username}).first()
     known = account is not None
+    key = throttle_key(username, ip)
     try:
+        _count_failure(key)
         record_event(
             FAILED,
             object_type=SIGNIN,
-            object_id=throttle_key(username, ip),
+            object_id=key,
             county=_county_of(account) if known else None,
             data={"username": username if known else "", "ip": ip, "via": _via(request)},
         )
@@ -130,11 +125,13 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in, dispatch_uid="ancha-signin-succeeded")
 def _on_logged_in(sender, request, user, **kwargs):
     ip = client_ip(request)
+    key = throttle_key(user.get_username(), ip)
+    SignInAttempt.objects.filter(key=key).delete()
     record_event(
         SUCCEEDED,
         actor=user,
         object_type=SIGNIN,
-        object_id=throttle_key(user.get_username(), ip),
+        object_id=key,
         county=_county_of(user),
         data={"ip": ip, "via": _via(request)},
     )

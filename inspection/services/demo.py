@@ -22,7 +22,7 @@ script gives a few townships a believable story on the ladder:
 - two more under key management, one with its follow-up passed, one still rectifying;
 - a few ordinary rectifications: one accepted, one overdue after its reminder, one still in time.
 
-It runs once per county (a marker in the audit log); a later run only brings the draw up to date.
+It runs once per county (`County.demo_loaded_at`); a later run only brings the draw up to date.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from django.db import transaction
 
 import rotation
 from inspection.models import (
-    AuditEvent,
     County,
     Decision,
     Draw,
@@ -284,7 +283,7 @@ def load_demo_history(*, county: County, weeks: int, today: date | None = None) 
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    if AuditEvent.objects.filter(action=MARKER, county_code=county.code).exists():
+    if County.objects.filter(pk=county.pk, demo_loaded_at__isnull=False).exists():
         report = DemoReport(skipped=True)
         _catch_up_draws(county, today)
         report.weeks = list(Draw.objects.filter(county=county).order_by("week_start").values_list("week", flat=True))
@@ -296,6 +295,7 @@ def load_demo_history(*, county: County, weeks: int, today: date | None = None) 
     timeline.run()
     _catch_up_draws(county, today)
     with transaction.atomic():
+        County.objects.filter(pk=county.pk).update(demo_loaded_at=timezone.now())
         record_event(MARKER, county=county, data={"weeks": weeks, "visits": timeline.report.visits})
     return timeline.report
 

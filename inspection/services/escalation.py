@@ -28,7 +28,6 @@ The letters' snapshots are described once, in `inspection.notices.snapshot`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -38,7 +37,7 @@ from django.utils import timezone
 
 import scoring
 from inspection.errors import InspectionError
-from inspection.models import AuditEvent, County, Decision, Inspection, Rectification, Township
+from inspection.models import County, Decision, Inspection, Rectification, Township
 from inspection.services.audit import record_event
 from inspection.services.follow_ups import dispatch_follow_ups
 from inspection.services.ladder_history import (
@@ -80,9 +79,8 @@ def _run(township: Township, event, *, today: date, actor, history: scoring.Town
 
 
 def _already_applied(inspection: Inspection) -> bool:
-    return AuditEvent.objects.filter(
-        action=APPLIED_ACTION, object_type=Inspection._meta.label_lower, object_id=str(inspection.pk)
-    ).exists()
+    # Read afresh under the township's lock: a concurrent submit may have just applied it.
+    return Inspection.objects.filter(pk=inspection.pk, escalated_at__isnull=False).exists()
 
 
 @transaction.atomic
@@ -98,6 +96,7 @@ def apply_inspection_submitted(*, inspection: Inspection, actor=None) -> list[De
     today = inspection.date
     history = township_history(township, exclude=inspection.pk)
     rows = _run(township, scoring.InspectionSubmitted(record_of(inspection), on=today), today=today, actor=actor, history=history)
+    Inspection.objects.filter(pk=inspection.pk).update(escalated_at=timezone.now())
     record_event(
         APPLIED_ACTION,
         actor=actor,
@@ -138,12 +137,7 @@ def sweep_township(*, township: Township, as_of: date, actor=None) -> list[Decis
 
 
 def last_sweep(county: County) -> date | None:
-    days = []
-    for payload in (
-        AuditEvent.objects.filter(action=SWEPT_ACTION, county_code=county.code).order_by("-seq").values_list("payload", flat=True)[:60]
-    ):
-        days.append(date.fromisoformat(json.loads(payload)["data"]["as_of"]))
-    return max(days, default=None)
+    return County.objects.filter(pk=county.pk).values_list("last_swept_on", flat=True).first()
 
 
 @dataclass
@@ -175,6 +169,9 @@ def run_sweep(*, as_of: date | None = None, county: County | None = None, actor=
                     report.decisions += sweep_township(township=township, as_of=day, actor=actor)
                 report.dispatched += dispatch_follow_ups(county=c, day=day, actor=actor)
                 record_event(SWEPT_ACTION, actor=actor, county=c, data={"as_of": day.isoformat()})
+                County.objects.filter(pk=c.pk).filter(Q(last_swept_on__isnull=True) | Q(last_swept_on__lt=day)).update(
+                    last_swept_on=day
+                )
             report.days.append(day)
             day += timedelta(days=1)
     return report

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from inspection.services.load import generate_load
+from bench.loadgen import generate_load
 
 # A Thursday morning: that day's visits are dispatched and still open; the period Sep–Oct is
 # over, so its seed and draws are public.

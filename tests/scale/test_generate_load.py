@@ -5,10 +5,11 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from bench.loadgen import generate_load, province_counties
 from inspection.models import (
     AuditEvent,
     County,
@@ -25,7 +26,6 @@ from inspection.models import (
 from inspection.services import draws, escalation, notices
 from inspection.services.audit import verify_chain
 from inspection.services.inspections import score_inspection
-from inspection.services.load import generate_load, province_counties
 from scoring import check_invariants
 from tests.scale.conftest import NOW, TWO, load
 
@@ -120,6 +120,14 @@ def test_the_daily_sweep_carries_on_from_the_generated_day(loaded):
     assert verify_chain().ok
 
 
+def test_generated_submitted_inspections_are_marked_escalated_and_not_escalated_again(loaded):
+    submitted = Inspection.objects.filter(county__code="460105", status=Inspection.Status.SUBMITTED)
+    assert submitted.exists() and not submitted.filter(escalated_at=None).exists()
+    decisions = Decision.objects.count()
+    assert escalation.apply_inspection_submitted(inspection=submitted.first()) == []
+    assert Decision.objects.count() == decisions
+
+
 def test_an_inspector_of_a_generated_county_files_and_submits_through_the_api(loaded, api):
     visit = Inspection.objects.filter(county__code="460105", status=Inspection.Status.DISPATCHED, kind="regular").first()
     member = visit.members.select_related("inspector__user").first().inspector.user
@@ -152,9 +160,9 @@ def test_the_same_seed_gives_the_same_week(db):
     scores = list(Inspection.objects.order_by("date", "township__code").values_list("township__code", "date", "score"))
     assert first.counties == ["460321"]
     assert scores and all(isinstance(s, int) or s is None for _, _, s in scores)
-    from inspection.services.load import _seed_bytes
+    from bench.loadgen import seed_bytes
 
-    assert _seed_bytes(7) == _seed_bytes("7")
+    assert seed_bytes(7) == seed_bytes("7")
 
 
 def test_province_counties_reads_the_shipped_list():
@@ -169,6 +177,15 @@ def test_the_command_loads_a_county_and_checks_the_chain(db, capsys):
     out = capsys.readouterr().out
     assert "生成 1 个县" in out and "审计链完好" in out
     assert Township.objects.filter(county__code="460321").count() == 3
+
+
+def test_the_command_says_so_when_the_checkout_has_no_bench_folder(db, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "bench.loadgen", None)  # as if bench/ were not there
+    with pytest.raises(CommandError, match="bench/"):
+        call_command("generate_load", "--province", "46", "--county", "460321", "--weeks", "2")
+    assert not County.objects.filter(code="460321").exists()
 
 
 def test_the_letters_of_the_last_working_day_wait_as_drafts(loaded):

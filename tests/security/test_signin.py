@@ -11,7 +11,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from inspection.models import AuditEvent
+from inspection.models import AuditEvent, SignInAttempt
+from inspection.security.signin import throttle_key
 from inspection.services.audit import verify_chain
 
 
@@ -154,6 +155,19 @@ class TestThrottling:
         client.post("/logout/")
         self.fail(client, 4)
         assert sign_in(client, "wang", "pw-wang").status_code == 302
+
+    def test_failures_recorded_by_another_app_server_count_here(self, client, wang):
+        SignInAttempt.objects.bulk_create(
+            [SignInAttempt(key=throttle_key("wang", "10.0.0.7"), at=timezone.now()) for _ in range(5)]
+        )
+        assert "登录失败次数过多" in sign_in(client, "wang", "pw-wang").content.decode()
+        assert not AuditEvent.objects.filter(action="auth.login_failed").exists(), "not read from the audit log"
+
+    def test_failures_are_kept_per_username_and_address_and_a_success_clears_them(self, client, wang):
+        self.fail(client, 3)
+        assert list(SignInAttempt.objects.values_list("key", flat=True).distinct()) == [throttle_key("wang", "10.0.0.7")]
+        assert sign_in(client, "wang", "pw-wang").status_code == 302
+        assert not SignInAttempt.objects.exists()
 
     def test_the_api_token_endpoint_shares_the_throttle(self, wang):
         client = Client(REMOTE_ADDR="10.0.0.9")

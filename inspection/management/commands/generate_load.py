@@ -1,10 +1,24 @@
 import os
 import time
 
+from django.core.management.base import CommandError
+
 from inspection import defaults
 from inspection.management.commands._base import AnchaCommand
 from inspection.services.audit import verify_chain
-from inspection.services.load import generate_load
+
+
+def _generator():
+    """The generator lives with the benchmarks in the source checkout, not in the installed app."""
+    try:
+        from bench.loadgen import generate_load
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("bench", "bench.loadgen"):
+            raise
+        raise CommandError(
+            "generate_load 需要源码目录中的 bench/ 文件夹（bench.loadgen），请在项目源码目录中运行 manage.py"
+        ) from None
+    return generate_load
 
 
 class Command(AnchaCommand):
@@ -33,7 +47,7 @@ class Command(AnchaCommand):
             elif verbose:
                 self.stdout.write(f"  {code}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
-        report = generate_load(province=province, weeks=weeks, counties=counties, county_codes=county, seed=seed,
+        report = _generator()(province=province, weeks=weeks, counties=counties, county_codes=county, seed=seed,
                                password=password, progress=progress)
         counts = report.counts
         self.stdout.write(self.style.SUCCESS(
