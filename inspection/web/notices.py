@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inspection.access import get_visible, visible_notices, visible_responses
@@ -138,8 +138,8 @@ def notice_respond(request, pk):
 
 
 REVIEWS = {
-    "accept": (service.accept_response, _lazy("整改报告已验收通过。")),
-    "return": (service.return_response, _lazy("整改报告已退回。")),
+    "accept": (service.accept_response, gettext_lazy("整改报告已验收通过。")),
+    "return": (service.return_response, gettext_lazy("整改报告已退回。")),
 }
 
 
