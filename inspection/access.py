@@ -59,11 +59,19 @@ def official_township(user) -> Township | None:
     return post.township if post else None
 
 
-def visible_townships(user) -> QuerySet[Township]:
+def _of_county(user, model) -> tuple[Profile | None, QuerySet]:
+    """The caller's profile and the rows of `model` in their county (none without a profile):
+    the outer bound of every rule below."""
     profile = profile_of(user)
     if profile is None:
-        return Township.objects.none()
-    qs = Township.objects.filter(county_id=profile.county_id)
+        return None, model.objects.none()
+    return profile, model.objects.filter(county_id=profile.county_id)
+
+
+def visible_townships(user) -> QuerySet[Township]:
+    profile, qs = _of_county(user, Township)
+    if profile is None:
+        return qs
     if profile.role == Role.OFFICIAL:
         township = official_township(user)
         return qs.filter(pk=township.pk) if township else qs.none()
@@ -73,11 +81,8 @@ def visible_townships(user) -> QuerySet[Township]:
 
 
 def visible_inspections(user) -> QuerySet[Inspection]:
-    profile = profile_of(user)
-    if profile is None:
-        return Inspection.objects.none()
-    qs = Inspection.objects.filter(county_id=profile.county_id)
-    if profile.role == Role.COMMISSION:
+    profile, qs = _of_county(user, Inspection)
+    if profile is None or profile.role == Role.COMMISSION:
         return qs
     if profile.role == Role.INSPECTOR:
         return qs.filter(
@@ -134,11 +139,8 @@ def visible_decisions(user, township: Township | None = None) -> QuerySet[Decisi
 def visible_draws(user) -> QuerySet[Draw]:
     """The commission reads every draw of its county (a sealed one's look is logged by the
     caller); everyone else in the county only the revealed ones."""
-    profile = profile_of(user)
-    if profile is None:
-        return Draw.objects.none()
-    draws = Draw.objects.filter(county_id=profile.county_id)
-    if profile.role == Role.COMMISSION:
+    profile, draws = _of_county(user, Draw)
+    if profile is None or profile.role == Role.COMMISSION:
         return draws
     return draws.filter(state=Draw.State.REVEALED)
 
@@ -157,18 +159,15 @@ def ledger_county(user):
 
 def visible_officials(user) -> QuerySet[Official]:
     """The officials whose record the caller may read by name: the ledger's readers, their county's."""
-    profile = profile_of(user)
+    profile, officials = _of_county(user, Official)
     if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
-        return Official.objects.none()
-    return Official.objects.filter(county_id=profile.county_id)
+        return officials.none()
+    return officials
 
 
 def visible_notices(user) -> QuerySet[Notice]:
-    profile = profile_of(user)
-    if profile is None:
-        return Notice.objects.none()
-    qs = Notice.objects.filter(county_id=profile.county_id)
-    if profile.role == Role.COMMISSION:
+    profile, qs = _of_county(user, Notice)
+    if profile is None or profile.role == Role.COMMISSION:
         return qs
     issued = qs.exclude(state=Notice.State.DRAFT)
     if profile.role == Role.OBSERVER:
