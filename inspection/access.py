@@ -7,7 +7,20 @@ its existence does not leak.
 from django.db.models import Q, QuerySet
 
 from inspection.errors import NotFound
-from inspection.models import Inspection, Notice, Official, Profile, Role, Township
+from inspection.models import (
+    AuditEvent,
+    Decision,
+    Draw,
+    Evidence,
+    Inspection,
+    Notice,
+    NoticeResponse,
+    Official,
+    Profile,
+    Role,
+    Township,
+)
+from scoring import DecisionKind
 
 
 def profile_of(user) -> Profile | None:
@@ -46,11 +59,19 @@ def official_township(user) -> Township | None:
     return post.township if post else None
 
 
-def visible_townships(user) -> QuerySet[Township]:
+def _of_county(user, model) -> tuple[Profile | None, QuerySet]:
+    """The caller's profile and the rows of `model` in their county (none without a profile):
+    the outer bound of every rule below."""
     profile = profile_of(user)
     if profile is None:
-        return Township.objects.none()
-    qs = Township.objects.filter(county_id=profile.county_id)
+        return None, model.objects.none()
+    return profile, model.objects.filter(county_id=profile.county_id)
+
+
+def visible_townships(user) -> QuerySet[Township]:
+    profile, qs = _of_county(user, Township)
+    if profile is None:
+        return qs
     if profile.role == Role.OFFICIAL:
         township = official_township(user)
         return qs.filter(pk=township.pk) if township else qs.none()
@@ -60,11 +81,8 @@ def visible_townships(user) -> QuerySet[Township]:
 
 
 def visible_inspections(user) -> QuerySet[Inspection]:
-    profile = profile_of(user)
-    if profile is None:
-        return Inspection.objects.none()
-    qs = Inspection.objects.filter(county_id=profile.county_id)
-    if profile.role == Role.COMMISSION:
+    profile, qs = _of_county(user, Inspection)
+    if profile is None or profile.role == Role.COMMISSION:
         return qs
     if profile.role == Role.INSPECTOR:
         return qs.filter(
@@ -81,12 +99,75 @@ def visible_inspections(user) -> QuerySet[Inspection]:
     return qs.none()
 
 
-def visible_notices(user) -> QuerySet[Notice]:
+def visible_visits(user) -> QuerySet[Inspection]:
+    """The inspections the caller may see outside the draw pages: a planned visit is the sealed
+    schedule, read (and each look logged) only through the draws."""
+    return visible_inspections(user).exclude(status=Inspection.Status.PLANNED)
+
+
+def visible_evidence(user) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(finding__inspection__in=visible_inspections(user))
+
+
+def sees_team(user) -> bool:
+    """Who on the team filed what is the commission's and the team's business: a township (and
+    the observer) reads the findings as the team's, never as a named inspector's."""
+    return role_of(user) in (Role.COMMISSION, Role.INSPECTOR)
+
+
+def visible_decisions(user, township: Township | None = None) -> QuerySet[Decision]:
+    """The escalation history the caller may read, of one township or of every visible one.
+
+    The follow-up is unannounced, so its planning (the window) is the commission's alone; an
+    official never sees the decisions behind a letter not yet issued to them (a draft, or a
+    voided one, is the commission's).
+    """
+    role = role_of(user)
+    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
+        return Decision.objects.none()
+    qs = Decision.objects.filter(township__in=visible_townships(user))
+    if township is not None:
+        qs = qs.filter(township=township)
+    if role == Role.COMMISSION:
+        return qs
+    qs = qs.exclude(kind=DecisionKind.FOLLOW_UP_WANTED.value)
+    if role == Role.OFFICIAL:
+        qs = qs.exclude(notice__state__in=[Notice.State.DRAFT, Notice.State.VOID])
+    return qs
+
+
+def visible_draws(user) -> QuerySet[Draw]:
+    """The commission reads every draw of its county (a sealed one's look is logged by the
+    caller); everyone else in the county only the revealed ones."""
+    profile, draws = _of_county(user, Draw)
+    if profile is None or profile.role == Role.COMMISSION:
+        return draws
+    return draws.filter(state=Draw.State.REVEALED)
+
+
+def visible_audit_events(user) -> QuerySet[AuditEvent]:
     profile = profile_of(user)
-    if profile is None:
-        return Notice.objects.none()
-    qs = Notice.objects.filter(county_id=profile.county_id)
-    if profile.role == Role.COMMISSION:
+    if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(county_code=profile.county.code)
+
+
+def ledger_county(user):
+    """The county whose accountability ledger (and its export) the caller reads, else NotFound."""
+    return require_role(user, Role.COMMISSION, Role.OBSERVER).county
+
+
+def visible_officials(user) -> QuerySet[Official]:
+    """The officials whose record the caller may read by name: the ledger's readers, their county's."""
+    profile, officials = _of_county(user, Official)
+    if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
+        return officials.none()
+    return officials
+
+
+def visible_notices(user) -> QuerySet[Notice]:
+    profile, qs = _of_county(user, Notice)
+    if profile is None or profile.role == Role.COMMISSION:
         return qs
     issued = qs.exclude(state=Notice.State.DRAFT)
     if profile.role == Role.OBSERVER:
@@ -97,6 +178,11 @@ def visible_notices(user) -> QuerySet[Notice]:
             return qs.none()
         return issued.filter(Q(official=official) | Q(kind="circular")).exclude(state=Notice.State.VOID, official__isnull=True)
     return qs.none()
+
+
+def visible_responses(user) -> QuerySet[NoticeResponse]:
+    """Rectification reports (and their attachments) go with the notice they answer."""
+    return NoticeResponse.objects.filter(notice__in=visible_notices(user))
 
 
 def get_visible(queryset: QuerySet, **lookup):

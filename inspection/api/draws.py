@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from ninja import Router, Schema, Status
 
-from inspection.access import profile_of
+from inspection.access import profile_of, role_of, visible_draws
 from inspection.errors import Forbidden, NotFound
 from inspection.models import Draw, Role
 from inspection.services.draws import public_record, record_look, seal_draw
@@ -83,13 +83,7 @@ def _detail(draw: Draw) -> dict:
 
 def _scope(user):
     """The draws the caller may see: the commission all of its county's, others only the revealed ones."""
-    profile = profile_of(user)
-    if profile is None:
-        return Draw.objects.none(), False
-    draws = Draw.objects.filter(county_id=profile.county_id).select_related("period", "county")
-    if profile.role == Role.COMMISSION:
-        return draws, True
-    return draws.filter(state=Draw.State.REVEALED), False
+    return visible_draws(user).select_related("period", "county"), role_of(user) == Role.COMMISSION
 
 
 @router.get("", response=list[DrawOut], url_name="draws")

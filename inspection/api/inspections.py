@@ -15,7 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from inspection.access import get_visible, role_of, visible_inspections
+from inspection.access import get_visible, role_of, sees_team, visible_evidence, visible_inspections
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
 from inspection.services import idempotency
@@ -133,10 +133,6 @@ class InspectionFilter(Schema):
 # Who on the team filed what is the commission's and the team's business: a township (and the
 # observer) reads the findings as the team's, not as a named inspector's.
 TEAM = "督查组"
-
-
-def sees_team(user) -> bool:
-    return role_of(user) in (Role.COMMISSION, Role.INSPECTOR)
 
 
 def evidence_out(evidence: Evidence, *, named: bool = True) -> dict:
@@ -380,7 +376,7 @@ def get_evidence_file(
     """The stored file (as cleaned on upload)."""
     inspection = _visible(request, inspection_id)
     finding = _finding(inspection, finding_id)
-    evidence = get_visible(Evidence.objects.filter(finding=finding), pk=evidence_id)
+    evidence = get_visible(visible_evidence(request.auth).filter(finding=finding), pk=evidence_id)
     try:
         handle = default_storage.open(evidence.file.name, "rb")
     except OSError:

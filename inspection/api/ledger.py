@@ -8,9 +8,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from inspection.access import require_role
+from inspection.access import ledger_county, visible_officials, visible_townships
 from inspection.errors import NotFound
-from inspection.models import Official, Role, Township
 from inspection.services.audit import record_event
 from inspection.services.ledger import ledger_entries, ledger_summary, ledger_xlsx
 
@@ -87,15 +86,14 @@ class LedgerOut(Schema):
         "application/json": {"schema": {"$ref": "#/components/schemas/LedgerOut"}},
         XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
 def ledger(request, filters: Query[LedgerFilter]):
-    profile = require_role(request.auth, Role.COMMISSION, Role.OBSERVER)
-    county = profile.county
+    county = ledger_county(request.auth)
     official = township = None
     if filters.official is not None:
-        official = Official.objects.filter(pk=filters.official, county=county).first()
+        official = visible_officials(request.auth).filter(pk=filters.official).first()
         if official is None:
             raise NotFound("未找到该负责人")
     if filters.township is not None:
-        township = Township.objects.filter(code=filters.township, county=county).first()
+        township = visible_townships(request.auth).filter(code=filters.township).first()
         if township is None:
             raise NotFound("未找到该乡镇（街道）")
     entries = ledger_entries(county=county, official=official, township=township)

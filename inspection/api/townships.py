@@ -10,10 +10,10 @@ from datetime import date
 
 from ninja import Router, Schema
 
-from inspection.access import get_visible, role_of, visible_townships
-from inspection.models import Decision, Inspection, Notice, Rectification, Role, Township
+from inspection.access import get_visible, visible_decisions, visible_townships
+from inspection.models import Inspection, Rectification, Township
 from inspection.services.ladder_writer import current_post
-from scoring import RULES, DecisionKind, Level
+from scoring import RULES, Level
 
 router = Router(tags=["townships"])
 
@@ -105,13 +105,7 @@ def list_townships(request):
 def township_detail(request, code: str):
     township = get_visible(visible_townships(request.auth), code=code)
     history = list(_submitted([township.pk]).order_by("date", "id"))
-    decisions = Decision.objects.filter(township=township).order_by("effective_on", "id")
-    role = role_of(request.auth)
-    if role != Role.COMMISSION:
-        decisions = decisions.exclude(kind=DecisionKind.FOLLOW_UP_WANTED.value)
-    if role == Role.OFFICIAL:
-        # A letter still in draft (or voided) is the commission's until issued.
-        decisions = decisions.exclude(notice__state__in=[Notice.State.DRAFT, Notice.State.VOID])
+    decisions = visible_decisions(request.auth, township).order_by("effective_on", "id")
     post = current_post(township)
     return {
         **_summary(township, history[-1] if history else None),

@@ -8,14 +8,14 @@ import json
 
 from django.shortcuts import render
 
-from inspection.models import AuditEvent, AuditHead, Role
+from inspection.access import visible_audit_events
+from inspection.models import AuditHead, Role
 from inspection.web.common import Page, role_view
 
 
 @role_view(Role.COMMISSION, Role.OBSERVER)
 def audit_log(request):
-    county = request.profile.county
-    events = AuditEvent.objects.filter(county_code=county.code).order_by("-seq")
+    events = visible_audit_events(request.user).order_by("-seq")
     action = request.GET.get("action", "").strip()[:64]
     if action:
         events = events.filter(action__startswith=action)

@@ -168,8 +168,9 @@ def level_counts(townships: list[Township]) -> list[tuple[str, str, int]]:
     return [(level.value, level.label, counts[level]) for level in Level]
 
 
-def drafts(county, limit=8):
-    qs = Notice.objects.filter(county=county, state=Notice.State.DRAFT)
+def drafts(notices, limit=8):
+    """The drafts among `notices` (already scoped to the viewer), oldest first, and how many."""
+    qs = notices.filter(state=Notice.State.DRAFT)
     return (
         list(qs.select_related("township", "inspection").order_by("created_at", "id")[:limit]),
         qs.count(),
@@ -191,9 +192,10 @@ def circular_for(notices, week: str):
     )
 
 
-def notice_counts(county) -> dict[str, int]:
-    """Issued notices still waiting for the township: unacknowledged, and reports to review."""
-    return Notice.objects.filter(county=county).aggregate(
+def notice_counts(notices) -> dict[str, int]:
+    """Issued notices (of `notices`, scoped to the viewer) still waiting for the township:
+    unacknowledged, and reports to review."""
+    return notices.aggregate(
         unacknowledged=Count("id", filter=Q(state=Notice.State.ISSUED) & ~Q(kind=NoticeKind.CIRCULAR)),
         responded=Count("id", filter=Q(state=Notice.State.RESPONDED)),
     )

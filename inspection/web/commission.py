@@ -3,15 +3,14 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from inspection.access import visible_notices
-from inspection.models import Township
+from inspection.access import visible_notices, visible_townships
 from inspection.services.escalation import last_sweep
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
 
 
-def _townships(county):
-    return list(Township.objects.filter(county=county, active=True).order_by("code"))
+def _townships(user):
+    return list(visible_townships(user).filter(active=True).order_by("code"))
 
 
 def _coverage_chart(grid):
@@ -57,10 +56,11 @@ def _capacity_chart(capacity):
 def dashboard(request, profile):
     county = profile.county
     day = today()
-    townships = _townships(county)
+    townships = _townships(request.user)
     grid = board.coverage_of(county, day, townships)
     rows = board.escalation_board(county, townships)
-    draft_list, draft_count = board.drafts(county)
+    notices = visible_notices(request.user)
+    draft_list, draft_count = board.drafts(notices)
     capacity = coverage.capacity(county, townships, day)
     context = {
         "section": "home",
@@ -80,8 +80,8 @@ def dashboard(request, profile):
         "drafts": draft_list,
         "draft_count": draft_count,
         "circular_week": board.circular_week(day),
-        "circular": board.circular_for(visible_notices(request.user), board.circular_week(day)),
-        "notice_counts": board.notice_counts(county),
+        "circular": board.circular_for(notices, board.circular_week(day)),
+        "notice_counts": board.notice_counts(notices),
         "capacity": capacity,
         "capacity_chart": _capacity_chart(capacity),
     }
@@ -90,8 +90,9 @@ def dashboard(request, profile):
 
 def observer_home(request, profile):
     county = profile.county
-    townships = _townships(county)
+    townships = _townships(request.user)
     rows = board.escalation_board(county, townships)
+    notices = visible_notices(request.user)
     context = {
         "section": "home",
         "county": county,
@@ -101,8 +102,8 @@ def observer_home(request, profile):
         "level_chart": _level_chart(townships),
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),
-        "notice_counts": board.notice_counts(county),
+        "notice_counts": board.notice_counts(notices),
         "circular_week": board.circular_week(today()),
-        "circular": board.circular_for(visible_notices(request.user), board.circular_week(today())),
+        "circular": board.circular_for(notices, board.circular_week(today())),
     }
     return render(request, "web/observer_home.html", context)

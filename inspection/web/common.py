@@ -1,4 +1,4 @@
-"""What every page shares: the role gate, the one "not found" page, pagination, dates.
+"""What every page shares: the role gate, the one "not found" page, running a POST, pagination, dates.
 
 A page outside the caller's role or scope raises Http404, so an official who types the URL of
 a draw, another township or another official's notice sees exactly the page a made-up URL gets.
@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
 from django.utils import timezone
 
 from inspection.access import require_role
@@ -37,17 +36,30 @@ def role_view(*roles):
     return decorator
 
 
-def run_action(request, action, *, success: str, back: str):
-    """Call a service for a POST; a domain error becomes a message on the page the user came from."""
+def run_action(request, action, *, success=None):
+    """Call a service for a POST and return its result; `success` (a text, or a function of the
+    result giving one) is said on the next page. A domain error is said there instead, and the
+    result is None; an object outside the caller's scope is the 404 page."""
     try:
-        action()
+        result = action()
     except NotFound:
         raise Http404 from None
     except InspectionError as exc:
         messages.error(request, exc.detail)
-        return redirect(back)
-    messages.success(request, success)
-    return redirect(back)
+        return None
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
+    return result
+
+
+def refuse(request, form) -> None:
+    """Say why a posted form was refused, each message once, in the order of its fields."""
+    said = []
+    for errors in form.errors.values():
+        for message in errors:
+            if message not in said:
+                said.append(message)
+                messages.error(request, message)
 
 
 class Page:

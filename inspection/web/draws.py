@@ -6,7 +6,7 @@ schedule and is written to the audit log before the page is drawn, and the page 
 
 from django.shortcuts import render
 
-from inspection.access import get_visible
+from inspection.access import get_visible, visible_draws
 from inspection.models import Draw, Inspection, Inspector, Role, Township
 from inspection.services.draws import record_look, verify_draw
 from inspection.web.common import Page, role_view
@@ -15,7 +15,7 @@ from inspection.web.common import Page, role_view
 @role_view(Role.COMMISSION)
 def draw_list(request):
     county = request.profile.county
-    qs = Draw.objects.filter(county=county).select_related("period").order_by("-week_start")
+    qs = visible_draws(request.user).select_related("period").order_by("-week_start")
     context = {"section": "draws", "page": Page(request, qs, per_page=26), "county": county}
     return render(request, "web/draws.html", context)
 
@@ -52,7 +52,7 @@ def _visits(draw):
 
 @role_view(Role.COMMISSION)
 def draw_detail(request, week):
-    draw = get_visible(Draw.objects.filter(county=request.profile.county).select_related("period"), week=week)
+    draw = get_visible(visible_draws(request.user).select_related("period"), week=week)
     sealed = draw.state == Draw.State.SEALED
     # The look is on the record before a single township of the sealed week is shown.
     look = record_look(draw=draw, user=request.user, via="web") if sealed else None

@@ -4,19 +4,15 @@ from collections import Counter
 
 from django.shortcuts import render
 
-from inspection.access import get_visible, visible_inspections, visible_notices
-from inspection.models import Inspection, Role, Severity
+from inspection.access import get_visible, sees_team, visible_notices, visible_visits
+from inspection.models import Role, Severity
 from inspection.web.common import role_view
 
 
 @role_view(Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 def inspection_detail(request, pk):
     user = request.user
-    # A planned visit is part of the sealed schedule, read only through the draw pages.
-    inspection = get_visible(
-        visible_inspections(user).exclude(status=Inspection.Status.PLANNED).select_related("township", "checklist"),
-        pk=pk,
-    )
+    inspection = get_visible(visible_visits(user).select_related("township", "checklist"), pk=pk)
     rank = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
     findings = sorted(
         inspection.findings.filter(corrections__isnull=True)
@@ -32,7 +28,7 @@ def inspection_detail(request, pk):
         "findings": findings,
         "severity_counts": [(s.label, s.value, severities.get(s.value, 0)) for s in Severity],
         "notices": list(visible_notices(user).filter(inspection=inspection).select_related("township").order_by("id")),
-        "team": list(inspection.team.order_by("name")) if role != Role.OFFICIAL else [],
+        "team": list(inspection.team.order_by("name")) if sees_team(user) else [],
         "can_issue": role == Role.COMMISSION,
     }
     return render(request, "web/inspection.html", context)

@@ -9,24 +9,20 @@ so nothing is lost in a valley without signal. No inline script anywhere (CSP: s
 
 import uuid
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inspection.access import get_visible, require_role, visible_inspections
+from inspection.access import get_visible, visible_inspections
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Evidence, Inspection, Role, Severity
 from inspection.services import idempotency
-from inspection.uploads import human_size
 from inspection.services.inspections import (
-    FindingData,
     add_evidence,
     evidence_max_bytes,
     file_finding,
@@ -34,23 +30,11 @@ from inspection.services.inspections import (
     score_inspection,
     submit_inspection,
 )
+from inspection.uploads import human_size
+from inspection.web.common import refuse, role_view, run_action
+from inspection.web.forms import FILES_PER_FINDING, FindingForm, SubmitForm
 
 app_name = "inspector"
-
-
-def inspector_view(view):
-    """Signed in as an inspector, else the same 404 a made-up address gets."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            require_role(request.user, Role.INSPECTOR)
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
 
 
 def _mine(request, pk) -> Inspection:
@@ -62,7 +46,7 @@ def _mine(request, pk) -> Inspection:
     return inspection
 
 
-@inspector_view
+@role_view(Role.INSPECTOR)
 def home(request):
     mine = visible_inspections(request.user).select_related("township").annotate(n_findings=Count("findings"))
     today = timezone.localdate()
@@ -71,7 +55,7 @@ def home(request):
     return render(request, "inspector/home.html", {"open": open_, "done": done, "today": today, "section": "inspector"})
 
 
-@inspector_view
+@role_view(Role.INSPECTOR)
 def inspection_page(request, pk):
     inspection = _mine(request, pk)
     items = list(inspection.checklist.items.order_by("position"))
@@ -91,6 +75,7 @@ def inspection_page(request, pk):
         "open": inspection.status == Inspection.Status.DISPATCHED,
         "selected_item": int(selected) if selected.isdigit() else None,
         "form_key": uuid.uuid4().hex,
+        "form": FindingForm(),
         "preview_score": score_inspection(inspection).score if inspection.status == Inspection.Status.DISPATCHED else None,
         "api_base": f"/api/v1/inspections/{inspection.pk}",
         "severities": Severity.choices,
@@ -101,88 +86,70 @@ def inspection_page(request, pk):
     return render(request, "inspector/inspection.html", context)
 
 
-def _form_finding(request) -> tuple[FindingData, int | None, str]:
-    item = request.POST.get("item_id", "").strip()
-    if item and not item.isdigit():
-        raise InspectionError("检查项无效")
-    corrects = request.POST.get("corrects", "").strip()
-    if corrects and not corrects.isdigit():
-        raise InspectionError("要更正的问题无效")
-    severity = request.POST.get("severity", "").strip() or None
-    return (
-        FindingData(
-            text=request.POST.get("text", ""),
-            item_id=int(item) if item else None,
-            severity=severity,
-            location=request.POST.get("location", ""),
-        ),
-        int(corrects) if corrects else None,
-        request.POST.get("correction_reason", ""),
-    )
+def _file_once(request, inspection, form: FindingForm) -> idempotency.Reply:
+    """File the form's finding once per form key; the reply's body is the finding's id."""
+    data = form.cleaned_data
+
+    def action():
+        finding = file_finding(inspection=inspection, user=request.user, data=form.finding(),
+                               corrects=data["corrects"], reason=data["correction_reason"])
+        return 201, str(finding.pk).encode()
+
+    try:
+        return idempotency.run_once(
+            user=request.user,
+            key=data["idempotency_key"] or None,
+            request_hash=idempotency.fingerprint("finding.form", {"inspection": inspection.pk, **form.payload()}),
+            action=action,
+        )
+    except idempotency.KeyReused:
+        raise InspectionError(_("这张表单已经提交过别的内容；请在刷新后的页面上重新登记。")) from None
 
 
 @require_POST
-@inspector_view
+@role_view(Role.INSPECTOR)
 def add_finding_form(request, pk):
     """The form without JavaScript: one finding, its photos, exactly once per form key."""
     back = reverse("inspector:inspection", args=[pk])
     inspection = _mine(request, pk)
-    try:
-        data, corrects, reason = _form_finding(request)
-        if len(data.text) > 20000 or len(data.location) > 2000:
-            raise InspectionError("内容过长")
-        payload = {"item_id": data.item_id, "severity": data.severity, "text": data.text.strip(),
-                   "location": data.location.strip(), "corrects": corrects, "correction_reason": reason.strip()}
-        finding_holder = {}
-
-        def action():
-            finding = file_finding(inspection=inspection, user=request.user, data=data, corrects=corrects, reason=reason)
-            finding_holder["finding"] = finding
-            return 201, str(finding.pk).encode()
-
-        reply = idempotency.run_once(
-            user=request.user,
-            key=request.POST.get("idempotency_key"),
-            request_hash=idempotency.fingerprint("finding.form", {"inspection": inspection.pk, **payload}),
-            action=action,
-        )
-    except idempotency.KeyReused:
-        messages.error(request, "这张表单已经提交过别的内容；请在刷新后的页面上重新登记。")
+    form = FindingForm(request.POST, request.FILES)
+    if not form.is_valid():
+        refuse(request, form)
         return redirect(back)
-    except InspectionError as exc:
-        messages.error(request, exc.detail)
+    reply = run_action(request, lambda: _file_once(request, inspection, form))
+    if reply is None:
         return redirect(back)
     if reply.replayed:
-        messages.info(request, "该问题已保存过，没有重复登记。")
+        messages.info(request, _("该问题已保存过，没有重复登记。"))
         return redirect(back)
-    finding = finding_holder["finding"]
+    finding = get_visible(inspection.findings.all(), pk=int(reply.body))
     problems = []
-    for upload in request.FILES.getlist("files")[:10]:
+    for upload in form.cleaned_data["files"][:FILES_PER_FINDING]:
         try:
             add_evidence(finding=finding, user=request.user, upload=upload)
         except InspectionError as exc:
-            problems.append(f"{upload.name}：{exc.detail}")
-    messages.success(request, "问题已保存。")
+            problems.append(_("佐证材料未保存 —— %(name)s：%(problem)s") % {"name": upload.name, "problem": exc.detail})
+    messages.success(request, _("问题已保存。"))
     for problem in problems:
-        messages.error(request, f"佐证材料未保存 —— {problem}")
+        messages.error(request, problem)
     return redirect(back)
+
+
+def _submitted(result) -> str:
+    inspection, newly = result
+    return _("检查结果已提交，得分 %(score)s。") % {"score": inspection.score} if newly else _("检查结果此前已提交。")
 
 
 @require_POST
-@inspector_view
+@role_view(Role.INSPECTOR)
 def submit_form(request, pk):
-    back = reverse("inspector:inspection", args=[pk])
     inspection = _mine(request, pk)
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, "请先勾选确认，再提交检查结果。")
-        return redirect(back)
-    try:
-        inspection, newly = submit_inspection(inspection=inspection, user=request.user)
-    except InspectionError as exc:
-        messages.error(request, exc.detail)
-        return redirect(back)
-    messages.success(request, f"检查结果已提交，得分 {inspection.score}。" if newly else "检查结果此前已提交。")
-    return redirect(back)
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        run_action(request, lambda: submit_inspection(inspection=inspection, user=request.user), success=_submitted)
+    else:
+        refuse(request, form)
+    return redirect("inspector:inspection", pk=pk)
 
 
 urlpatterns = [

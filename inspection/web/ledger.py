@@ -11,7 +11,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from inspection.models import Official, Role, Township
+from inspection.access import visible_officials, visible_townships
+from inspection.models import Role
 from inspection.services.ledger import KIND_LABELS, ledger_entries
 from inspection.web.common import Page, role_view
 
@@ -25,8 +26,8 @@ def rows_for(request, *, township):
 @role_view(Role.COMMISSION, Role.OBSERVER)
 def ledger_page(request):
     county = request.profile.county
-    townships = list(Township.objects.filter(county=county).order_by("code").only("id", "code", "name"))
-    officials = list(Official.objects.filter(county=county).order_by("name", "id").only("id", "name"))
+    townships = list(visible_townships(request.user).order_by("code").only("id", "code", "name"))
+    officials = list(visible_officials(request.user).order_by("name", "id").only("id", "name"))
     township = official = None
     code = request.GET.get("township", "")
     if code:

@@ -8,13 +8,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inspection.access import get_visible, visible_notices
+from inspection.access import get_visible, visible_notices, visible_responses
 from inspection.models import Notice, NoticeKind, Role
 from inspection.services import notices as service
 from inspection.services import responses as reports
-from inspection.web.common import Page, role_view, run_action
+from inspection.web.common import Page, refuse, role_view, run_action
+from inspection.web.forms import CircularForm, ResponseForm, ReviewForm
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 
@@ -89,6 +91,8 @@ def notice_detail(request, pk):
         "pending": pending,
         "show_delivery": role in (Role.COMMISSION, Role.OBSERVER),
         "pdf_url": reverse("api:notice_pdf", args=[notice.pk]),
+        "response_form": ResponseForm(),
+        "review_form": ReviewForm(),
     }
     return render(request, "web/notice.html", context)
 
@@ -96,73 +100,77 @@ def notice_detail(request, pk):
 # --------------------------------------------------------------------------- the workflow buttons
 
 
+def _back(notice):
+    return redirect("web:notice", pk=notice.pk)
+
+
 @require_POST
 @role_view(Role.COMMISSION)
 def notice_issue(request, pk):
     notice = get_visible(visible_notices(request.user), pk=pk)
-    back = reverse("web:notice", args=[notice.pk])
-    return run_action(
-        request, lambda: service.issue_notice(notice=notice, actor=request.user),
-        success=_("已印发，文号已分配，正式 PDF 已生成。"), back=back,
-    )
+    run_action(request, lambda: service.issue_notice(notice=notice, actor=request.user),
+               success=_("已印发，文号已分配，正式 PDF 已生成。"))
+    return _back(notice)
 
 
 @require_POST
 @role_view(Role.OFFICIAL)
 def notice_acknowledge(request, pk):
     notice = get_visible(visible_notices(request.user), pk=pk)
-    back = reverse("web:notice", args=[notice.pk])
-    return run_action(
-        request, lambda: reports.acknowledge_notice(notice=notice, user=request.user),
-        success=_("已签收。"), back=back,
-    )
+    run_action(request, lambda: reports.acknowledge_notice(notice=notice, user=request.user), success=_("已签收。"))
+    return _back(notice)
 
 
 @require_POST
 @role_view(Role.OFFICIAL)
 def notice_respond(request, pk):
     notice = get_visible(visible_notices(request.user), pk=pk)
-    back = reverse("web:notice", args=[notice.pk])
-    return run_action(
+    form = ResponseForm(request.POST, request.FILES)
+    if not form.is_valid():
+        refuse(request, form)
+        return _back(notice)
+    data = form.cleaned_data
+    run_action(
         request,
-        lambda: reports.file_response(
-            notice=notice, user=request.user, text=request.POST.get("text", ""),
-            uploads=request.FILES.getlist("attachments"),
-        ),
-        success=_("整改报告已提交，等待未保办审核。"), back=back,
+        lambda: reports.file_response(notice=notice, user=request.user, text=data["text"], uploads=data["attachments"]),
+        success=_("整改报告已提交，等待未保办审核。"),
     )
+    return _back(notice)
+
+
+REVIEWS = {
+    "accept": (reports.accept_response, gettext_lazy("整改报告已验收通过。")),
+    "return": (reports.return_response, gettext_lazy("整改报告已退回。")),
+}
 
 
 @require_POST
 @role_view(Role.COMMISSION)
 def response_review(request, pk, response_id):
     notice = get_visible(visible_notices(request.user), pk=pk)
-    response = get_visible(notice.responses.all(), pk=response_id)
-    comment = request.POST.get("comment", "")
-    back = reverse("web:notice", args=[notice.pk])
-    if request.POST.get("decision") == "accept":
-        return run_action(
-            request, lambda: reports.accept_response(response=response, actor=request.user, comment=comment),
-            success=_("整改报告已验收通过。"), back=back,
-        )
-    if request.POST.get("decision") == "return":
-        return run_action(
-            request, lambda: reports.return_response(response=response, actor=request.user, comment=comment),
-            success=_("整改报告已退回。"), back=back,
-        )
-    raise Http404
+    response = get_visible(visible_responses(request.user).filter(notice=notice), pk=response_id)
+    form = ReviewForm(request.POST)
+    if "decision" in form.errors:
+        raise Http404
+    if not form.is_valid():
+        refuse(request, form)
+        return _back(notice)
+    review, success = REVIEWS[form.cleaned_data["decision"]]
+    run_action(request, lambda: review(response=response, actor=request.user, comment=form.cleaned_data["comment"]),
+               success=str(success))
+    return _back(notice)
 
 
 @require_POST
 @role_view(Role.COMMISSION)
 def circular_draft(request):
-    week = request.POST.get("week", "")
-    holder = {}
-
-    def draft():
-        holder["notice"] = service.draft_circular(county=request.profile.county, week=week, actor=request.user)
-
-    result = run_action(request, draft, success=_("本周通报草稿已生成。"), back=reverse("home"))
-    if "notice" in holder:
-        return redirect("web:notice", pk=holder["notice"].pk)
-    return result
+    form = CircularForm(request.POST)
+    if not form.is_valid():
+        refuse(request, form)
+        return redirect("home")
+    notice = run_action(
+        request,
+        lambda: service.draft_circular(county=request.profile.county, week=form.cleaned_data["week"], actor=request.user),
+        success=_("本周通报草稿已生成。"),
+    )
+    return _back(notice) if notice else redirect("home")

@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 from inspection.access import (
     get_visible,
     official_township,
-    visible_inspections,
+    sees_team,
+    visible_decisions,
     visible_notices,
     visible_townships,
+    visible_visits,
 )
-from inspection.models import Decision, Finding, Inspection, Level, Post, Role
+from inspection.models import Finding, Inspection, Level, Post, Role
 from inspection.web import charts, ledger
 from inspection.web.common import Page, role_view
 
@@ -77,8 +79,7 @@ def township_detail(request, code):
     user = request.user
     township = get_visible(visible_townships(user), code=code)
     role = request.profile.role
-    # Planned visits are the sealed schedule: they appear only on the draw pages.
-    inspections = visible_inspections(user).filter(township=township).exclude(status=Inspection.Status.PLANNED)
+    inspections = visible_visits(user).filter(township=township)
     submitted = inspections.filter(status=Inspection.Status.SUBMITTED)
     history = list(submitted.order_by("-date", "-id").only("id", "date", "score")[:HISTORY_POINTS])
     inspection_page = Page(
@@ -111,12 +112,12 @@ def township_detail(request, code):
         "inspections": inspection_page,
         "findings": finding_page,
         "notices": notice_page,
-        "show_team": role != Role.OFFICIAL,
+        "show_team": sees_team(user),
     }
     if role in (Role.COMMISSION, Role.OBSERVER):
         context["decisions"] = Page(
             request,
-            Decision.objects.filter(township=township).select_related("official", "notice").order_by("-effective_on", "-id"),
+            visible_decisions(user, township).select_related("official", "notice").order_by("-effective_on", "-id"),
             param="dp",
             per_page=10,
         )

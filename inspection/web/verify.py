@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from inspection.errors import InspectionError
 from inspection.services.notices import find_by_verify_code, matches_stored_pdf, public_facts
 from inspection.uploads import read_limited
+from inspection.web.forms import VerifyForm
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -24,14 +25,15 @@ def verify_page(request, code):
     context = {"facts": public_facts(notice), "comparison": None, "error": None}
     if request.method == "POST":
         try:
-            upload = request.FILES.get("file")
+            form = VerifyForm(request.POST, request.FILES)
+            valid = form.is_valid()
         except MultiPartParserError:
-            upload = None
-        if upload is None:
-            context["error"] = "请选择要比对的 PDF 文件"
+            valid = False
+        if not valid:
+            context["error"] = VerifyForm.base_fields["file"].error_messages["required"]
         else:
             try:
-                data = read_limited(upload, max_bytes=MAX_UPLOAD)
+                data = read_limited(form.upload(), max_bytes=MAX_UPLOAD)
             except InspectionError as exc:
                 context["error"] = exc.detail
             else:

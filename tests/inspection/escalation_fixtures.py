@@ -94,3 +94,12 @@ def sweep_through(county, first: date, last: date):
         decisions += sweep(county, d).decisions
         d += timedelta(days=1)
     return decisions
+
+
+@pytest.fixture
+def referred(county, jinbi, checklist, zhang, squad):
+    """金碧镇: a critical finding on day 0, never rectified, referred on day 24."""
+    team = [squad["li"], squad["hu"]]
+    first = visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
+    sweep_through(county, day(1), day(24))
+    return first

@@ -6,25 +6,15 @@ import pytest
 from openpyxl import load_workbook
 
 from inspection.models import Notice
-from tests.inspection.escalation_fixtures import (
-    CRITICAL,
+from tests.inspection.escalation_fixtures import (  # noqa: F401 (fixtures)
     MINOR,
     day,
-    squad,  # noqa: F401 (fixture)
-    sweep_through,
+    referred,
+    squad,
     visit,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def referred(county, jinbi, checklist, zhang, squad):
-    """金碧镇: a critical finding on day 0, never rectified, referred on day 24."""
-    team = [squad["li"], squad["hu"]]
-    first = visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
-    sweep_through(county, day(1), day(24))
-    return first
 
 
 def test_the_commission_reads_the_ledger_with_the_referral_under_the_officials_name(api, wang, referred):

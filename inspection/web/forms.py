@@ -1,0 +1,132 @@
+"""The forms the web pages post, one per action.
+
+Each limit is the service's own constant, and each message the words the service would use, so a
+page refuses exactly what the service (and the API) refuses, in the same words, before anything
+is written. The templates draw their fields by hand and read their `maxlength` from these forms.
+"""
+
+from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from inspection.models import Severity
+from inspection.services.inspections import LOCATION_MAX, REASON_MAX, TEXT_MAX, FindingData
+from inspection.services.notices import MAX_REASON, MAX_RESPONSE_FILES, MAX_RESPONSE_TEXT
+
+# The plain form files a finding's photos with it; more are left for the finding's own page.
+FILES_PER_FINDING = 10
+
+
+def _say(message: str, **values):
+    """`message` (marked with gettext_noop) translated and filled in when shown, not at import,
+    so that a page in English reads English."""
+    return lazy(lambda: gettext(message) % values, str)()
+
+
+def text_field(label, max_length: int, *, required=False, required_message=None, too_long=None) -> forms.CharField:
+    """A stripped text field whose messages are the services' (`_clean_text`, `file_response`)."""
+    return forms.CharField(
+        max_length=max_length,
+        required=required,
+        error_messages={
+            "required": required_message or _say(gettext_noop("%(field)s不能为空"), field=label),
+            "max_length": too_long or _say(gettext_noop("%(field)s过长（最多 %(limit)s 字）"), field=label, limit=max_length),
+            "null_characters_not_allowed": _say(gettext_noop("%(field)s含有无效的控制字符"), field=label),
+        },
+    )
+
+
+def id_field(message) -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, error_messages={"invalid": message, "min_value": message})
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class UploadsField(forms.Field):
+    """The uploaded files as they came; their type and size are the upload services' to judge."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *, max_count: int | None = None, too_many=None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.max_count, self.too_many = max_count, too_many
+
+    def clean(self, value):
+        files = list(value or [])
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.max_count is not None and len(files) > self.max_count:
+            raise forms.ValidationError(self.too_many, code="max_count")
+        return files
+
+
+class FindingForm(forms.Form):
+    """A finding, or the correction of one (`corrects`), as the inspector's page posts it."""
+
+    idempotency_key = forms.CharField(required=False)
+    item_id = id_field(_("检查项无效"))
+    severity = forms.ChoiceField(
+        choices=Severity.choices,
+        required=False,
+        error_messages={"invalid_choice": _("严重程度应为 minor（一般）、major（较重）或 critical（严重）")},
+    )
+    text = text_field(_("问题描述"), TEXT_MAX, required=True)
+    location = text_field(_("地点"), LOCATION_MAX)
+    corrects = id_field(_("要更正的问题无效"))
+    correction_reason = text_field(_("更正理由"), REASON_MAX)
+    files = UploadsField()
+
+    def finding(self) -> FindingData:
+        data = self.cleaned_data
+        return FindingData(
+            text=data["text"], item_id=data["item_id"], severity=data["severity"] or None, location=data["location"]
+        )
+
+    def payload(self) -> dict:
+        """What the request asks for, for its idempotency fingerprint."""
+        data = self.cleaned_data
+        return {"item_id": data["item_id"], "severity": data["severity"] or None, "text": data["text"],
+                "location": data["location"], "corrects": data["corrects"],
+                "correction_reason": data["correction_reason"]}
+
+
+class SubmitForm(forms.Form):
+    confirm = forms.ChoiceField(
+        choices=[("yes", "yes")],
+        error_messages={k: _("请先勾选确认，再提交检查结果。") for k in ("required", "invalid_choice")},
+    )
+
+
+class ResponseForm(forms.Form):
+    """整改报告: the text and its attachments (`file_response` judges each file)."""
+
+    text = text_field(_("整改情况"), MAX_RESPONSE_TEXT, required=True, required_message=_("请填写整改情况"),
+                      too_long=_say(gettext_noop("整改情况不超过%(n)s字"), n=MAX_RESPONSE_TEXT))
+    attachments = UploadsField(max_count=MAX_RESPONSE_FILES,
+                               too_many=_say(gettext_noop("附件最多%(n)s个"), n=MAX_RESPONSE_FILES))
+
+
+class ReviewForm(forms.Form):
+    """验收 or 退回 a report; a reason is the service's to require (only a return needs one)."""
+
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("return", "return")])
+    comment = text_field(_("审核意见"), MAX_REASON, too_long=_say(gettext_noop("审核意见不超过%(n)s字"), n=MAX_REASON))
+
+
+class CircularForm(forms.Form):
+    week = forms.CharField(
+        max_length=8,  # YYYY-Www
+        error_messages={k: _("周次格式应为 YYYY-Www，如 2026-W49") for k in ("required", "max_length")},
+    )
+
+
+class VerifyForm(forms.Form):
+    file = UploadsField(required=True, error_messages={"required": _("请选择要比对的 PDF 文件")})
+
+    def upload(self):
+        return self.cleaned_data["file"][0]
+
