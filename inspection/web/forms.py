@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from inspection.models import Severity
 from inspection.services.inspections import LOCATION_MAX, REASON_MAX, TEXT_MAX, FindingData
-from inspection.services.notices import MAX_REASON, MAX_RESPONSE_FILES, MAX_RESPONSE_TEXT
+from inspection.services.notices import MAX_REASON
+from inspection.services.responses import MAX_RESPONSE_FILES, MAX_RESPONSE_TEXT
 
 # The plain form files a finding's photos with it; more are left for the finding's own page.
 FILES_PER_FINDING = 10
