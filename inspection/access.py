@@ -7,7 +7,8 @@ its existence does not leak.
 from django.db.models import Q, QuerySet
 
 from inspection.errors import NotFound
-from inspection.models import Inspection, Notice, Official, Profile, Role, Township
+from inspection.models import Decision, Draw, Inspection, Notice, Official, Profile, Role, Township
+from scoring import DecisionKind
 
 
 def profile_of(user) -> Profile | None:
@@ -105,3 +106,27 @@ def get_visible(queryset: QuerySet, **lookup):
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise NotFound("未找到") from None
+
+
+# Selectors the API needs
+
+
+def visible_draws(user) -> QuerySet[Draw]:
+    """The commission reads every draw of its county, sealed ones included; anyone else of the
+    county only the revealed ones (a sealed week is as unknown to them as a week never drawn)."""
+    profile = profile_of(user)
+    draws = Draw.objects.filter(county_id=profile.county_id) if profile else Draw.objects.none()
+    return draws if profile and profile.role == Role.COMMISSION else draws.filter(state=Draw.State.REVEALED)
+
+
+def visible_decisions(user, township: Township) -> QuerySet[Decision]:
+    """The escalation history of a township the caller may see. The follow-up planning is the
+    commission's only (the follow-up is unannounced); an official does not see the decisions
+    behind a letter not yet issued to them (a draft, or a voided one)."""
+    decisions = Decision.objects.filter(township=township)
+    role = role_of(user)
+    if role != Role.COMMISSION:
+        decisions = decisions.exclude(kind=DecisionKind.FOLLOW_UP_WANTED.value)
+    if role == Role.OFFICIAL:
+        decisions = decisions.exclude(notice__state__in=[Notice.State.DRAFT, Notice.State.VOID])
+    return decisions
