@@ -2,7 +2,6 @@
 router (one module per area) added here, one line each. What the routers share is in `common`."""
 
 from django.contrib.auth.decorators import login_required
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import auth, draws, inspections, ledger, notices, townships, verify

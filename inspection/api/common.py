@@ -1,5 +1,5 @@
 """What every router of the API shares: the error reply, the id bounds, the page limits and the one
-pagination (`{"items": [...], "count": n}`), and the multipart body a form upload documents."""
+pagination (`{"items": [...], "count": n}`), and the OpenAPI of a multipart upload and of a file reply."""
 
 from typing import Annotated, Any
 
