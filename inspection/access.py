@@ -191,3 +191,4 @@ def get_visible(queryset: QuerySet, **lookup):
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise NotFound("未找到") from None
+

@@ -1,10 +1,10 @@
-"""The one NinjaAPI at /api/v1/ (DESIGN.md §4). Each area adds a router in its own module."""
+"""The one NinjaAPI at /api/v1/ (DESIGN.md §4): built here, with its error replies, and each area's
+router (one module per area) added here, one line each. What the routers share is in `common`."""
 
 from django.contrib.auth.decorators import login_required
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from inspection.api.auth import BearerAuth, SessionAuth, router as auth_router
+from inspection.api import auth, draws, inspections, ledger, notices, townships, verify
 from inspection.errors import InspectionError
 from inspection.security.openapi import DocumentedErrorsAPI
 
@@ -12,7 +12,7 @@ api = DocumentedErrorsAPI(  # a NinjaAPI whose schema documents the shared error
     title="Ancha 暗查 API",
     version="1",
     urls_namespace="api",
-    auth=[BearerAuth(), SessionAuth()],
+    auth=[auth.BearerAuth(), auth.SessionAuth()],
     docs_decorator=login_required,
 )
 
@@ -37,7 +37,10 @@ def _http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
-api.add_router("/", auth_router)
-
-# Area routers register themselves here, one line each.
-from inspection.api import routers  # noqa: E402,F401
+api.add_router("/", auth.router)
+api.add_router("/townships", townships.router)
+api.add_router("/inspections", inspections.router)
+api.add_router("/draws", draws.router)
+api.add_router("/notices", notices.router)
+api.add_router("/ledger", ledger.router)
+api.add_router("/verify", verify.router)

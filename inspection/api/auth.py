@@ -59,12 +59,44 @@ class TokenOut(Schema):
 
 
 class MeOut(Schema):
+    """Read from the signed-in user."""
+
     username: str
     name: str
     role: str | None
     county: str | None
     county_name: str | None
     township: str | None
+
+    @staticmethod
+    def resolve_username(user) -> str:
+        return user.get_username()
+
+    @staticmethod
+    def resolve_name(user) -> str:
+        return user.get_full_name() or user.get_username()
+
+    @staticmethod
+    def resolve_role(user) -> str | None:
+        profile = profile_of(user)
+        return profile.role if profile else None
+
+    @staticmethod
+    def resolve_county(user) -> str | None:
+        profile = profile_of(user)
+        return profile.county.code if profile else None
+
+    @staticmethod
+    def resolve_county_name(user) -> str | None:
+        profile = profile_of(user)
+        return profile.county.name if profile else None
+
+    @staticmethod
+    def resolve_township(user) -> str | None:
+        township = official_township(user)
+        if township is None and hasattr(user, "inspector"):
+            township = user.inspector.home_township
+        return township.code if township else None
 
 
 @router.post(
@@ -96,16 +128,4 @@ class _Throttled(InspectionError):
 
 @router.get("/me", response=MeOut, url_name="me")
 def me(request):
-    user = request.auth
-    profile = profile_of(user)
-    township = official_township(user)
-    if township is None and hasattr(user, "inspector"):
-        township = user.inspector.home_township
-    return {
-        "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),
-        "role": profile.role if profile else None,
-        "county": profile.county.code if profile else None,
-        "county_name": profile.county.name if profile else None,
-        "township": township.code if township else None,
-    }
+    return request.auth

@@ -6,16 +6,18 @@ caller's scope answers 404 whatever it is.
 
 import json
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
-from django.core.files.storage import default_storage
 from django.http.multipartparser import MultiPartParserError
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from inspection.access import get_visible, role_of, sees_team, visible_evidence, visible_inspections
+from inspection.api.common import MAX_ID, Blank, ErrorOut, Id, LimitOffset, binary, multipart
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
 from inspection.services import idempotency
@@ -31,8 +33,6 @@ from scoring import Severity
 
 router = Router(tags=["inspections"])
 
-MAX_ID = 2**63 - 1
-PAGE_MAX = 200
 JSON_TYPE = "application/json; charset=utf-8"
 # Literal["minor", "major", "critical"], from the one vocabulary (an enum type would change the OpenAPI schema).
 SeverityValue = Literal[tuple(s.value for s in Severity)]
@@ -40,6 +40,15 @@ SeverityValue = Literal[tuple(s.value for s in Severity)]
 
 # ---------------------------------------------------------------------------
 # Schemas
+
+# Who on the team filed what is the commission's and the team's business: a township (and the
+# observer) reads the findings as the team's, not as a named inspector's.
+TEAM = "督查组"
+
+
+def _named(context) -> bool:
+    """Whether the caller (the request in a resolver's context) reads the team's names."""
+    return sees_team(context["request"].auth)
 
 
 class ChecklistItemOut(Schema):
@@ -58,6 +67,10 @@ class EvidenceOut(Schema):
     created_at: datetime
     uploaded_by: str
 
+    @staticmethod
+    def resolve_uploaded_by(evidence: Evidence, context) -> str:
+        return evidence.uploaded_by.get_username() if _named(context) else TEAM
+
 
 class FindingIn(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +86,7 @@ class FindingIn(Schema):
 
 class FindingOut(Schema):
     id: int
-    inspection: int
+    inspection: int = Field(alias="inspection_id")
     item_id: int | None
     severity: str
     text: str
@@ -82,16 +95,30 @@ class FindingOut(Schema):
     created_at: datetime
     recorded_by: str
     recorded_by_name: str
-    corrects: int | None
+    corrects: int | None = Field(alias="corrects_id")
     correction_reason: str
     corrected_by: int | None
     evidence: list[EvidenceOut]
 
+    @staticmethod
+    def resolve_recorded_by(finding: Finding, context) -> str:
+        return finding.recorded_by.get_username() if _named(context) else TEAM
+
+    @staticmethod
+    def resolve_recorded_by_name(finding: Finding, context) -> str:
+        recorder = finding.recorded_by
+        return (recorder.get_full_name() or recorder.get_username()) if _named(context) else TEAM
+
+    @staticmethod
+    def resolve_corrected_by(finding: Finding) -> int | None:
+        corrections = [c.pk for c in finding.corrections.all()]
+        return corrections[-1] if corrections else None
+
 
 class InspectionOut(Schema):
     id: int
-    township: str
-    township_name: str
+    township: str = Field(alias="township.code")
+    township_name: str = Field(alias="township.name")
     date: date
     status: str
     kind: str
@@ -102,116 +129,49 @@ class InspectionOut(Schema):
 
 class InspectionDetailOut(InspectionOut):
     provisional_score: int | None = Field(None, description="检查中：按目前已收到的问题计算的得分")
-    checklist_version: int
+    checklist_version: int = Field(alias="checklist.version")
     checklist: list[ChecklistItemOut]
     findings: list[FindingOut]
     team: list[str] | None
 
+    @staticmethod
+    def resolve_provisional_score(inspection: Inspection) -> int | None:
+        if inspection.status != Inspection.Status.DISPATCHED:
+            return None
+        return score_inspection(inspection).score
 
-class InspectionPage(Schema):
-    items: list[InspectionOut]
-    count: int
+    @staticmethod
+    def resolve_checklist(inspection: Inspection):
+        return inspection.checklist.items.order_by("position")
+
+    @staticmethod
+    def resolve_findings(inspection: Inspection):
+        evidence = Evidence.objects.select_related("uploaded_by").order_by("id")
+        return (
+            inspection.findings.select_related("recorded_by")
+            .prefetch_related(
+                Prefetch("evidence", queryset=evidence), Prefetch("corrections", queryset=Finding.objects.order_by("id"))
+            )
+            .order_by("id")
+        )
+
+    @staticmethod
+    def resolve_team(inspection: Inspection, context) -> list[str] | None:
+        # Townships never see the roster.
+        if not _named(context):
+            return None
+        return [m.inspector.name for m in inspection.members.select_related("inspector").order_by("id")]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class InspectionFilter(Schema):
+class InspectionFilter(FilterSchema):
     status: Literal["planned", "dispatched", "submitted"] | None = None
-    township: str | None = Field(None, max_length=12)
-    date_from: date | None = None
-    date_to: date | None = None
-    limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0, le=10**9)
+    township: Annotated[str | None, Blank, FilterLookup("township__code")] = Field(None, max_length=12)
+    date_from: Annotated[date | None, FilterLookup("date__gte")] = None
+    date_to: Annotated[date | None, FilterLookup("date__lte")] = None
 
 
-# ---------------------------------------------------------------------------
-# Shapes
-
-
-# Who on the team filed what is the commission's and the team's business: a township (and the
-# observer) reads the findings as the team's, not as a named inspector's.
-TEAM = "督查组"
-
-
-def evidence_out(evidence: Evidence, *, named: bool = True) -> dict:
-    return {
-        "id": evidence.pk,
-        "content_type": evidence.content_type,
-        "size": evidence.size,
-        "sha256": evidence.sha256,
-        "created_at": evidence.created_at,
-        "uploaded_by": evidence.uploaded_by.get_username() if named else TEAM,
-    }
-
-
-def finding_out(finding: Finding, *, corrected_by: int | None = None, named: bool = True) -> dict:
-    recorder = finding.recorded_by
-    return {
-        "id": finding.pk,
-        "inspection": finding.inspection_id,
-        "item_id": finding.item_id,
-        "severity": finding.severity,
-        "text": finding.text,
-        "location": finding.location,
-        "observed_at": finding.observed_at,
-        "created_at": finding.created_at,
-        "recorded_by": recorder.get_username() if named else TEAM,
-        "recorded_by_name": (recorder.get_full_name() or recorder.get_username()) if named else TEAM,
-        "corrects": finding.corrects_id,
-        "correction_reason": finding.correction_reason,
-        "corrected_by": corrected_by,
-        "evidence": [evidence_out(e, named=named) for e in finding.evidence.all()],
-    }
-
-
-def inspection_out(inspection: Inspection) -> dict:
-    return {
-        "id": inspection.pk,
-        "township": inspection.township.code,
-        "township_name": inspection.township.name,
-        "date": inspection.date,
-        "status": inspection.status,
-        "kind": inspection.kind,
-        "score": inspection.score,
-        "dispatched_at": inspection.dispatched_at,
-        "submitted_at": inspection.submitted_at,
-    }
-
-
-def findings_of(inspection: Inspection, *, named: bool = True) -> list[dict]:
-    findings = list(
-        inspection.findings.select_related("recorded_by")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by").order_by("id")))
-        .order_by("id")
-    )
-    corrected_by = {f.corrects_id: f.pk for f in findings if f.corrects_id}
-    return [finding_out(f, corrected_by=corrected_by.get(f.pk), named=named) for f in findings]
-
-
-def inspection_detail(inspection: Inspection, user) -> dict:
-    data = inspection_out(inspection)
-    data["checklist_version"] = inspection.checklist.version
-    data["checklist"] = [
-        {"id": i.pk, "position": i.position, "area": i.area, "text": i.text, "severity": i.severity}
-        for i in inspection.checklist.items.order_by("position")
-    ]
-    named = sees_team(user)
-    data["findings"] = findings_of(inspection, named=named)
-    data["provisional_score"] = (
-        score_inspection(inspection).score if inspection.status == Inspection.Status.DISPATCHED else None
-    )
-    # Townships never see the roster.
-    if named:
-        data["team"] = [m.inspector.name for m in inspection.members.select_related("inspector").order_by("id")]
-    else:
-        data["team"] = None
-    return data
-
-
-def render_json(data: dict, schema: type[Schema]) -> bytes:
-    payload = schema.model_validate(data).model_dump(mode="json")
+def render_json(obj, schema: type[Schema], request) -> bytes:
+    payload = schema.model_validate(obj, context={"request": request}).model_dump(mode="json")
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -238,26 +198,16 @@ def _finding(inspection: Inspection, finding_id: int) -> Finding:
 # Endpoints
 
 
-@router.get("", response=InspectionPage, url_name="inspections")
+@router.get("", response=list[InspectionOut], url_name="inspections")
+@paginate(LimitOffset)
 def list_inspections(request, filters: Query[InspectionFilter]):
-    qs = visible_inspections(request.auth).select_related("township")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.township:
-        qs = qs.filter(township__code=filters.township)
-    if filters.date_from:
-        qs = qs.filter(date__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(date__lte=filters.date_to)
-    qs = qs.order_by("-date", "township__code", "id")
-    page = qs[filters.offset : filters.offset + filters.limit]
-    return {"items": [inspection_out(i) for i in page], "count": qs.count()}
+    qs = filters.filter(visible_inspections(request.auth).select_related("township"))
+    return qs.order_by("-date", "township__code", "id")
 
 
 @router.get("/{inspection_id}", response={200: InspectionDetailOut, 404: ErrorOut}, url_name="inspection")
-def get_inspection(request, inspection_id: int = Path(..., ge=1, le=MAX_ID)):
-    inspection = _visible(request, inspection_id)
-    return inspection_detail(inspection, request.auth)
+def get_inspection(request, inspection_id: Id):
+    return _visible(request, inspection_id)
 
 
 @router.post(
@@ -276,7 +226,7 @@ def get_inspection(request, inspection_id: int = Path(..., ge=1, le=MAX_ID)):
         ]
     },
 )
-def post_finding(request, body: FindingIn, inspection_id: int = Path(..., ge=1, le=MAX_ID)):
+def post_finding(request, body: FindingIn, inspection_id: Id):
     """File a finding (or, with `corrects`, a correction). Exactly once per Idempotency-Key."""
     user = request.auth
     key = idempotency.check_key(request.headers.get(idempotency.HEADER))
@@ -295,7 +245,7 @@ def post_finding(request, body: FindingIn, inspection_id: int = Path(..., ge=1, 
             corrects=body.corrects,
             reason=body.correction_reason,
         )
-        return 201, render_json(finding_out(finding), FindingOut)
+        return 201, render_json(finding, FindingOut, request)
 
     return idempotent_response(user=user, key=key, request_hash=request_hash, action=action)
 
@@ -320,24 +270,9 @@ def idempotent_response(*, user, key, request_hash, action) -> HttpResponse:
     response={201: EvidenceOut, 200: EvidenceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
               413: ErrorOut, 415: ErrorOut, 422: ErrorOut},
     url_name="finding_evidence",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=multipart({"file": {"type": "string", "format": "binary"}}, ["file"]),
 )
-def post_evidence(
-    request, inspection_id: int = Path(..., ge=1, le=MAX_ID), finding_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def post_evidence(request, inspection_id: Id, finding_id: Id):
     """Attach a JPEG, PNG or PDF (field `file`). Photos are stored without their location metadata."""
     inspection = _writable(request, inspection_id)
     finding = _finding(inspection, finding_id)
@@ -348,31 +283,16 @@ def post_evidence(
     if upload is None:
         raise InspectionError("请上传文件：以 multipart/form-data 上传，文件字段名为 file")
     evidence, created = add_evidence(finding=finding, user=request.auth, upload=upload)
-    return Status(201 if created else 200, evidence_out(evidence))
+    return Status(201 if created else 200, evidence)
 
 
 @router.get(
     "/{inspection_id}/findings/{finding_id}/evidence/{evidence_id}",
     url_name="evidence_file",
     response={404: ErrorOut},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The file as stored (photos without their metadata)",
-                "content": {
-                    kind: {"schema": {"type": "string", "format": "binary"}}
-                    for kind in ("image/jpeg", "image/png", "application/pdf")
-                },
-            }
-        }
-    },
+    openapi_extra=binary("The file as stored (photos without their metadata)", "image/jpeg", "image/png", "application/pdf"),
 )
-def get_evidence_file(
-    request,
-    inspection_id: int = Path(..., ge=1, le=MAX_ID),
-    finding_id: int = Path(..., ge=1, le=MAX_ID),
-    evidence_id: int = Path(..., ge=1, le=MAX_ID),
-):
+def get_evidence_file(request, inspection_id: Id, finding_id: Id, evidence_id: Id):
     """The stored file (as cleaned on upload)."""
     inspection = _visible(request, inspection_id)
     finding = _finding(inspection, finding_id)
@@ -395,8 +315,8 @@ def get_evidence_file(
     response={200: InspectionDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="inspection_submit",
 )
-def post_submit(request, inspection_id: int = Path(..., ge=1, le=MAX_ID)):
+def post_submit(request, inspection_id: Id):
     """Freeze the findings, score, apply the escalation policy. Submitting again returns the same result."""
     inspection = _writable(request, inspection_id)
     inspection, _ = submit_inspection(inspection=inspection, user=request.auth)
-    return Status(200, inspection_detail(inspection, request.auth))
+    return Status(200, inspection)

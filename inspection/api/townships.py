@@ -8,10 +8,11 @@ an official does not see the decisions behind a letter not yet issued to them.
 
 from datetime import date
 
-from ninja import Router, Schema
+from django.db.models import OuterRef, QuerySet, Subquery
+from ninja import Field, Router, Schema
 
 from inspection.access import get_visible, visible_decisions, visible_townships
-from inspection.models import Inspection, Rectification, Township
+from inspection.models import Decision, Inspection, Rectification, Township
 from inspection.services.ladder_writer import current_post
 from scoring import RULES, Level
 
@@ -26,12 +27,16 @@ class TownshipOut(Schema):
     level_label: str
     key_managed: bool
     key_managed_since: date | None
-    last_inspection: date | None
+    last_inspection: date | None  # annotated by `_with_last`
     last_score: int | None
+
+    @staticmethod
+    def resolve_level_label(township: Township) -> str:
+        return Level(township.level).label
 
 
 class ScoreOut(Schema):
-    inspection: int
+    inspection: int = Field(alias="pk")
     date: date
     kind: str
     score: int
@@ -39,8 +44,8 @@ class ScoreOut(Schema):
 
 class RectificationOut(Schema):
     id: int
-    inspection: int | None
-    notice: int | None
+    inspection: int | None = Field(alias="inspection_id")
+    notice: int | None = Field(alias="notice_id")
     opened_on: date | None
     due_on: date
     state: str
@@ -59,12 +64,20 @@ class DecisionOut(Schema):
     from_level: str
     to_level: str
     reason: str
-    notice: int | None
+    notice: int | None = Field(alias="notice_id")
+
+    @staticmethod
+    def resolve_date(decision: Decision):
+        return decision.effective_on
+
+    @staticmethod
+    def resolve_rule_title(decision: Decision) -> str:
+        return RULES.get(decision.rule, decision.rule)
 
 
 class OfficialOut(Schema):
-    name: str
-    post: str
+    name: str = Field(alias="official.name")
+    post: str = Field(alias="title")
 
 
 class TownshipDetailOut(TownshipOut):
@@ -73,73 +86,40 @@ class TownshipDetailOut(TownshipOut):
     rectifications: list[RectificationOut]
     decisions: list[DecisionOut]
 
+    @staticmethod
+    def resolve_official(township: Township):
+        return current_post(township)
 
-def _submitted(township_ids):
-    return Inspection.objects.filter(township_id__in=township_ids, status=Inspection.Status.SUBMITTED)
+    @staticmethod
+    def resolve_score_history(township: Township):
+        return _submitted().filter(township=township).order_by("date", "id")
+
+    @staticmethod
+    def resolve_rectifications(township: Township):
+        return Rectification.objects.filter(township=township).order_by("due_on", "id")
+
+    @staticmethod
+    def resolve_decisions(township: Township, context):
+        return visible_decisions(context["request"].auth, township).order_by("effective_on", "id")
 
 
-def _summary(township: Township, last: Inspection | None) -> dict:
-    return {
-        "code": township.code,
-        "name": township.name,
-        "kind": township.kind,
-        "level": township.level,
-        "level_label": Level(township.level).label,
-        "key_managed": township.key_managed,
-        "key_managed_since": township.key_managed_since,
-        "last_inspection": last.date if last else None,
-        "last_score": last.score if last else None,
-    }
+def _submitted() -> QuerySet[Inspection]:
+    return Inspection.objects.filter(status=Inspection.Status.SUBMITTED)
+
+
+def _with_last(townships: QuerySet[Township]) -> QuerySet[Township]:
+    """Each township with the date and score of its last submitted inspection."""
+    last = _submitted().filter(township=OuterRef("pk")).order_by("-date", "-id")
+    return townships.annotate(
+        last_inspection=Subquery(last.values("date")[:1]), last_score=Subquery(last.values("score")[:1])
+    )
 
 
 @router.get("", response=list[TownshipOut], url_name="townships")
 def list_townships(request):
-    townships = list(visible_townships(request.auth).order_by("code"))
-    last = {}
-    for inspection in _submitted([t.pk for t in townships]).order_by("date", "id"):
-        last[inspection.township_id] = inspection
-    return [_summary(t, last.get(t.pk)) for t in townships]
+    return _with_last(visible_townships(request.auth)).order_by("code")
 
 
 @router.get("/{code}", response=TownshipDetailOut, url_name="township")
 def township_detail(request, code: str):
-    township = get_visible(visible_townships(request.auth), code=code)
-    history = list(_submitted([township.pk]).order_by("date", "id"))
-    decisions = visible_decisions(request.auth, township).order_by("effective_on", "id")
-    post = current_post(township)
-    return {
-        **_summary(township, history[-1] if history else None),
-        "official": {"name": post.official.name, "post": post.title} if post else None,
-        "score_history": [
-            {"inspection": i.pk, "date": i.date, "kind": i.kind, "score": i.score} for i in history
-        ],
-        "rectifications": [
-            {
-                "id": r.pk,
-                "inspection": r.inspection_id,
-                "notice": r.notice_id,
-                "opened_on": r.opened_on,
-                "due_on": r.due_on,
-                "state": r.state,
-                "light": r.light,
-                "reminded_on": r.reminded_on,
-                "accepted_on": r.accepted_on,
-            }
-            for r in Rectification.objects.filter(township=township).order_by("due_on", "id")
-        ],
-        "decisions": [
-            {
-                "id": d.pk,
-                "date": d.effective_on,
-                "kind": d.kind,
-                "rule": d.rule,
-                "rule_title": RULES.get(d.rule, d.rule),
-                "policy_version": d.policy_version,
-                "from_level": d.from_level,
-                "to_level": d.to_level,
-                "reason": d.reason,
-                "notice": d.notice_id,
-            }
-            for d in decisions
-        ],
-    }
+    return get_visible(_with_last(visible_townships(request.auth)), code=code)

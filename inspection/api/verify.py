@@ -12,6 +12,7 @@ from typing import Literal
 from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
+from inspection.api.common import ErrorOut
 from inspection.services.notices import find_by_verify_code, public_facts
 
 router = Router(tags=["verify"])
@@ -34,10 +35,6 @@ class VerifyOut(Schema):
     township: TownshipRef | None
     sha256: str
     status: Literal["valid", "void"]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 @router.get("/{code}", auth=None, response={200: VerifyOut, 404: ErrorOut},
