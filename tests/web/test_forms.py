@@ -5,7 +5,7 @@ import pytest
 
 from inspection.errors import InspectionError
 from inspection.models import Finding, Notice, NoticeKind, NoticeResponse
-from inspection.services import inspections, notices
+from inspection.services import inspections, notices, responses
 from inspection.services.inspections import FindingData, file_finding
 from inspection.web.forms import FindingForm, ResponseForm, ReviewForm
 from tests.inspection.field_fixtures import dispatched, sun  # noqa: F401 (fixtures)
@@ -22,7 +22,7 @@ def test_each_limit_is_the_services_own():
     assert fields["text"].max_length == inspections.TEXT_MAX
     assert fields["location"].max_length == inspections.LOCATION_MAX
     assert fields["correction_reason"].max_length == inspections.REASON_MAX
-    assert ResponseForm.base_fields["text"].max_length == notices.MAX_RESPONSE_TEXT
+    assert ResponseForm.base_fields["text"].max_length == responses.MAX_RESPONSE_TEXT
     assert ReviewForm.base_fields["comment"].max_length == notices.MAX_REASON
 
 
@@ -71,8 +71,8 @@ def reported(wang, zhang, jinbi_visit):
     """The summons of 金碧镇's visit, issued, acknowledged and answered with a report."""
     summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
     summons = notices.issue_notice(notice=summons, actor=wang)
-    summons = notices.acknowledge_notice(notice=summons, user=zhang)
-    return notices.file_response(notice=summons, user=zhang, text="已召开专题会议，补发生活费。")
+    summons = responses.acknowledge_notice(notice=summons, user=zhang)
+    return responses.file_response(notice=summons, user=zhang, text="已召开专题会议，补发生活费。")
 
 
 def test_a_review_comment_longer_than_the_service_keeps_is_refused(client, wang, reported):
@@ -97,7 +97,7 @@ def test_an_unknown_review_decision_is_not_found(client, wang, reported):
 
 def test_an_empty_report_is_refused_in_the_services_words(client, wang, zhang, jinbi_visit):
     summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
-    notices.acknowledge_notice(notice=notices.issue_notice(notice=summons, actor=wang), user=zhang)
+    responses.acknowledge_notice(notice=notices.issue_notice(notice=summons, actor=wang), user=zhang)
     client.force_login(zhang)
     response = client.post(f"/notices/{summons.pk}/respond/", {"text": "   "}, follow=True)
     assert said(response) == ["请填写整改情况"]
