@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+import rotation
 import scoring
 
 from .snapshot import SCHEMA_VERSION
 
 OTHER_AREA = "其他问题"  # the area of a finding outside the checklist
-SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
 MEETING_TIME = time(9, 30)
 MEETING_AFTER_DAYS = 3
 
@@ -321,7 +321,7 @@ def circular_tables(visits: Iterable[CircularVisit]) -> tuple[list[dict], list[d
             "team": "回头看督查组" if visit.follow_up else "暗查暗访督查组",
             "score": visit.score or 0, "findings": len(visit.findings), **counts,
         })
-        ordered = sorted(enumerate(visit.findings), key=lambda p: (SEVERITY_ORDER[p[1]["severity"]], p[0]))
+        ordered = sorted(enumerate(visit.findings), key=lambda p: (-scoring.Severity(p[1]["severity"]).rank, p[0]))
         problems += [{"township": visit.name, "area": f["area"], "severity": f["severity"], "text": f["text"]}
                      for _, f in ordered]
     summary = {
@@ -344,7 +344,7 @@ def circular(*, letterhead: Letterhead, on: date, week_start: date, rows: list[d
                  addressee=addressee or f"各乡镇人民政府、街道办事处，{letterhead.members()}", township=None, on=on,
                  copy_to=[f"中共{county}委办公室", f"{county}人民政府办公室"] if copy_to is None else copy_to,
                  attachments=[], contact=contact),
-        "week": {"iso": f"{year}-W{number:02d}", "label": f"{year}年第{number}周",
+        "week": {"iso": rotation.week_label(week_start), "label": f"{year}年第{number}周",
                  "start": week_start.isoformat(), "end": (week_start + timedelta(days=6)).isoformat()},
         "summary": summary,
         "inspections": rows,

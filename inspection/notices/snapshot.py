@@ -74,17 +74,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StrictInt, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+)
 
-KINDS = ("rectification", "summons", "referral", "circular")
-KIND_LABELS = {
-    "rectification": "整改通知书",
-    "summons": "约谈通知书",
-    "referral": "问责建议函",
-    "circular": "暗查暗访情况通报",
-}
-SEVERITIES = ("minor", "major", "critical")
-SEVERITY_LABELS = {"minor": "一般", "major": "较重", "critical": "严重"}
+from scoring import NoticeKind, Severity
+
+# From the one vocabulary (scoring.vocabulary): the kinds that have a letter template, and the labels.
+KINDS = tuple(k.value for k in NoticeKind if k is not NoticeKind.REMINDER)
+KIND_LABELS = {k.value: k.label for k in NoticeKind}
+SEVERITIES = tuple(s.value for s in Severity)
+SEVERITY_LABELS = {s.value: s.label for s in Severity}
 SCHEMA_VERSION = 1
 
 

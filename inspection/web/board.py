@@ -10,11 +10,17 @@ from datetime import date, timedelta
 from django.db.models import Count, Max, Q
 
 import rotation
-
-from inspection.models import Inspection, Level, Notice, NoticeKind, Rectification, Township
+import scoring
+from inspection.models import (
+    Inspection,
+    Level,
+    Notice,
+    NoticeKind,
+    Rectification,
+    Township,
+)
 from inspection.web import coverage
 
-LEVEL_ORDER = {Level.ACCOUNTABILITY: 0, Level.SUMMONS: 1, Level.RECTIFICATION: 2, Level.NORMAL: 3}
 HAPPENED = [Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED]
 OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
 
@@ -157,7 +163,7 @@ def escalation_board(county, townships: list[Township]) -> list[BoardRow]:
         if t.level != Level.NORMAL or t.key_managed or t.id in by_township
     ]
     light_rank = {"red": 0, "yellow": 1, "": 2}
-    rows.sort(key=lambda r: (LEVEL_ORDER.get(r.township.level, 9), light_rank[r.worst_light], r.township.code))
+    rows.sort(key=lambda r: (-scoring.Level(r.township.level).rank, light_rank[r.worst_light], r.township.code))
     return rows
 
 
