@@ -47,7 +47,7 @@ class County(models.Model):
         _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则 v1")
     )
     # Work state of the scheduled jobs, kept here rather than read back from the audit log.
-    last_swept_on = models.DateField(_("最近一次巡检日期"), null=True, blank=True)
+    last_swept_on = models.DateField(_("最近一次每日核查日期"), null=True, blank=True)
     demo_loaded_at = models.DateTimeField(null=True, blank=True, help_text="when load_demo played its history")
 
     class Meta:

@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="county",
             name="last_swept_on",
-            field=models.DateField(blank=True, null=True, verbose_name="最近一次巡检日期"),
+            field=models.DateField(blank=True, null=True, verbose_name="最近一次每日核查日期"),
         ),
         migrations.AddField(
             model_name="inspection",
