@@ -96,6 +96,21 @@ def throwaway_database(prefix: str = "ancha_bench", *, flush: bool = True):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def django_env(database_url: str, *, settings: str = "ancha.settings", **extra: str) -> dict[str, str]:
+    """The environment a benchmark worker or server process runs Django with: production-like, local hosts."""
+    return {
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "ANCHA_SECURE": "0",
+        "ANCHA_DB_CONN_MAX_AGE": "600",  # as docs/deploy.md says to run it: one connection per worker
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 def run_worker(module: str, args: list[str], *, env: dict[str, str], timeout: float = 3600) -> str:
     """Run `python -m module args` with its own Django settings and database; return its stdout."""
     import sys

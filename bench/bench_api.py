@@ -39,6 +39,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import _pg
 from bench._pg import free_port, run_worker, throwaway_database
 from bench._results import record
 
@@ -54,17 +55,9 @@ COUNTY = "520581"  # 黔西市, with generated history around the visits
 
 
 def django_env(database_url: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "bench.settings_api",
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
-        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-        "ANCHA_SECURE": "0",
-        "ANCHA_DB_CONN_MAX_AGE": "600",
-        "ANCHA_MEDIA_ROOT": tempfile.gettempdir() + "/ancha-bench-media",
-        "PYTHONUNBUFFERED": "1",
-    }
+    return _pg.django_env(
+        database_url, settings="bench.settings_api", ANCHA_MEDIA_ROOT=tempfile.gettempdir() + "/ancha-bench-media"
+    )
 
 
 # --------------------------------------------------------------------------- workers (own process)

@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 
-from bench._pg import run_worker, throwaway_database
+from bench._pg import django_env, run_worker, throwaway_database
 from bench._results import record
 
 PROVINCE = "51"
@@ -74,19 +74,6 @@ FROM t LEFT JOIN v ON v.township_id = t.id LEFT JOIN r ON r.township_id = t.id
        LEFT JOIN n ON n.county_id = t.county_id
 ORDER BY t.county_id, t.code
 """
-
-
-def django_env(database_url: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "ancha.settings",
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
-        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-        "ANCHA_SECURE": "0",
-        "ANCHA_DB_CONN_MAX_AGE": "600",  # as docs/deploy.md says to run it: one connection per worker
-        "PYTHONUNBUFFERED": "1",
-    }
 
 
 # --------------------------------------------------------------------------- workers (own process)

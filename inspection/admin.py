@@ -5,6 +5,20 @@ from django.contrib import admin
 from inspection import models as m
 
 
+class WrittenByServicesMixin:
+    """Rows only the services write (notices, decisions, audit events): every field read-only, none added or
+    deleted by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class CountyScopedAdmin(admin.ModelAdmin):
     """Staff who are commission users see only their own county's rows."""
 
@@ -126,41 +140,20 @@ class FindingAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Notice)
-class NoticeAdmin(CountyScopedAdmin):
+class NoticeAdmin(WrittenByServicesMixin, CountyScopedAdmin):
     list_display = ["__str__", "kind", "state", "township", "issued_at"]
     list_filter = ["kind", "state"]
-    readonly_fields = [f.name for f in m.Notice._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(WrittenByServicesMixin, admin.ModelAdmin):
     list_display = ["township", "kind", "from_level", "to_level", "rule", "effective_on"]
-    readonly_fields = [f.name for f in m.Decision._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(WrittenByServicesMixin, admin.ModelAdmin):
     list_display = ["seq", "at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action"]
-    readonly_fields = [f.name for f in m.AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

@@ -207,23 +207,16 @@ def plan_capacity(
     return Plan(townships, key_managed, capacity, float(ratio), effective, p, q, needed, True, tuple(warnings))
 
 
-def capacity_for_floor(
-    townships: int,
-    floor: float,
-    *,
-    key_managed: int = 0,
-    ratio: float = DEFAULT_RATIO,
-    floor_share: float = DEFAULT_FLOOR_SHARE,
-    start: date | None = None,
-    caps=None,
-) -> Plan:
-    """The planner's inverse: the first capacity whose plan gives ordinary townships at least `floor`."""
+def capacity_for_floor(townships: int, floor: float, **options) -> Plan:
+    """The planner's inverse: the first capacity whose plan gives ordinary townships at least `floor`.
+
+    `options` are `plan_capacity`'s keywords (key_managed, ratio, floor_share, start, caps), passed on as given.
+    """
     if not 0 < floor <= 1:
         raise RotationInputError("目标概率应在 0 与 1 之间")
     for capacity in range(1, townships + 1):
-        plan = plan_capacity(
-            townships, capacity, key_managed=key_managed, ratio=ratio, floor_share=floor_share, start=start, caps=caps
-        )
+        plan = plan_capacity(townships, capacity, **options)
         if plan.feasible and plan.floor >= floor - 1e-12:
             return plan
-    return plan_capacity(townships, townships, key_managed=key_managed, ratio=ratio, start=start, caps=caps)
+    # Every township every week: hazards() is 1 whatever floor_share, so passing it on changes nothing.
+    return plan_capacity(townships, townships, **options)

@@ -1,17 +1,17 @@
 """The accountability ledger (DESIGN.md §4): commission and observer; JSON or XLSX."""
 
-from datetime import date
-from typing import Literal
+from typing import Literal, get_type_hints
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from pydantic import create_model
 
 from inspection.access import ledger_county, visible_officials, visible_townships
 from inspection.errors import NotFound
 from inspection.services.audit import record_event
-from inspection.services.ledger import ledger_entries, ledger_summary, ledger_xlsx
+from inspection.services.ledger import LedgerEntry, ledger_entries, ledger_summary, ledger_xlsx
 
 router = Router(tags=["ledger"])
 
@@ -24,24 +24,10 @@ class LedgerFilter(Schema):
     format: Literal["json", "xlsx"] = "json"
 
 
-class EntryOut(Schema):
-    kind: str
-    label: str
-    date: date
-    end_date: date | None
-    due_on: date | None
-    township_code: str
-    township_name: str
-    official_id: int | None
-    official_name: str
-    post: str
-    notice_id: int | None
-    number: str | None
-    notice_state: str | None
-    rule: str
-    rule_title: str
-    reason: str
-    decision_id: int
+# The entry's fields are the service's LedgerEntry, one definition for the JSON and the workbook.
+EntryOut = create_model(
+    "EntryOut", __base__=Schema, **{name: (hint, ...) for name, hint in get_type_hints(LedgerEntry).items()}
+)
 
 
 class CountsOut(Schema):

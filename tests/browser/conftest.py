@@ -89,24 +89,24 @@ class Session:
         self.context.close()
 
 
-@pytest.fixture
-def desktop(browser, live_server, tmp_path):
-    session = Session(browser, live_server.url, DESKTOP, tmp_path)
+def _checked_session(browser, live_server, viewport, tmp_path):
+    """A session that fails its test afterwards if the page reached outside the app or logged errors."""
+    session = Session(browser, live_server.url, viewport, tmp_path)
     yield session
     outside = session.outside_requests()
     session.close()
     assert not outside, f"requests outside the app: {outside}"
     assert not session.console_errors, f"console errors (CSP?): {session.console_errors}"
+
+
+@pytest.fixture
+def desktop(browser, live_server, tmp_path):
+    yield from _checked_session(browser, live_server, DESKTOP, tmp_path)
 
 
 @pytest.fixture
 def phone(browser, live_server, tmp_path):
-    session = Session(browser, live_server.url, PHONE, tmp_path)
-    yield session
-    outside = session.outside_requests()
-    session.close()
-    assert not outside, f"requests outside the app: {outside}"
-    assert not session.console_errors, f"console errors (CSP?): {session.console_errors}"
+    yield from _checked_session(browser, live_server, PHONE, tmp_path)
 
 
 from tests.inspection.draw_fixtures import roster, sealed  # noqa: E402,F401

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils import timezone
 
-from inspection.models import Inspection, Inspector, Role, TeamMember
+from inspection.models import Inspection, Inspector, Role
 from inspection.services.escalation import run_sweep
 from inspection.services.inspections import FindingData, add_finding, submit_inspection
 from tests.conftest import _user
+from tests.inspection.field_fixtures import make_inspection
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D0 = date(2026, 3, 2)  # a Monday
@@ -58,17 +58,7 @@ def visit(township, on: date, *problems, team, checklist, kind=Inspection.Kind.R
     """
     with at(on):
         if inspection is None:
-            inspection = Inspection.objects.create(
-                county=township.county,
-                township=township,
-                checklist=checklist,
-                date=on,
-                kind=kind,
-                status=Inspection.Status.DISPATCHED,
-                dispatched_at=timezone.now(),
-            )
-            for user in team:
-                TeamMember.objects.create(inspection=inspection, inspector=user.inspector)
+            inspection = make_inspection(township=township, checklist=checklist, team=team, day=on, kind=kind)
         for problem in problems:
             if isinstance(problem, int):
                 item = checklist.items.get(position=problem)

@@ -29,13 +29,16 @@ def zhou(county):
     return user
 
 
-def make_inspection(*, township, checklist, team, status=Inspection.Status.DISPATCHED, day=None):
+def make_inspection(
+    *, township, checklist, team, status=Inspection.Status.DISPATCHED, day=None, kind=Inspection.Kind.REGULAR
+):
     day = day or timezone.localdate()
     inspection = Inspection.objects.create(
         county=township.county,
         township=township,
         checklist=checklist,
         date=day,
+        kind=kind,
         status=status,
         dispatched_at=None if status == Inspection.Status.PLANNED else timezone.now(),
     )

@@ -113,19 +113,18 @@ class DrillDatabases:
             path = self.tmp_path / f"drill-{uuid.uuid4().hex[:8]}.sqlite3"
             shutil.copyfile(self.template.path, path)
             return DrillDatabase(f"sqlite:///{path}")
-        name = f"drill_{uuid.uuid4().hex[:12]}"
-        with self.blocker.unblock():
-            _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template.name}"')
-        self.created.append(name)
-        return DrillDatabase(_pg_url(name))
+        return self._create_pg(f'TEMPLATE "{self.template.name}"')
 
     def empty(self) -> DrillDatabase:
         """A database with no tables at all (a new server, say)."""
         if self.vendor == "sqlite":
             return DrillDatabase(f"sqlite:///{self.tmp_path / f'empty-{uuid.uuid4().hex[:8]}.sqlite3'}")
+        return self._create_pg()
+
+    def _create_pg(self, options: str = "") -> DrillDatabase:
         name = f"drill_{uuid.uuid4().hex[:12]}"
         with self.blocker.unblock():
-            _pg_admin(f'CREATE DATABASE "{name}"')
+            _pg_admin(f'CREATE DATABASE "{name}" {options}'.rstrip())
         self.created.append(name)
         return DrillDatabase(_pg_url(name))
 

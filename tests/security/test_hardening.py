@@ -118,33 +118,35 @@ def unsafe_operations():
 
 
 class TestCsrf:
-    def test_every_session_write_without_the_csrf_token_is_refused_as_json(self, wang):
+    @pytest.fixture
+    def operations(self):
         operations = unsafe_operations()
         if not operations:
             pytest.skip("no session-authenticated write operations registered yet")
+        return operations
+
+    @pytest.fixture
+    def session_client(self, wang):
         client = Client(enforce_csrf_checks=True)
         client.force_login(wang)
+        return client
+
+    def test_every_session_write_without_the_csrf_token_is_refused_as_json(self, operations, session_client):
+        client = session_client
         for method, path in operations:
             response = getattr(client, method)(path, "{}", content_type="application/json")
             assert response.status_code == 403, (method, path, response.status_code)
             assert response.json() == {"detail": "CSRF check Failed"}, (method, path)
 
-    def test_with_the_token_the_same_writes_get_past_the_csrf_check(self, wang):
-        operations = unsafe_operations()
-        if not operations:
-            pytest.skip("no session-authenticated write operations registered yet")
-        client = Client(enforce_csrf_checks=True)
-        client.force_login(wang)
+    def test_with_the_token_the_same_writes_get_past_the_csrf_check(self, operations, session_client):
+        client = session_client
         client.get("/")  # the sign-out form carries the token
         token = client.cookies["csrftoken"].value
         for method, path in operations:
             response = getattr(client, method)(path, "{}", content_type="application/json", HTTP_X_CSRFTOKEN=token)
             assert not (response.status_code == 403 and "CSRF" in response.content.decode()), (method, path)
 
-    def test_bearer_token_writes_need_no_csrf_token(self, wang, api):
-        operations = unsafe_operations()
-        if not operations:
-            pytest.skip("no session-authenticated write operations registered yet")
+    def test_bearer_token_writes_need_no_csrf_token(self, operations, wang, api):
         client = api(wang)
         for method, path in operations:
             response = getattr(client, method)(path, "{}", content_type="application/json")

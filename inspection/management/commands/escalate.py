@@ -1,20 +1,10 @@
-from datetime import date
-
-from django.core.management.base import CommandError
 from django.utils import timezone
 
-from inspection.management.commands._base import AnchaCommand
+from inspection.management.commands._base import AnchaCommand, county_by_code, iso_day
 from inspection.models import County
 from inspection.services.draws import dispatch_due, reveal_due
 from inspection.services.escalation import run_sweep
 from inspection.services.locks import Busy, exclusive
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--as-of 应为 YYYY-MM-DD：{value!r}") from None
 
 
 class Command(AnchaCommand):
@@ -25,15 +15,11 @@ class Command(AnchaCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=_day, default=None, help="sweep as of this day (default today)")
+        parser.add_argument("--as-of", type=iso_day("--as-of"), default=None, help="sweep as of this day (default today)")
         parser.add_argument("--county", default=None, help="only this county (6-digit code)")
 
     def handle(self, *args, as_of, county, **options):
-        target = None
-        if county is not None:
-            target = County.objects.filter(code=county).first()
-            if target is None:
-                raise CommandError(f"没有代码为 {county} 的县（市）")
+        target = county_by_code(county) if county is not None else None
         try:
             with exclusive("sweep"):
                 report = run_sweep(as_of=as_of, county=target)

@@ -1,11 +1,10 @@
 from pathlib import Path
 
-from django.core.management.base import CommandError
 from django.utils import timezone
 
 import rotation
 
-from inspection.management.commands._base import AnchaCommand
+from inspection.management.commands._base import AnchaCommand, county_by_code
 from inspection.models import County, Inspection, Notice
 from inspection.notices.renderer import NoticeDocumentSpec, get_renderer
 from inspection.notices.samples import sample_snapshot
@@ -24,10 +23,7 @@ class Command(AnchaCommand):
         parser.add_argument("--county", default=None, help="county code (default: the first county)")
 
     def handle(self, *args, out: Path, county, **options):
-        counties = County.objects.order_by("code")
-        target = counties.filter(code=county).first() if county else counties.first()
-        if county and target is None:
-            raise CommandError(f"没有代码为 {county} 的县（市）")
+        target = county_by_code(county) if county else County.objects.order_by("code").first()
         out.mkdir(parents=True, exist_ok=True)
         renderer = get_renderer()
         for kind in KINDS:

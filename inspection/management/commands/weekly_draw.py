@@ -1,17 +1,6 @@
-from datetime import date
-
-from django.core.management.base import CommandError
-
 from inspection.errors import Conflict
-from inspection.management.commands._base import AnchaCommand
+from inspection.management.commands._base import AnchaCommand, iso_day
 from inspection.services.jobs import seal_next_week
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--today 应为 YYYY-MM-DD：{value!r}") from None
 
 
 class Command(AnchaCommand):
@@ -21,7 +10,7 @@ class Command(AnchaCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", type=_day, default=None, help="run as on this day (default today)")
+        parser.add_argument("--today", type=iso_day("--today"), default=None, help="run as on this day (default today)")
 
     def handle(self, *args, today, **options):
         try:
