@@ -245,6 +245,9 @@ def post_finding(request, body: FindingIn, inspection_id: Id):
             corrects=body.corrects,
             reason=body.correction_reason,
         )
+        # Filed a moment ago, it has no corrections or evidence yet: the reply's resolvers need not
+        # ask the database (the filing is the hot path; the reply was built without them before).
+        finding._prefetched_objects_cache = {"corrections": Finding.objects.none(), "evidence": Evidence.objects.none()}
         return 201, render_json(finding, FindingOut, request)
 
     return idempotent_response(user=user, key=key, request_hash=request_hash, action=action)
