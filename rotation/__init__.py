@@ -7,6 +7,7 @@ while the capacity allows it. Anyone holding the revealed seed can recompute a s
 Modules, each with the part of the design it holds:
 
 - `calendar`: weeks, two-month periods and deadlines (the hard coverage rules);
+- `workdays`: which days are working days (holidays, 调休 make-up days, county days off);
 - `randomness`: seeds, commitments, week keys and the systematic sample (what the public recomputes);
 - `inputs`: the dataclasses the draw takes and returns, and their canonical JSON;
 - `planner`: what a capacity buys, the key-managed ratio as weekly hazards;
@@ -33,6 +34,7 @@ from rotation.calendar import (  # noqa: F401
 )
 from rotation.inputs import (  # noqa: F401
     ALGORITHM,
+    ALGORITHMS,
     DEFAULT_FLOOR_SHARE,
     DEFAULT_RATIO,
     DEFAULT_TEAM_SIZE,
@@ -72,9 +74,11 @@ from rotation.weekly import (  # noqa: F401
     draw,
     validate,
 )
+from rotation.workdays import PLAIN, WorkCalendar  # noqa: F401
 
 __all__ = [
     "ALGORITHM",
+    "ALGORITHMS",
     "DEFAULT_FLOOR_SHARE",
     "DEFAULT_RATIO",
     "DEFAULT_TEAM_SIZE",
@@ -83,12 +87,14 @@ __all__ = [
     "ISSUE_CAPS",
     "InspectorState",
     "MAX_GAP_DAYS",
+    "PLAIN",
     "Plan",
     "RotationInputError",
     "TICKS",
     "TownshipState",
     "Visit",
     "WEEKS_LIMIT",
+    "WorkCalendar",
     "WORKDAYS",
     "canonical_inputs",
     "canonical_json",

@@ -14,8 +14,12 @@ from datetime import date
 
 from rotation.calendar import RotationInputError, parse_week
 from rotation.randomness import TICKS
+from rotation.workdays import PLAIN, WorkCalendar
 
-ALGORITHM = "ancha-rotation-v1"
+ALGORITHM = "ancha-rotation-v2"
+
+
+ALGORITHMS = ("ancha-rotation-v1", ALGORITHM)  # v1: weekdays only, no margin, days in deadline order
 
 
 DEFAULT_RATIO = 2.0
@@ -56,6 +60,12 @@ class DrawInputs:
     public_value: str | None = None
     floor_share: float = DEFAULT_FLOOR_SHARE
     balance: Mapping[str, int] | None = None  # the previous draw's DrawResult.balance
+    # v2: the real calendar, slack, staffing per day, late and make-up draws
+    calendar: WorkCalendar = PLAIN  # the working days (only its window from the week's Monday is recorded)
+    margin: int = 0  # plan against every deadline this many working days earlier
+    per_day: int | None = None  # most visits on one day (None: as many teams as the roster makes)
+    from_day: date | None = None  # a late or make-up draw: only days from this one on
+    label: str = "weekly"  # which key of the week: "weekly", "late", "makeup-1", ... (its own randomness)
 
     @property
     def week_start(self) -> date:
@@ -116,6 +126,8 @@ class DrawResult:
     missed: tuple[str, ...] = ()  # townships whose deadline this draw cannot keep (should be empty)
     warnings: tuple[str, ...] = ()
     balance: Mapping[str, int] = field(default_factory=dict)  # input of the next week's draw
+    unstaffed: tuple[str, ...] = ()  # townships drawn whose visit no team could take (flagged, never dropped)
+    shortfall: date | None = None  # first day a deadline fails whatever is drawn (capacity too small)
 
     def probability(self, code: str) -> float:
         return self.ticks[code] / TICKS
@@ -146,6 +158,8 @@ class DrawResult:
             "balance": dict(self.balance),
             "missed": list(self.missed),
             "warnings": list(self.warnings),
+            "unstaffed": list(self.unstaffed),
+            "shortfall": self.shortfall.isoformat() if self.shortfall else None,
         }
 
 
@@ -163,6 +177,11 @@ def canonical_inputs(inputs: DrawInputs) -> dict:
         "public_value": inputs.public_value,
         "floor_share": float(inputs.floor_share),
         "balance": {c: int(v) for c, v in sorted((inputs.balance or {}).items())},
+        "calendar": inputs.calendar.to_dict(),
+        "margin": inputs.margin,
+        "per_day": inputs.per_day,
+        "from_day": inputs.from_day.isoformat() if inputs.from_day else None,
+        "label": inputs.label,
         "townships": [
             {
                 "code": t.code,
@@ -180,7 +199,7 @@ def canonical_inputs(inputs: DrawInputs) -> dict:
 
 
 def inputs_from_canonical(data: Mapping) -> DrawInputs:
-    if data.get("algorithm") != ALGORITHM:
+    if data.get("algorithm") not in ALGORITHMS:
         raise RotationInputError(f"不支持的抽签算法版本：{data.get('algorithm')!r}")
 
     def day(value):
@@ -197,6 +216,11 @@ def inputs_from_canonical(data: Mapping) -> DrawInputs:
         public_value=data.get("public_value"),
         floor_share=float(data["floor_share"]),
         balance={c: int(v) for c, v in data.get("balance", {}).items()},
+        calendar=WorkCalendar.from_dict(data.get("calendar")),
+        margin=int(data.get("margin", 0)),
+        per_day=data.get("per_day"),
+        from_day=day(data.get("from_day")),
+        label=data.get("label", "weekly"),
         townships=tuple(
             TownshipState(t["code"], bool(t["key_managed"]), day(t["last_inspected"]), tuple(t["last_team"]))
             for t in data["townships"]
