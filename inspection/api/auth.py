@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -149,14 +149,14 @@ def revoke_current_token(request):
     if current is None:
         raise _BadRequest("本请求未使用 API 令牌")
     tokens.revoke_token(token=current, actor=request.auth, reason=ApiToken.Revoked.USER)
-    return 204, None
+    return Status(204, None)
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, url_name="token_revoke")
 def revoke_own_token(request, token_id: Id):
     row = get_visible(own_tokens(request.auth), pk=token_id)
     tokens.revoke_token(token=row, actor=request.auth, reason=ApiToken.Revoked.USER)
-    return 204, None
+    return Status(204, None)
 
 
 class _Unauthorized(InspectionError):
