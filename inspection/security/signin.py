@@ -57,6 +57,11 @@ class ThrottledModelBackend(ModelBackend):
                 if request is not None:
                     request._ancha_signin_throttled = wait
                 raise PermissionDenied  # authenticate() stops here and sends user_login_failed
+            if "\x00" in str(username):
+                # No account has one, and PostgreSQL cannot be asked; hash anyway, as for any
+                # unknown name, so the answer takes as long as a real refusal.
+                get_user_model()().set_password(password)
+                return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
@@ -94,7 +99,9 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
         count_failure(username, client_ip(request), device)
     except DatabaseError:  # the log line below still records it
         pass
-    known = get_user_model()._default_manager.filter(**{get_user_model().USERNAME_FIELD: username}).exists()
+    # PostgreSQL cannot hold a NUL: such a name is no account, and asking would be a 500.
+    known = "\x00" not in username and get_user_model()._default_manager.filter(
+        **{get_user_model().USERNAME_FIELD: username}).exists()
     security_event("signin.failed", request=request, known=known, device=bool(device), **fields)
 
 

@@ -47,7 +47,9 @@ def _county(user):
 @transaction.atomic
 def issue_token(*, user, label: str = "") -> tuple[ApiToken, str]:
     secret = secrets.token_urlsafe(32)
-    row = ApiToken.objects.create(user=user, token_hash=token_hash(secret), label=label.strip()[:MAX_LABEL])
+    # A label is the holder's own note ("手机"); characters no database or page can hold are dropped.
+    label = "".join(ch for ch in label if ch.isprintable()).strip()[:MAX_LABEL]
+    row = ApiToken.objects.create(user=user, token_hash=token_hash(secret), label=label)
     record_event("auth.token_issued", actor=user, obj=row, county=_county(user), data={"label": row.label})
     return row, secret
 

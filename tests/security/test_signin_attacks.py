@@ -141,3 +141,15 @@ def test_the_security_log_keeps_a_keyed_hash_of_the_username_not_the_name(client
     settings.SECRET_KEY = "another-deployment-secret-key-0123456789-abcdefghijklmnop"
     assert salted_hmac("ancha.security.username", "wang", algorithm="sha256").hexdigest() != expected
     assert SignInAttempt.objects.get().account == expected
+
+
+def test_a_nul_in_the_username_or_the_token_label_is_a_plain_refusal(wang):
+    client = Client(REMOTE_ADDR="203.0.113.66")
+    assert token_sign_in(client, "wa\x00ng", "pw-wang") == "wrong"
+    assert web_sign_in(client, "wang\x00", "x") == "wrong"
+    response = client.post("/api/v1/auth/token", {"username": "wang", "password": "pw-wang", "label": "手\x00机\n"},
+                           content_type="application/json")
+    assert response.status_code == 200
+    from inspection.models import ApiToken
+
+    assert ApiToken.objects.get().label == "手机"
