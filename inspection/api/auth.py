@@ -17,7 +17,7 @@ from inspection.access import get_visible, official_township, own_tokens, profil
 from inspection.api.common import Id
 from inspection.errors import InspectionError
 from inspection.models import ApiToken
-from inspection.security.signin import throttled_message
+from inspection.security.signin import password_accepted, throttled_message
 from inspection.services import tokens
 from inspection.services.tokens import token_hash as _token_hash  # noqa: F401  tests build tokens with it
 
@@ -121,6 +121,7 @@ def issue_token(request, body: TokenIn):
         raise _Throttled(throttled_message(request))
     if user is None or profile_of(user) is None:
         raise _Unauthorized("用户名或密码错误")
+    password_accepted(request, user)
     row, secret = tokens.issue_token(user=user, label=body.label)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])

@@ -30,7 +30,8 @@ from inspection.security.throttle import (
 )
 from inspection.services.audit import record_event
 
-__all__ = ["THROTTLED_MESSAGE", "SignInForm", "ThrottledModelBackend", "throttle_key", "throttled_message", "window"]
+__all__ = ["THROTTLED_MESSAGE", "SignInForm", "ThrottledModelBackend", "password_accepted", "throttle_key",
+           "throttled_message", "window"]
 
 SIGNIN = "signin"
 SUCCEEDED = "auth.login"
@@ -105,11 +106,17 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     security_event("signin.failed", request=request, known=known, device=bool(device), **fields)
 
 
+def password_accepted(request, user) -> None:
+    """After a right password (web session or API token): this address's and this device's count
+    starts afresh, and the browser gets (or keeps) its device cookie."""
+    clear_failures(user.get_username(), client_ip(request), device_nonce(request, user.get_username()))
+    remember_device(request, user.get_username())
+
+
 @receiver(user_logged_in, dispatch_uid="ancha-signin-succeeded")
 def _on_logged_in(sender, request, user, **kwargs):
     ip = client_ip(request)
-    clear_failures(user.get_username(), ip, device_nonce(request, user.get_username()))
-    remember_device(request, user.get_username())
+    password_accepted(request, user)
     record_event(
         SUCCEEDED,
         actor=user,

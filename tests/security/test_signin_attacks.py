@@ -153,3 +153,12 @@ def test_a_nul_in_the_username_or_the_token_label_is_a_plain_refusal(wang):
     from inspection.models import ApiToken
 
     assert ApiToken.objects.get().label == "手机"
+
+
+def test_a_right_password_at_the_token_endpoint_starts_the_count_afresh(wang):
+    client = Client(REMOTE_ADDR="203.0.113.66")
+    assert [token_sign_in(client, "wang", "typo") for _ in range(4)] == ["wrong"] * 4
+    assert token_sign_in(client, "wang", "pw-wang") == "in"
+    assert not SignInAttempt.objects.exists()
+    assert COOKIE in client.cookies, "the field app's client may keep a device cookie too"
+    assert [token_sign_in(client, "wang", "typo") for _ in range(5)] == ["wrong"] * 5
