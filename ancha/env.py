@@ -5,6 +5,7 @@ confusing traceback deep inside Django, so every reader raises ConfigError and
 settings.py turns that into a one-line message and exit status 2.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -59,6 +60,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated CIDRs (a bare address is its own /32 or /128); none when unset."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name} must be comma-separated addresses or CIDRs such as 10.0.0.0/8 (got {item!r})") from None
+    return tuple(networks)
 
 
 def env_path(name: str, default: Path) -> Path:

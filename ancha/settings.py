@@ -12,6 +12,7 @@ from ancha.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_path,
     env_str,
 )
@@ -66,6 +67,16 @@ try:
     # Sign-in is throttled per username and address (inspection/security/signin.py).
     ANCHA_SIGNIN_MAX_FAILURES = env_int("ANCHA_SIGNIN_MAX_FAILURES", 5)
     ANCHA_SIGNIN_WINDOW_MINUTES = env_int("ANCHA_SIGNIN_WINDOW_MINUTES", 15)
+    # Past the free failures, each refusal lasts twice the last, up to this many seconds.
+    ANCHA_SIGNIN_MAX_DELAY_SECONDS = env_int("ANCHA_SIGNIN_MAX_DELAY_SECONDS", 900)
+    # Guesses at one account from this many addresses slow it for every browser without its
+    # device cookie; failed sign-ins at this many usernames from one address slow that address.
+    ANCHA_SIGNIN_ACCOUNT_ADDRESSES = env_int("ANCHA_SIGNIN_ACCOUNT_ADDRESSES", 10)
+    ANCHA_SIGNIN_SPRAY_ACCOUNTS = env_int("ANCHA_SIGNIN_SPRAY_ACCOUNTS", 10)
+    # An API token dies this many days after its last use (inspection/api/auth.py).
+    ANCHA_TOKEN_DAYS = env_int("ANCHA_TOKEN_DAYS", 30)
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (none by default).
+    ANCHA_TRUSTED_PROXIES = env_networks("ANCHA_TRUSTED_PROXIES")
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
     # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
     PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -85,6 +96,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "inspection.security.proxy.TrustedProxyMiddleware",  # first: everything after sees only believed headers
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "inspection.web.middleware.LocaleMiddleware",
@@ -92,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "inspection.security.middleware.SecurityHeadersMiddleware",
+    "inspection.security.devices.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,6 +165,8 @@ SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
+# TrustedProxyMiddleware (first in MIDDLEWARE) drops X-Forwarded-Proto from every peer outside
+# ANCHA_TRUSTED_PROXIES, so the header Django reads here can only have come from a trusted proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

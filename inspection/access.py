@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from inspection.errors import NotFound
 from inspection.models import (
+    ApiToken,
     AuditEvent,
     Decision,
     Draw,
@@ -192,3 +193,18 @@ def get_visible(queryset: QuerySet, **lookup):
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise NotFound("未找到") from None
 
+
+
+def own_tokens(user) -> QuerySet[ApiToken]:
+    """A user's own API tokens, live or dead (the list says which)."""
+    if user is None or not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).select_related("user")
+
+
+def county_tokens(user) -> QuerySet[ApiToken]:
+    """The commission sees the API tokens of its county's accounts, to revoke a lost device's."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.COMMISSION:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user__profile__county_id=profile.county_id).select_related("user", "user__profile")

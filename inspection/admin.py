@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from inspection import models as m
+from inspection.services.tokens import revoke_token
 
 
 class WrittenByServicesMixin:
@@ -157,3 +158,30 @@ class AuditEventAdmin(WrittenByServicesMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(m.ApiToken)
+class ApiTokenAdmin(CountyScopedAdmin):
+    """Tokens are issued by signing in, never made here; the commission revokes them here or on its
+    own page (/county/tokens/). Only the secret's hash is stored, so nothing here can be used to sign in."""
+
+    county_path = "user__profile__county_id"
+    list_display = ["user", "label", "created_at", "last_used_at", "revoked_at", "revoked_reason"]
+    list_filter = ["revoked_reason"]
+    search_fields = ["user__username", "label"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a revoked token is kept, so that its holder is told why it stopped working
+
+    @admin.action(description="撤销所选令牌")
+    def revoke(self, request, queryset):
+        for row in queryset.filter(revoked_at__isnull=True):
+            revoke_token(token=row, actor=request.user, reason=m.ApiToken.Revoked.COMMISSION)
+        self.message_user(request, "所选令牌已撤销。")

@@ -7,4 +7,4 @@ class InspectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from inspection.security import signin  # noqa: F401  connects the sign-in audit receivers
+        from inspection.security import accounts, signin  # noqa: F401  connects the sign-in and account receivers

@@ -660,20 +660,57 @@ class AuditHead(models.Model):
 
 
 class SignInAttempt(models.Model):
-    """A failed sign-in, counted by the throttle (inspection.security.signin) across app servers.
-    `key` is the digest of username and client address; a success deletes its key's rows."""
+    """A failed sign-in, counted by the throttle (inspection/security/throttle.py) across app servers.
+
+    `account` is the keyed hash of the attempted username (never the name itself: people type
+    their password there), `key` the keyed hash of username and client address, `device` the
+    nonce of the device cookie the browser presented for that account ("" without one). Rows
+    older than the window are deleted as new ones come; a success deletes its key's rows."""
 
     key = models.CharField(max_length=64)
+    account = models.CharField(max_length=64, default="")
+    ip = models.CharField(max_length=64, default="")
+    device = models.CharField(max_length=64, default="")
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["key", "at"], name="signin_attempt_key_at")]
+        indexes = [
+            models.Index(fields=["key", "at"], name="signin_attempt_key_at"),
+            models.Index(fields=["account", "at"], name="signin_attempt_account_at"),
+            models.Index(fields=["ip", "at"], name="signin_attempt_ip_at"),
+            models.Index(fields=["at"], name="signin_attempt_at"),
+        ]
 
 
 class ApiToken(models.Model):
-    """Bearer token for the field app; only its SHA-256 is stored."""
+    """Bearer token for the field app; only its SHA-256 is stored. It dies ANCHA_TOKEN_DAYS after its
+    last use (`last_used_at`, written at most once a minute) or when revoked; a revoked row is kept
+    so that its holder is told why."""
+
+    class Revoked(models.TextChoices):
+        USER = "user", _("本人撤销")
+        COMMISSION = "commission", _("县纪委监委撤销")
+        PASSWORD = "password", _("密码已修改")
+        ROLE = "role", _("角色已变更或停用")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    label = models.CharField(_("名称"), max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("撤销原因"), max_length=16, choices=Revoked.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user.get_username()} · {self.label or self.pk}"
+
+    @property
+    def expires_at(self):
+        from datetime import timedelta
+
+        return (self.last_used_at or self.created_at) + timedelta(days=settings.ANCHA_TOKEN_DAYS)

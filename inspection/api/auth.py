@@ -1,33 +1,33 @@
-"""Sign-in for the field app (bearer tokens) and the web (session + CSRF); `me`."""
+"""Sign-in for the field app (bearer tokens) and the web (session + CSRF); `me`; the caller's tokens.
 
-import hashlib
-import secrets
+The token endpoint is throttled by the shared sign-in throttle (inspection/security/throttle.py),
+per account, address and device, in the database: no per-process counter that a forged
+X-Forwarded-For or a second worker would get round.
+"""
+
+from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
-from ninja import Router, Schema
-from ninja.security import APIKeyCookie, HttpBearer
-from ninja.throttling import AnonRateThrottle
+from ninja import Router, Schema, Status
 
-from inspection.access import official_township, profile_of
+from ninja.security import APIKeyCookie, HttpBearer
+
+from inspection.access import get_visible, official_township, own_tokens, profile_of
+from inspection.api.common import Id
 from inspection.errors import InspectionError
 from inspection.models import ApiToken
-from inspection.security.signin import THROTTLED_MESSAGE, window
-from inspection.services.audit import record_event
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+from inspection.security.signin import password_accepted, throttled_message
+from inspection.services import tokens
+from inspection.services.tokens import token_hash as _token_hash  # noqa: F401  tests build tokens with it
 
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
-        if not token or len(token) > 200:
-            return None
-        row = ApiToken.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
-        if row is None or not row.user.is_active:
-            return None
+        # An expired or revoked token is told so (401 with the reason), not merely "invalid".
+        row = tokens.check_token(secret=token)
         request.user = row.user
+        request.api_token = row
         return row.user
 
 
@@ -52,10 +52,23 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
+    label: str = ""
 
 
 class TokenOut(Schema):
     token: str
+    expires_at: datetime | None = None
+
+
+class TokenInfoOut(Schema):
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+    revoked_reason: str
+    current: bool = False
 
 
 class MeOut(Schema):
@@ -99,23 +112,52 @@ class MeOut(Schema):
         return township.code if township else None
 
 
-@router.post(
-    "/auth/token", auth=None, response=TokenOut, throttle=[AnonRateThrottle("20/m")], url_name="token"
-)
+@router.post("/auth/token", auth=None, response=TokenOut, url_name="token")
 def issue_token(request, body: TokenIn):
-    # A refusal is recorded by the sign-in receivers (inspection.security.signin), which keep
-    # unknown usernames (often a mistyped password) out of the permanent record.
+    # A refusal is logged by the sign-in receivers (inspection.security.signin), in the security
+    # log only: a stranger's guesses write nothing to the permanent record.
     user = authenticate(request, username=body.username[:150], password=body.password[:256])
     if getattr(request, "_ancha_signin_throttled", False):
-        raise _Throttled(THROTTLED_MESSAGE.format(minutes=int(window().total_seconds() // 60)))
+        raise _Throttled(throttled_message(request))
     if user is None or profile_of(user) is None:
         raise _Unauthorized("用户名或密码错误")
-    token = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, token_hash=_token_hash(token))
-    record_event("auth.token_issued", actor=user, county=user.profile.county)
+    password_accepted(request, user)
+    row, secret = tokens.issue_token(user=user, label=body.label)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
-    return {"token": token}
+    return {"token": secret, "expires_at": row.expires_at}
+
+
+def _token_info(request, row: ApiToken) -> dict:
+    current = getattr(request, "api_token", None)
+    return {
+        "id": row.pk, "label": row.label, "created_at": row.created_at, "last_used_at": row.last_used_at,
+        "expires_at": row.expires_at, "revoked_at": row.revoked_at, "revoked_reason": row.revoked_reason,
+        "current": current is not None and current.pk == row.pk,
+    }
+
+
+@router.get("/auth/tokens", response=list[TokenInfoOut], url_name="tokens")
+def list_tokens(request):
+    """The caller's own tokens, newest first, live or dead."""
+    return [_token_info(request, row) for row in own_tokens(request.auth)[:100]]
+
+
+@router.delete("/auth/token", response={204: None}, url_name="token_revoke_current")
+def revoke_current_token(request):
+    """Signs this device out of the API: the bearer token of this request dies."""
+    current = getattr(request, "api_token", None)
+    if current is None:
+        raise _BadRequest("本请求未使用 API 令牌")
+    tokens.revoke_token(token=current, actor=request.auth, reason=ApiToken.Revoked.USER)
+    return Status(204, None)
+
+
+@router.delete("/auth/tokens/{token_id}", response={204: None}, url_name="token_revoke")
+def revoke_own_token(request, token_id: Id):
+    row = get_visible(own_tokens(request.auth), pk=token_id)
+    tokens.revoke_token(token=row, actor=request.auth, reason=ApiToken.Revoked.USER)
+    return Status(204, None)
 
 
 class _Unauthorized(InspectionError):
@@ -124,6 +166,10 @@ class _Unauthorized(InspectionError):
 
 class _Throttled(InspectionError):
     status = 429
+
+
+class _BadRequest(InspectionError):
+    status = 400
 
 
 @router.get("/me", response=MeOut, url_name="me")

@@ -6,7 +6,10 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from ninja import Field, Path, Schema
 from ninja.pagination import PaginationBase
+from ninja.throttling import AnonRateThrottle
 from pydantic import BeforeValidator
+
+from inspection.security.proxy import client_ip
 
 # The largest id PostgreSQL's bigint holds: a bigger one is refused by the validator (422), not by
 # the database (500).
@@ -20,6 +23,14 @@ Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 # A query string filter left empty (`?township=`) filters nothing, as if it were absent.
 Blank = BeforeValidator(lambda value: value or None)
+
+
+class ClientRateThrottle(AnonRateThrottle):
+    """ninja's per-process AnonRateThrottle, keyed by the one client address (believing
+    X-Forwarded-For only from ANCHA_TRUSTED_PROXIES), not by ninja's own reading of the header."""
+
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 class ErrorOut(Schema):

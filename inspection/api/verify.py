@@ -10,9 +10,8 @@ from datetime import date
 from typing import Literal
 
 from ninja import Router, Schema, Status
-from ninja.throttling import AnonRateThrottle
 
-from inspection.api.common import ErrorOut
+from inspection.api.common import ClientRateThrottle, ErrorOut
 from inspection.services.notices import find_by_verify_code, public_facts
 
 router = Router(tags=["verify"])
@@ -38,7 +37,7 @@ class VerifyOut(Schema):
 
 
 @router.get("/{code}", auth=None, response={200: VerifyOut, 404: ErrorOut},
-            throttle=[AnonRateThrottle("60/m")], url_name="verify")
+            throttle=[ClientRateThrottle("60/m")], url_name="verify")
 def verify(request, code: str):
     notice = find_by_verify_code(code)
     if notice is None:

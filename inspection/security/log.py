@@ -7,6 +7,12 @@ inside its record instead of forging a second one.
 import json
 import logging
 
+from django.utils.crypto import salted_hmac
+
+from inspection.security.proxy import client_ip
+
+__all__ = ["client_ip", "keyed_hash", "one_line", "security_event"]
+
 logger = logging.getLogger("ancha.security")
 
 # json.dumps escapes the C0 controls (\n, \r, \x1c-\x1f); these other line breaks it leaves
@@ -21,10 +27,12 @@ def one_line(fields: dict) -> str:
     return text
 
 
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client says. Behind a reverse proxy,
-    # have the proxy set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+def keyed_hash(username: str) -> str:
+    """An attempted username as the logs and the throttle keep it: an HMAC keyed from SECRET_KEY.
+
+    A bare SHA-256 of what was typed could be reversed by trying a dictionary of passwords (people
+    type their password into the username box); without the server's key it cannot."""
+    return salted_hmac("ancha.security.username", username.strip().casefold(), algorithm="sha256").hexdigest()
 
 
 def security_event(event: str, *, request=None, level=logging.WARNING, **fields) -> None:

@@ -5,15 +5,14 @@
   of Swagger UI and the admin); scripts may not.
 - Cache-Control: no-store on the API and on every page a signed-in user sees, so a shared or
   lost device keeps no copy of a notice, a finding or a schedule.
-- A refused access (403, or 404 to a signed-in user: objects outside one's scope are reported
-  as not found) is written to the audit log and the security log; an anonymous 401/403 only to
-  the security log, so that nobody can fill the permanent record without an account.
+- A refused access (401, 403, or 404 to a signed-in user: objects outside one's scope are reported
+  as not found) is written to the security log, never to the audit chain, so that no one can
+  grow the permanent record by asking for what they may not see.
 """
 
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
 
 from inspection.security.log import security_event
 
@@ -63,24 +62,8 @@ class SecurityHeadersMiddleware:
         static = settings.STATIC_URL and path.startswith("/" + settings.STATIC_URL.lstrip("/"))
         if static or path.startswith(_UNREMARKABLE):
             return
-        signed_in = _signed_in(request)
-        if status == 404 and not signed_in:
+        if status == 404 and not _signed_in(request):
             return
+        # The security log only: a refusal is no change of state, and an audit row per refusal
+        # would let anyone with an account grow the permanent record at will.
         security_event("access.refused", request=request, status=status, level=logging.WARNING)
-        if not signed_in or status == 401:
-            return
-        from inspection.access import profile_of
-        from inspection.services.audit import record_event
-
-        profile = profile_of(request.user)
-        try:
-            record_event(
-                "access.refused",
-                actor=request.user,
-                county=profile.county if profile else None,
-                data={"method": request.method, "path": path[:300], "status": status},
-            )
-        except DatabaseError:
-            # The refusal stands and the security log has it; a database outage must not turn
-            # a 404 into a 500.
-            pass

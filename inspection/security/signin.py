@@ -1,18 +1,14 @@
-"""Sign-in: audit and log every sign-in, failure and sign-out; throttle guessing.
+"""Sign-in: throttle guessing, log failures, audit sign-ins and sign-outs.
 
-Throttling counts failed sign-ins per username and client address over a window, in a table of
-attempts (`SignInAttempt`), so it holds across app servers, worker processes and restarts. It
-sits in the authentication backend, so the web form and the API token endpoint are throttled
-alike. A success from the same address starts the count afresh.
+The throttle (inspection/security/throttle.py) sits in the authentication backend, so the web
+form and the API token endpoint are throttled alike, by the same rows.
 
-Attempted usernames that are not accounts are not written to the permanent record: people
-type their password into the username field.
+A stranger must not be able to write to the permanent record: failed and throttled sign-ins go
+only to the security log, where the attempted username appears as a keyed hash (people type their
+password into the username box). Successful sign-ins and sign-outs, which need the password, stay
+in the audit chain.
 """
 
-import hashlib
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
@@ -20,43 +16,30 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.dispatch import receiver
-from django.utils import timezone
 
-from inspection.models import Profile, SignInAttempt
-from inspection.security.log import client_ip, security_event
+from inspection.models import Profile
+from inspection.security.devices import device_nonce, remember_device
+from inspection.security.log import client_ip, keyed_hash, security_event
+from inspection.security.throttle import (
+    clear_failures,
+    count_failure,
+    throttle_key,
+    wait_seconds,
+    wait_text,
+    window,
+)
 from inspection.services.audit import record_event
 
+__all__ = ["THROTTLED_MESSAGE", "SignInForm", "ThrottledModelBackend", "password_accepted", "throttle_key",
+           "throttled_message", "window"]
+
 SIGNIN = "signin"
-FAILED = "auth.login_failed"
 SUCCEEDED = "auth.login"
-THROTTLED_MESSAGE = "登录失败次数过多，请 {minutes} 分钟后再试。"
+THROTTLED_MESSAGE = "登录失败次数过多，请 {wait}后再试。"
 
 
-def max_failures() -> int:
-    return settings.ANCHA_SIGNIN_MAX_FAILURES
-
-
-def window() -> timedelta:
-    return timedelta(minutes=settings.ANCHA_SIGNIN_WINDOW_MINUTES)
-
-
-def throttle_key(username: str, ip: str) -> str:
-    return hashlib.sha256(f"{username.strip().casefold()}|{ip}".encode("utf-8")).hexdigest()
-
-
-def recent_failures(username: str, ip: str) -> int:
-    """Failed sign-ins for this username from this address within the window, since the last success."""
-    return SignInAttempt.objects.filter(key=throttle_key(username, ip), at__gte=timezone.now() - window()).count()
-
-
-def _count_failure(key: str) -> None:
-    now = timezone.now()
-    SignInAttempt.objects.filter(key=key, at__lt=now - window()).delete()  # the ones that no longer count
-    SignInAttempt.objects.create(key=key, at=now)
-
-
-def is_throttled(username: str, ip: str) -> bool:
-    return recent_failures(username, ip) >= max_failures()
+def throttled_message(request) -> str:
+    return THROTTLED_MESSAGE.format(wait=wait_text(getattr(request, "_ancha_signin_throttled", 1)))
 
 
 def _via(request) -> str:
@@ -64,15 +47,22 @@ def _via(request) -> str:
 
 
 class ThrottledModelBackend(ModelBackend):
-    """Django's ModelBackend, refusing to check a password once its username+address is throttled."""
+    """Django's ModelBackend, refusing to check a password while the throttle says wait."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
-        if username is not None and is_throttled(str(username), client_ip(request)):
-            if request is not None:
-                request._ancha_signin_throttled = True
-            raise PermissionDenied  # authenticate() stops here and sends user_login_failed
+        if username is not None:
+            wait = wait_seconds(str(username), client_ip(request), device_nonce(request, str(username)))
+            if wait > 0:
+                if request is not None:
+                    request._ancha_signin_throttled = wait
+                raise PermissionDenied  # authenticate() stops here and sends user_login_failed
+            if "\x00" in str(username):
+                # No account has one, and PostgreSQL cannot be asked; hash anyway, as for any
+                # unknown name, so the answer takes as long as a real refusal.
+                get_user_model()().set_password(password)
+                return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
@@ -88,8 +78,7 @@ class SignInForm(AuthenticationForm):
             return super().clean()
         except ValidationError:
             if getattr(self.request, "_ancha_signin_throttled", False):
-                minutes = int(window().total_seconds() // 60)
-                raise ValidationError(THROTTLED_MESSAGE.format(minutes=minutes), code="throttled") from None
+                raise ValidationError(throttled_message(self.request), code="throttled") from None
             raise
 
 
@@ -101,37 +90,38 @@ def _county_of(user):
 @receiver(user_login_failed, dispatch_uid="ancha-signin-failed")
 def _on_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", credentials.get(get_user_model().USERNAME_FIELD, "")))[:150]
-    ip = client_ip(request)
-    if getattr(request, "_ancha_signin_throttled", False):
-        security_event("signin.throttled", request=request, username=username, via=_via(request))
+    fields = {"account": keyed_hash(username), "via": _via(request)}
+    wait = getattr(request, "_ancha_signin_throttled", False)
+    if wait:
+        security_event("signin.throttled", request=request, wait=int(wait) + 1, **fields)
         return
-    account = get_user_model()._default_manager.filter(**{get_user_model().USERNAME_FIELD: username}).first()
-    known = account is not None
-    key = throttle_key(username, ip)
+    device = device_nonce(request, username)
     try:
-        _count_failure(key)
-        record_event(
-            FAILED,
-            object_type=SIGNIN,
-            object_id=key,
-            county=_county_of(account) if known else None,
-            data={"username": username if known else "", "ip": ip, "via": _via(request)},
-        )
+        count_failure(username, client_ip(request), device)
     except DatabaseError:  # the log line below still records it
         pass
-    security_event("signin.failed", request=request, username=username if known else "", known=known, via=_via(request))
+    # PostgreSQL cannot hold a NUL: such a name is no account, and asking would be a 500.
+    known = "\x00" not in username and get_user_model()._default_manager.filter(
+        **{get_user_model().USERNAME_FIELD: username}).exists()
+    security_event("signin.failed", request=request, known=known, device=bool(device), **fields)
+
+
+def password_accepted(request, user) -> None:
+    """After a right password (web session or API token): this address's and this device's count
+    starts afresh, and the browser gets (or keeps) its device cookie."""
+    clear_failures(user.get_username(), client_ip(request), device_nonce(request, user.get_username()))
+    remember_device(request, user.get_username())
 
 
 @receiver(user_logged_in, dispatch_uid="ancha-signin-succeeded")
 def _on_logged_in(sender, request, user, **kwargs):
     ip = client_ip(request)
-    key = throttle_key(user.get_username(), ip)
-    SignInAttempt.objects.filter(key=key).delete()
+    password_accepted(request, user)
     record_event(
         SUCCEEDED,
         actor=user,
         object_type=SIGNIN,
-        object_id=key,
+        object_id=throttle_key(user.get_username(), ip),
         county=_county_of(user),
         data={"ip": ip, "via": _via(request)},
     )

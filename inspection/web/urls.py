@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inspection.web import audit, draws, inspections, ledger, notices, townships
+from inspection.web import audit, draws, inspections, ledger, notices, tokens, townships
 
 app_name = "web"
 
@@ -22,4 +22,8 @@ urlpatterns = [
     path("draws/<str:week>/", draws.draw_detail, name="draw"),
     path("ledger/", ledger.ledger_page, name="ledger"),
     path("audit/", audit.audit_log, name="audit"),
+    path("tokens/", tokens.my_tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", tokens.revoke_my_token, name="token_revoke"),
+    path("county/tokens/", tokens.county_token_list, name="county_tokens"),
+    path("county/tokens/<int:pk>/revoke/", tokens.revoke_county_token, name="county_token_revoke"),
 ]

@@ -31,6 +31,7 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):
+        form.user._ancha_changed_by = self.request.user  # the audit event names who changed it
         response = super().form_valid(form)
         messages.success(self.request, _("密码已修改。"))
         return response

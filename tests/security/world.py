@@ -22,6 +22,7 @@ from inspection.services.inspections import FindingData, add_evidence, add_findi
 from inspection.services.notices import issue_notices
 from inspection.services.responses import acknowledge_notice, file_response
 from inspection.services.setup import ensure_default_checklist, import_divisions
+from inspection.services.tokens import issue_token
 
 PASSWORD = "pw-world"
 JINBI, SHUIXI, OTHER_TOWNSHIP, FUTURE_TOWNSHIP, BUSY_TOWNSHIP = (
@@ -41,11 +42,13 @@ class Bundle:
     notice_id: int | None = None
     response_id: int | None = None
     week: str | None = None
+    token_id: int | None = None  # an API token of the township's official
 
     def path_values(self) -> dict:
         return {
             "inspection_id": self.inspection_id, "finding_id": self.finding_id, "evidence_id": self.evidence_id,
             "notice_id": self.notice_id, "response_id": self.response_id, "code": self.township, "week": self.week,
+            "token_id": self.token_id,
         }
 
 
@@ -164,6 +167,8 @@ def build_world() -> World:
     world.bundles["other_county"].week = FOREIGN_DRAW_WEEK
     world.bundles["future"].week = HOME_DRAW_WEEK  # the sealed schedule that holds tomorrow's visit
     home_draw = _draw(county, HOME_DRAW_WEEK, date(2026, 11, 30), u["wang"])
+    for name, official in [("jinbi", "zhang"), ("other_county", "zhao")]:
+        world.bundles[name].token_id = issue_token(user=u[official], label="world")[0].pk
     _draw(neighbour, FOREIGN_DRAW_WEEK, date(2026, 12, 7), u["chen"])
 
     world.secrets = {
