@@ -141,6 +141,15 @@ def _check_open(county: County, day: date, today: date) -> None:
         )
 
 
+def is_open(*, county: County, day: date, today: date | None = None) -> bool:
+    """Whether the commission may still change `day` (a later day whose week is not drawn yet)."""
+    try:
+        _check_open(county, day, today or timezone.localdate())
+    except (Unprocessable, Conflict):
+        return False
+    return True
+
+
 def _check_kind(county: County, day: date, kind: str, source: str) -> None:
     weekend = day.weekday() >= 5
     if kind == CalendarDay.Kind.MAKE_UP and not weekend:
