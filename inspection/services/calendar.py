@@ -35,7 +35,6 @@ from django.utils import timezone
 from inspection.errors import Conflict, NotFound, Unprocessable
 from inspection.models import CalendarDay, County, Draw
 from inspection.services.audit import record_event
-from inspection.services.inspections import _clean_text
 from rotation import holidays
 from rotation.workdays import WorkCalendar
 
@@ -179,6 +178,9 @@ def check_calendar_day(*, county: County, day: date, kind: str, source: str, nam
         raise Unprocessable("类别应为“放假”或“调休上班”")
     if source not in CalendarDay.Source.values:
         raise Unprocessable("依据应为“国务院通知”或“本县安排”")
+    # Imported here: inspections → escalation → follow_ups imports this module.
+    from inspection.services.inspections import _clean_text
+
     name = _clean_text(name, field="名称或事由", max_length=NAME_MAX, required=True)
     _check_open(county, day, today or timezone.localdate())
     existing = CalendarDay.objects.filter(county=county, date=day).first()
