@@ -252,8 +252,8 @@ def holiday_name(day: date) -> str:
     """The festival a national day off or make-up day belongs to, in Chinese."""
     if day.year in holidays.OFFICIAL_YEARS:
         return HOLIDAY_NAMES.get(chinese_calendar.get_holiday_detail(day)[1] or "", "法定节假日")
-    lunar = lunardate.LunarDate.fromSolarDate(day.year, day.month, day.day)
-    if lunar.month in (1, 12) and not lunar.isLeapMonth:
+    lunar = lunardate.LunarDate.from_solar_date(day.year, day.month, day.day)
+    if lunar.month in (1, 12) and not lunar.is_leap_month:
         return "春节"
     if (lunar.month, lunar.day) == (5, 5):
         return "端午节"
