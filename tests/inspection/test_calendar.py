@@ -18,7 +18,7 @@ from inspection.services.calendar import (
     work_calendar,
 )
 from inspection.services.draws import draw_inputs
-from tests.inspection.draw_fixtures import FRIDAY_BEFORE, at, roster, sealed  # noqa: F401
+from tests.inspection.draw_fixtures import at, roster, sealed  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +155,7 @@ def test_a_sealed_draw_says_which_provisional_years_it_used(sealed, wang):
     assert draw_provisional_years(sealed) == [2027]
     assert sealed.inputs["calendar"]["off_days"][0] == "2027-01-01"
     assert sealed.inputs["margin"] == 5
-    add(county := sealed.county, date(2027, 1, 1).replace(day=4), source=OFFICIAL, name="元旦", actor=wang)
+    county = sealed.county
+    add(county, date(2027, 1, 4), source=OFFICIAL, name="元旦", actor=wang)
     assert provisional_years(county=county, first=date(2027, 1, 1), last=date(2027, 1, 31)) == []
     assert draw_provisional_years(sealed) == [2027], "what the draw used when it was sealed stays said"
