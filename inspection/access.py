@@ -10,6 +10,7 @@ from inspection.errors import NotFound
 from inspection.models import (
     ApiToken,
     AuditEvent,
+    CalendarDay,
     Decision,
     Draw,
     Evidence,
@@ -144,6 +145,15 @@ def visible_draws(user) -> QuerySet[Draw]:
     if profile is None or profile.role == Role.COMMISSION:
         return draws
     return draws.filter(state=Draw.State.REVEALED)
+
+
+def visible_calendar_days(user) -> QuerySet[CalendarDay]:
+    """The commission's calendar entries: its county's, to it alone (the calendar is part of the schedule's
+    making, and changing it is the commission's)."""
+    profile, days = _of_county(user, CalendarDay)
+    if profile is None or profile.role != Role.COMMISSION:
+        return days.none()
+    return days
 
 
 def visible_audit_events(user) -> QuerySet[AuditEvent]:

@@ -1,8 +1,11 @@
 """The commission's admin, in Chinese. Records that the rules freeze are read-only here too."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
 from inspection import models as m
+from inspection.errors import InspectionError
+from inspection.services import calendar
 from inspection.services.tokens import revoke_token
 
 
@@ -37,7 +40,7 @@ class CountyScopedAdmin(admin.ModelAdmin):
 
 @admin.register(m.County)
 class CountyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "doc_prefix", "inspections_per_week", "key_ratio"]
+    list_display = ["code", "name", "doc_prefix", "inspections_per_week", "key_ratio", "margin_days", "grace_hours"]
     search_fields = ["code", "name"]
 
 
@@ -185,3 +188,64 @@ class ApiTokenAdmin(CountyScopedAdmin):
         for row in queryset.filter(revoked_at__isnull=True):
             revoke_token(token=row, actor=request.user, reason=m.ApiToken.Revoked.COMMISSION)
         self.message_user(request, "所选令牌已撤销。")
+
+
+class CalendarDayForm(forms.ModelForm):
+    """The admin's entry checked by the same rules as the calendar page (`check_calendar_day`)."""
+
+    class Meta:
+        model = m.CalendarDay
+        fields = ["county", "date", "kind", "source", "name"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not data.get("county"):
+            return data
+        try:
+            data["name"] = calendar.check_calendar_day(
+                county=data["county"], day=data["date"], kind=data["kind"], source=data["source"], name=data["name"]
+            )
+        except InspectionError as exc:
+            raise forms.ValidationError(exc.detail) from None
+        return data
+
+
+@admin.register(m.CalendarDay)
+class CalendarDayAdmin(CountyScopedAdmin):
+    """Days off and make-up days: added and removed only through the service, so each change is audited;
+    an entry is never edited in place (remove it and add the right one)."""
+
+    form = CalendarDayForm
+    list_display = ["date", "kind", "source", "name", "county", "created_by", "created_at"]
+    list_filter = ["kind", "source"]
+    date_hierarchy = "date"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        profile = getattr(request.user, "profile", None)
+        if db_field.name == "county" and not request.user.is_superuser:
+            kwargs["queryset"] = m.County.objects.filter(pk=profile.county_id if profile else None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not calendar.is_open(county=obj.county, day=obj.date):
+            return False  # its week is drawn or over: the record stays as the draw used it
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = calendar.add_calendar_day(county=data["county"], day=data["date"], kind=data["kind"],
+                                          source=data["source"], name=data["name"], actor=request.user)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        calendar.remove_calendar_day(entry=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            try:
+                calendar.remove_calendar_day(entry=entry, actor=request.user)
+            except InspectionError as exc:
+                self.message_user(request, exc.detail, messages.ERROR)

@@ -46,6 +46,15 @@ class County(models.Model):
     policy = models.JSONField(
         _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则 v1")
     )
+    # The draw plans against every deadline this many working days early, so that one lost week
+    # or one missed visit does not break coverage (issue 17 "Slack").
+    margin_days = models.PositiveSmallIntegerField(
+        _("覆盖期限预留工作日"), default=5, help_text=_("抽签按覆盖期限提前这么多个工作日安排，留出补救余地")
+    )
+    grace_hours = models.PositiveSmallIntegerField(
+        _("未报送转为未检查的宽限时间（小时）"), default=72,
+        help_text=_("已派出的检查在检查日之后超过这么多小时仍未报送，即记为未检查"),
+    )
     # Work state of the scheduled jobs, kept here rather than read back from the audit log.
     last_swept_on = models.DateField(_("最近一次每日核查日期"), null=True, blank=True)
     demo_loaded_at = models.DateTimeField(null=True, blank=True, help_text="when load_demo played its history")
@@ -60,10 +69,55 @@ class County(models.Model):
             models.CheckConstraint(
                 condition=Q(inspections_per_week__gte=1), name="county_capacity_positive"
             ),
+            models.CheckConstraint(condition=Q(margin_days__lte=30), name="county_margin_days_at_most_30"),
+            models.CheckConstraint(condition=Q(grace_hours__lte=720), name="county_grace_hours_at_most_720"),
         ]
 
     def __str__(self):
         return self.name
+
+
+class CalendarDay(models.Model):
+    """A day the commission sets apart from the national calendar the project ships.
+
+    `official`: a day of the State Council's notice for a year the shipped data only estimates;
+    once a year has any, they replace the provisional computation for that year. `county`: the
+    county's own day off (a local festival, an emergency) or working day. Only the exceptions are
+    kept: an off day on a weekday, a make-up working day on a weekend (a county day off may also
+    fall on a national make-up Saturday or Sunday).
+    """
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("放假")
+        MAKE_UP = "make_up", _("调休上班")
+
+    class Source(models.TextChoices):
+        OFFICIAL = "official", _("国务院通知")
+        COUNTY = "county", _("本县安排")
+
+    county = models.ForeignKey(County, PROTECT, related_name="calendar_days", verbose_name=_("县（市）"))
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
+    source = models.CharField(_("依据"), max_length=8, choices=Source.choices)
+    name = models.CharField(_("名称或事由"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+", verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "date"], name="calendar_day_one_per_county_date"),
+            models.CheckConstraint(condition=Q(kind__in=["off", "make_up"]), name="calendar_day_kind"),
+            models.CheckConstraint(condition=Q(source__in=["official", "county"]), name="calendar_day_source"),
+            models.CheckConstraint(condition=~Q(name=""), name="calendar_day_has_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}"
 
 
 class Township(models.Model):

@@ -50,6 +50,7 @@ from inspection.models import (
     Township,
 )
 from inspection.services.audit import record_event
+from inspection.services.calendar import work_calendar
 from inspection.services.draws import dispatch_due, reveal_due, seal_draw
 from inspection.services.escalation import accept_rectification, run_sweep
 from inspection.services.inspections import FindingData, add_finding, submit_inspection
@@ -112,10 +113,6 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
-def _weekday(d: date) -> date:
-    while d.weekday() >= 5:
-        d += timedelta(days=1)
-    return d
 
 
 class _Timeline:
@@ -123,6 +120,9 @@ class _Timeline:
         self.county, self.today = county, today
         self.this_monday = today - timedelta(days=today.weekday())
         self.first_monday = self.this_monday - timedelta(days=7 * weeks)
+        # The real working days (holidays, make-up days, the county's days off), as the draw has them.
+        self.calendar = work_calendar(county=county, first=self.first_monday - timedelta(days=31),
+                                      last=today + timedelta(days=31))
         self.commission = get_user_model().objects.filter(profile__county=county, profile__role="commission").order_by("id").first()
         self.checklist = county.checklists.order_by("-version").first()
         self.report = DemoReport()
@@ -143,7 +143,7 @@ class _Timeline:
             self.cast[township.pk] = role
             self.report.townships[role] = township.name
             for offset, positions in plan:
-                on = _weekday(self.first_monday + timedelta(days=offset))
+                on = self._workday(self.first_monday + timedelta(days=offset))
                 if on < self.today:
                     self.story_visits.setdefault(on, []).append((township, positions))
             for offset in accepted:
@@ -151,11 +151,17 @@ class _Timeline:
                 if on < self.today:
                     self.story_accepts.setdefault(on, []).append(township)
 
+    def _workday(self, day: date) -> date:
+        """`day`, or the first working day after it."""
+        while not self.calendar.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
     # -- the days
 
     def run(self):
-        # The last weekday up to today keeps its visits dispatched and open: work for the demo's teams.
-        last_visit_day = self.today - timedelta(days=max(0, self.today.weekday() - 4))
+        # The last working day up to today keeps its visits dispatched and open: work for the demo's teams.
+        last_visit_day = self.calendar.workdays(self.today - timedelta(days=31), self.today)[-1]
         day = self.first_monday - timedelta(days=3)  # the Friday the first week is sealed
         while day <= self.today:
             if day.weekday() == 4:

@@ -56,6 +56,7 @@ from inspection.models import (
     Township,
 )
 from inspection.services.audit import record_event
+from inspection.services.calendar import draw_calendar
 from inspection.services.dispatch import dispatch_planned
 
 SEALED = "draw.sealed"
@@ -169,6 +170,8 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
         origin=first.week_start if first else week_start,
         public_value=public_value or None,
         balance=(previous.result or {}).get("balance", {}) if previous else {},
+        calendar=draw_calendar(county=county, monday=week_start),
+        margin=county.margin_days,
     )
 
 

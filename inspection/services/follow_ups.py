@@ -17,6 +17,7 @@ from django.db import transaction
 from inspection.errors import InspectionError
 from inspection.models import Checklist, County, EscalationCase, Inspection, Inspector, TeamMember, Township
 from inspection.services.audit import record_event
+from inspection.services.calendar import work_calendar
 from inspection.services.dispatch import dispatch_planned
 
 _rng = random.SystemRandom()
@@ -24,15 +25,13 @@ _rng = random.SystemRandom()
 
 @transaction.atomic
 def schedule_follow_up(*, township: Township, case: EscalationCase | None, window: tuple[date, date], excluded, actor=None) -> Inspection:
-    """Plan the follow-up (回头看): unannounced, on a weekday of the window, by another team.
+    """Plan the follow-up (回头看): unannounced, on a working day of the window, by another team.
 
     A follow-up still only planned is moved to the new window rather than doubled.
     """
     start, end = window
-    weekdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    weekdays = [d for d in weekdays if d.weekday() < 5] or [start]
-    on = _rng.choice(weekdays)
     county = township.county
+    on = _rng.choice(work_calendar(county=county, first=start, last=end).workdays(start, end) or [start])
     candidates = list(
         Inspector.objects.filter(county=county, active=True)
         .exclude(pk__in=list(excluded))

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from inspection.access import get_visible, visible_draws
 from inspection.models import Draw, Inspection, Inspector, Role, Township
+from inspection.services.calendar import LOOK_AHEAD_WEEKS, draw_provisional_years
 from inspection.services.draws import record_look, verify_draw
 from inspection.web.common import Page, role_view
 
@@ -66,5 +67,7 @@ def draw_detail(request, week):
         "verification": verify_draw(county=draw.county, week=draw.week)
         if not sealed and draw.period.revealed_at is not None else None,
         "county_code": draw.county.code,
+        "provisional_years": draw_provisional_years(draw),
+        "look_ahead": LOOK_AHEAD_WEEKS,
     }
     return render(request, "web/draw.html", context)

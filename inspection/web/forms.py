@@ -10,7 +10,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from inspection.models import Severity
+from inspection.models import CalendarDay, Severity
+from inspection.services.calendar import NAME_MAX as CALENDAR_NAME_MAX
 from inspection.services.inspections import LOCATION_MAX, REASON_MAX, TEXT_MAX, FindingData
 from inspection.services.notices import MAX_REASON
 from inspection.services.responses import MAX_RESPONSE_FILES, MAX_RESPONSE_TEXT
@@ -131,3 +132,21 @@ class VerifyForm(forms.Form):
     def upload(self):
         return self.cleaned_data["file"][0]
 
+
+
+class CalendarDayForm(forms.Form):
+    """A day off or a make-up working day, as the calendar page posts it (`add_calendar_day` judges the rest)."""
+
+    date = forms.DateField(
+        input_formats=["%Y-%m-%d"],
+        error_messages={"required": _("请填写日期"), "invalid": _("日期格式应为 YYYY-MM-DD，如 2027-02-08")},
+    )
+    kind = forms.ChoiceField(
+        choices=CalendarDay.Kind.choices,
+        error_messages={k: _("类别应为“放假”或“调休上班”") for k in ("required", "invalid_choice")},
+    )
+    source = forms.ChoiceField(
+        choices=CalendarDay.Source.choices,
+        error_messages={k: _("依据应为“国务院通知”或“本县安排”") for k in ("required", "invalid_choice")},
+    )
+    name = text_field(_("名称或事由"), CALENDAR_NAME_MAX, required=True)

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from inspection.web import audit, draws, inspections, ledger, notices, tokens, townships
+from inspection.web import (
+    audit,
+    calendar,
+    draws,
+    inspections,
+    ledger,
+    notices,
+    tokens,
+    townships,
+)
 
 app_name = "web"
 
@@ -20,6 +29,9 @@ urlpatterns = [
     path("notices/circular/", notices.circular_draft, name="circular_draft"),
     path("draws/", draws.draw_list, name="draws"),
     path("draws/<str:week>/", draws.draw_detail, name="draw"),
+    path("calendar/", calendar.calendar_page, name="calendar"),
+    path("calendar/add/", calendar.calendar_add, name="calendar_add"),
+    path("calendar/<int:pk>/remove/", calendar.calendar_remove, name="calendar_remove"),
     path("ledger/", ledger.ledger_page, name="ledger"),
     path("audit/", audit.audit_log, name="audit"),
     path("tokens/", tokens.my_tokens, name="tokens"),

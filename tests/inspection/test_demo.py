@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from inspection.models import AuditEvent, Decision, Draw, Inspection, Notice, Rectification, Township
 from inspection.services.audit import verify_chain
+from inspection.services.calendar import work_calendar
 from inspection.services.demo import load_demo_history
 from inspection.services.draws import verify_draw
 from inspection.services.ledger import ledger_entries
@@ -19,15 +20,20 @@ SUNDAY = date(2026, 11, 29)
 FRIDAY = date(2026, 11, 27)
 
 
-@pytest.fixture(scope="module")
-def _loaded(django_db_setup, django_db_blocker):
-    """Twelve weeks take a few seconds to play: played once for the module, wiped after it."""
+def played(django_db_blocker, *, weeks: int, today: date):
+    """The demo county with `weeks` weeks played up to `today`, for a module; wiped after it."""
     with django_db_blocker.unblock():
         county, _, _ = import_divisions(county_code="520581")
         ensure_default_checklist(county=county)
         load_demo_people(county=county, password="demo-pw")
-        yield county, load_demo_history(county=county, weeks=12, today=SUNDAY)
+        yield county, load_demo_history(county=county, weeks=weeks, today=today)
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def _loaded(django_db_setup, django_db_blocker):
+    """Twelve weeks take a few seconds to play: played once for the module."""
+    yield from played(django_db_blocker, weeks=12, today=SUNDAY)
 
 
 @pytest.fixture
@@ -46,6 +52,23 @@ def test_past_visits_are_all_filed_and_the_last_weekday_leaves_work_open(county,
     assert set(open_visits.values_list("date", flat=True)) == {FRIDAY}
     assert not Inspection.objects.filter(county=county, status="planned", date__lte=FRIDAY).exists()
     assert Inspection.objects.filter(county=county, status="submitted").count() >= 100
+
+
+def test_no_visit_falls_on_a_public_holiday_or_an_ordinary_weekend(county, history):
+    """The demo's year follows the real calendar (issue 17): nothing on 1–7 October, nor any other day off."""
+    dates = set(Inspection.objects.filter(county=county).values_list("date", flat=True))
+    assert min(dates) < date(2026, 10, 1) < max(dates), "the twelve weeks span National Day"
+    assert not {d for d in dates if date(2026, 10, 1) <= d <= date(2026, 10, 7)}
+    calendar = work_calendar(county=county, first=min(dates), last=max(dates))
+    assert sorted(d for d in dates if not calendar.is_workday(d)) == []
+
+
+def test_scripted_and_follow_up_visits_are_on_working_days(county, history):
+    """What the demo and the ladder date themselves (not the draw) never falls on a day off."""
+    dates = set(Inspection.objects.filter(county=county, draw__isnull=True).values_list("date", flat=True))
+    assert Inspection.objects.filter(county=county, kind="follow_up").exists()
+    calendar = work_calendar(county=county, first=min(dates), last=max(dates))
+    assert sorted(d for d in dates if not calendar.is_workday(d)) == []
 
 
 def test_every_past_week_is_revealed_and_verifies_and_this_week_is_sealed(county, history):
