@@ -8,10 +8,13 @@ Modules, each with the part of the design it holds:
 
 - `calendar`: weeks, two-month periods and deadlines (the hard coverage rules);
 - `workdays`: which days are working days (holidays, 调休 make-up days, county days off);
+- `slots`: a week's slots on its working days, and deadlines planned a margin earlier;
 - `randomness`: seeds, commitments, week keys and the systematic sample (what the public recomputes);
 - `inputs`: the dataclasses the draw takes and returns, and their canonical JSON;
 - `planner`: what a capacity buys, the key-managed ratio as weekly hazards;
 - `weekly`: one week's draw: the deadline bounds, exact inclusion probabilities, age balancing;
+- `frame`: the week's frame and slots (v1 and v2), and which slot each drawn township takes;
+- `notes`: the draw's warnings;
 - `teams`: double-random teams after the townships are drawn;
 - `simulate`: the draw run forward from a fresh start, and its measures.
 
@@ -35,6 +38,7 @@ from rotation.calendar import (  # noqa: F401
 from rotation.inputs import (  # noqa: F401
     ALGORITHM,
     ALGORITHMS,
+    V1,
     DEFAULT_FLOOR_SHARE,
     DEFAULT_RATIO,
     DEFAULT_TEAM_SIZE,
@@ -58,6 +62,7 @@ from rotation.randomness import (  # noqa: F401
     TICKS,
     canonical_json,
     derive_week_key,
+    draw_key,
     new_seed,
     noise,
     order_key,
@@ -91,6 +96,7 @@ __all__ = [
     "Plan",
     "RotationInputError",
     "TICKS",
+    "V1",
     "TownshipState",
     "Visit",
     "WEEKS_LIMIT",
@@ -104,6 +110,7 @@ __all__ = [
     "default_weekdays",
     "derive_week_key",
     "draw",
+    "draw_key",
     "inputs_from_canonical",
     "measure",
     "minimum_capacity",

@@ -1,0 +1,67 @@
+"""Where a week's visits can fall: its slots on real working days, and the deadlines planned with a margin.
+
+Standard library only (the public verifier inlines it).
+
+- A week's capacity C is a capacity per five working days: a week with n working days has
+  round(C·n/5) slots (half up), never more than `per_day` on one day. A week with a holiday takes
+  only its working days' share, a week with a 调休 Saturday a little more, a week with none nothing.
+- The slots are spread evenly over the working days, slot j of S on working day floor((2j+1)·n/2S),
+  like `rotation.calendar.default_weekdays`. The days are fixed by the calendar and the capacity, so
+  the draw's look-ahead knows every future slot exactly; what is random is which township takes which slot.
+- With a margin of m working days, a deadline d is planned as the m-th working day before the
+  last working day on or before d. That is monotone in d, so earliest-deadline-first stays optimal
+  against the planned deadlines (`rotation.weekly`), and one lost week (C slots, five working
+  days) or one missed visit is absorbed by the slack.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from rotation.workdays import WorkCalendar
+
+
+def share(capacity: int, workdays: int) -> int:
+    """The slots of a week with `workdays` working days: round(capacity · workdays / 5), half up."""
+    return (2 * capacity * workdays + 5) // 10
+
+
+def spread(days: list[int], slots: int) -> list[int]:
+    """`slots` slot days (ordinals, sorted) spread evenly over `days`."""
+    n = len(days)
+    return [days[((2 * j + 1) * n) // (2 * slots)] for j in range(slots)] if n else []
+
+
+def week_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int,
+               from_day: date | None = None, exact: bool = False) -> list[int]:
+    """The slot days of one week (ordinals). `exact`: `capacity` is the number of slots for the days
+    from `from_day` on (a late or make-up draw), not a weekly capacity to share out."""
+    first = max(monday, from_day) if from_day else monday
+    days = [d.toordinal() for d in calendar.workdays(first, monday + timedelta(days=6))]
+    wanted = capacity if exact else share(capacity, len(days))
+    return spread(days, min(wanted, per_day * len(days)))
+
+
+def future_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int, until: int) -> Iterator[int]:
+    """The slot days of the weeks from `monday` on, while a week starts on or before ordinal `until`."""
+    while monday.toordinal() <= until:
+        yield from week_slots(calendar, monday, capacity, per_day)
+        monday += timedelta(days=7)
+
+
+class Planned:
+    """Planned deadlines: each deadline moved `margin` working days earlier (identity when margin is 0)."""
+
+    def __init__(self, calendar: WorkCalendar, first: int, last: int, margin: int):
+        self.margin = margin
+        # Working days from well before the first deadline, so that counting back never runs out.
+        start = date.fromordinal(first) - timedelta(days=7 * (margin // 5 + 3))
+        self.days = [d.toordinal() for d in calendar.workdays(start, date.fromordinal(last))]
+
+    def __call__(self, deadline: int) -> int:
+        if self.margin <= 0:
+            return deadline
+        index = bisect_right(self.days, deadline) - 1 - self.margin
+        return self.days[index] if index >= 0 else deadline - 7 * (self.margin // 5 + 1)
