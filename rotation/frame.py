@@ -20,7 +20,7 @@ from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import V1, DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
-from rotation.slots import Planned, future_slots, week_slots
+from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -92,8 +92,10 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     exact = inputs.from_day is not None
     slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact)
     horizon = max(deadlines.values()) + LOOK_AHEAD
-    future = list(future_slots(inputs.calendar, start + timedelta(days=7), weekly, cap, horizon))
-    planned = Planned(inputs.calendar, min(deadlines.values()), horizon + LOOK_AHEAD, inputs.margin)
+    first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
+    days = workday_ordinals(inputs.calendar, first, horizon + LOOK_AHEAD + 7)
+    future = future_slots(days, start_ord + 7, weekly, cap, horizon)
+    planned = Planned(days, inputs.margin)
 
     def planned_after(x: int) -> int:
         return planned(next_deadline_ord(x))
@@ -101,7 +103,7 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
     frame = sorted(towns, key=lambda t: (planned_deadlines[t.code], deadlines[t.code], order_key(week_key, t.code)))
     # The weights' cycle caps: the next eight weeks' real slots, as the planner sees them.
-    sample = list(future_slots(inputs.calendar, start, weekly, cap, start_ord + 7 * 7))
+    sample = future_slots(days, start_ord, weekly, cap, start_ord + 7 * 7)
     caps = calendar_caps(tuple(sample), planned_after)
     return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
                 [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,

@@ -16,8 +16,7 @@ Standard library only (the public verifier inlines it).
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 
 from rotation.workdays import WorkCalendar
@@ -34,31 +33,51 @@ def spread(days: list[int], slots: int) -> list[int]:
     return [days[((2 * j + 1) * n) // (2 * slots)] for j in range(slots)] if n else []
 
 
+def workday_ordinals(calendar: WorkCalendar, first: int, last: int) -> list[int]:
+    """The working days from ordinal `first` to `last`, both included, as sorted ordinals."""
+    off, make_up = calendar.off_days, calendar.make_up_days
+    out = []
+    for x in range(first, last + 1):
+        day = date.fromordinal(x)
+        if day in make_up or (x % 7 not in (6, 0) and day not in off):  # ordinal % 7: 0 Sunday, 6 Saturday
+            out.append(x)
+    return out
+
+
 def week_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int,
                from_day: date | None = None, exact: bool = False) -> list[int]:
     """The slot days of one week (ordinals). `exact`: `capacity` is the number of slots for the days
     from `from_day` on (a late or make-up draw), not a weekly capacity to share out."""
     first = max(monday, from_day) if from_day else monday
-    days = [d.toordinal() for d in calendar.workdays(first, monday + timedelta(days=6))]
+    days = workday_ordinals(calendar, first.toordinal(), monday.toordinal() + 6)
     wanted = capacity if exact else share(capacity, len(days))
     return spread(days, min(wanted, per_day * len(days)))
 
 
-def future_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int, until: int) -> Iterator[int]:
-    """The slot days of the weeks from `monday` on, while a week starts on or before ordinal `until`."""
-    while monday.toordinal() <= until:
-        yield from week_slots(calendar, monday, capacity, per_day)
-        monday += timedelta(days=7)
+def future_slots(days: list[int], monday: int, capacity: int, per_day: int, until: int) -> list[int]:
+    """The slot days of the weeks from ordinal `monday` on, while a week starts on or before `until`,
+    given every working day (`days`, sorted ordinals) over those weeks."""
+    out: list[int] = []
+    i = bisect_left(days, monday)
+    while monday <= until:
+        j = bisect_left(days, monday + 7, i)
+        week = days[i:j]
+        out.extend(spread(week, min(share(capacity, len(week)), per_day * len(week))))
+        monday += 7
+        i = j
+    return out
 
 
 class Planned:
-    """Planned deadlines: each deadline moved `margin` working days earlier (identity when margin is 0)."""
+    """Planned deadlines: each deadline moved `margin` working days earlier (identity when margin is 0).
 
-    def __init__(self, calendar: WorkCalendar, first: int, last: int, margin: int):
+    `days`: every working day (sorted ordinals) from well before the first deadline planned (at
+    least `margin // 5 + 3` weeks) to after the last, so that counting back never runs out.
+    """
+
+    def __init__(self, days: list[int], margin: int):
         self.margin = margin
-        # Working days from well before the first deadline, so that counting back never runs out.
-        start = date.fromordinal(first) - timedelta(days=7 * (margin // 5 + 3))
-        self.days = [d.toordinal() for d in calendar.workdays(start, date.fromordinal(last))]
+        self.days = days
 
     def __call__(self, deadline: int) -> int:
         if self.margin <= 0:
