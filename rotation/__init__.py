@@ -16,7 +16,9 @@ Modules, each with the part of the design it holds:
 - `frame`: the week's frame and slots (v1 and v2), and which slot each drawn township takes;
 - `notes`: the draw's warnings;
 - `teams`: double-random teams after the townships are drawn;
-- `simulate`: the draw run forward from a fresh start, and its measures.
+- `robust`: the holiday-aware plan: the minimum and the robust capacity over the real coming days;
+- `simulate`: the draw run forward from a fresh start, with faults (lost weeks, missed visits);
+- `measure`: what a simulation shows, from its dates alone.
 
 This package re-exports the names callers use, so they write `rotation.draw(...)`; it never
 imports Django (an import-linter contract in the suite).
@@ -70,11 +72,9 @@ from rotation.randomness import (  # noqa: F401
     start_ticks,
     systematic_select,
 )
-from rotation.simulate import (  # noqa: F401
-    default_roster,
-    measure,
-    simulate,
-)
+from rotation.measure import measure, worst_cell  # noqa: F401
+from rotation.robust import calendar_plan  # noqa: F401
+from rotation.simulate import default_roster, simulate  # noqa: F401
 from rotation.weekly import (  # noqa: F401
     draw,
     validate,
@@ -103,6 +103,7 @@ __all__ = [
     "WorkCalendar",
     "WORKDAYS",
     "canonical_inputs",
+    "calendar_plan",
     "canonical_json",
     "capacity_for_floor",
     "cycle_caps",
@@ -129,4 +130,5 @@ __all__ = [
     "validate",
     "week_bounds",
     "week_label",
+    "worst_cell",
 ]

@@ -107,9 +107,18 @@ class Plan:
     minimum_capacity: int  # least weekly capacity that keeps both coverage rules
     feasible: bool
     warnings: tuple[str, ...] = ()
+    # The holiday-aware plan (`rotation.planner.calendar_plan`): the real coming working days, the margin
+    margin: int = 0  # working days
+    robust_capacity: int | None = None  # least capacity at which one lost week or one missed visit breaks nothing
+    margin_cost: float = 0.0  # ordinary weekly probability given up for the margin
+    weekly_slots: float | None = None  # visits a week on average over the real working days
 
     def to_dict(self) -> dict:
-        return {
+        extra = {}
+        if self.weekly_slots is not None:
+            extra = {"margin": self.margin, "robust_capacity": self.robust_capacity,
+                     "margin_cost": round(self.margin_cost, 6), "weekly_slots": round(self.weekly_slots, 4)}
+        return extra | {
             "townships": self.townships,
             "key_managed": self.key_managed,
             "capacity": self.capacity,

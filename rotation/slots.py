@@ -3,7 +3,8 @@
 Standard library only (the public verifier inlines it).
 
 - A week's capacity C is a capacity per five working days: a week with n working days has
-  round(C·n/5) slots (half up), never more than `per_day` on one day. A week with a holiday takes
+  ceil(C·n/5) slots (never less than its share: the slack a lost day needs), never more than
+  `per_day` on one day. A week with a holiday takes
   only its working days' share, a week with a 调休 Saturday a little more, a week with none nothing.
 - The slots are spread evenly over the working days, slot j of S on working day floor((2j+1)·n/2S),
   like `rotation.calendar.default_weekdays`. The days are fixed by the calendar and the capacity, so
@@ -23,8 +24,8 @@ from rotation.workdays import WorkCalendar
 
 
 def share(capacity: int, workdays: int) -> int:
-    """The slots of a week with `workdays` working days: round(capacity · workdays / 5), half up."""
-    return (2 * capacity * workdays + 5) // 10
+    """The slots of a week with `workdays` working days: ceil(capacity · workdays / 5)."""
+    return -(-capacity * workdays // 5)
 
 
 def spread(days: list[int], slots: int) -> list[int]:
