@@ -221,17 +221,28 @@ def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[
     return {c: carried[c] for c in sorted(carried)}
 
 
-def _cuts(week: Week, v1: bool) -> tuple[list[tuple[int, int]], int | None]:
-    """The look-ahead's bounds: against the real deadlines, and (v2 with a margin) the planned ones too.
+def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], int | None]:
+    """The look-ahead's bounds: against the real deadlines; v2 with a margin also against the planned
+    ones, and against the real ones with any one future week lost (`robust`: the slack is kept in the
+    draw itself, not only hoped for from the margin, e.g. before 春节 when a period ends after it).
 
-    The frame is sorted by planned then real deadline and planning is monotone, so both families of
-    bounds are prefixes of the same frame; the stronger bound of each prefix holds. The shortfall is
-    the real one: a margin that cannot be kept is not yet a missed deadline.
+    The frame is sorted by planned then real deadline and planning is monotone, so every family of
+    bounds is prefixes of the same frame; the strongest bound of each prefix holds. The shortfall is
+    the real one without faults: a margin that cannot be kept is not yet a missed deadline.
     """
     cuts, shortfall = _requirements(week.frame_real, week.slot_days, week.future, next_deadline_ord)
-    if not v1 and week.frame_deadlines != week.frame_real:
-        planned, _ = _requirements(week.frame_deadlines, week.slot_days, week.future, week.planned_after)
-        for cut, need in planned.items():
+    if v1:
+        return sorted(cuts.items()), shortfall
+    families = []
+    if week.frame_deadlines != week.frame_real:
+        families.append(_requirements(week.frame_deadlines, week.slot_days, week.future, week.planned_after)[0])
+    if robust:
+        weeks = sorted({(x - week.start_ord) // 7 for x in week.future})
+        for lost in weeks:
+            kept = [x for x in week.future if (x - week.start_ord) // 7 != lost]
+            families.append(_requirements(week.frame_real, week.slot_days, kept, next_deadline_ord)[0])
+    for family in families:
+        for cut, need in family.items():
             if need > cuts.get(cut, 0):
                 cuts[cut] = need
     return sorted(cuts.items()), shortfall
@@ -261,7 +272,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     week = (week_v1 if v1 else week_v2)(inputs, week_key)
     key_count = sum(1 for t in week.frame if t.key_managed)
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
-    cuts, shortfall = _cuts(week, v1)
+    cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
     classes = [_age_class(t, week.start_ord, week.origin_ord) for t in week.frame]
     balance = inputs.balance or {}
     planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
