@@ -72,7 +72,7 @@ from rotation.randomness import (  # noqa: F401
     start_ticks,
     systematic_select,
 )
-from rotation.measure import measure, worst_cell  # noqa: F401
+from rotation.measure import measure, pool_cells, worst_cell  # noqa: F401
 from rotation.robust import calendar_plan  # noqa: F401
 from rotation.simulate import default_roster, simulate  # noqa: F401
 from rotation.weekly import (  # noqa: F401
@@ -123,6 +123,7 @@ __all__ = [
     "period_bounds",
     "period_index",
     "plan_capacity",
+    "pool_cells",
     "seed_commitment",
     "simulate",
     "start_ticks",

@@ -64,6 +64,21 @@ def measure(simulation: Mapping, townships: Sequence[str], *, team_size: int = D
     }
 
 
+def pool_cells(*cell_lists: Sequence[Mapping]) -> list[dict]:
+    """The within-week cells of several simulations (e.g. several seeds) added up, cell by cell."""
+    sums: dict[tuple, list[float]] = {}
+    for cells in cell_lists:
+        for c in cells:
+            acc = sums.setdefault((c["key_managed"], c["age"], c["weekday"]), [0, 0.0, 0.0])
+            acc[0] += c["township_weeks"]
+            acc[1] += c["measured"] * c["township_weeks"]
+            acc[2] += c["expected"] * c["township_weeks"]
+    return [
+        {"key_managed": key, "age": age, "weekday": wd, "township_weeks": n, "measured": hits / n, "expected": exp / n}
+        for (key, age, wd), (n, hits, exp) in sorted(sums.items())
+    ]
+
+
 def worst_cell(cells: Sequence[Mapping], *, least: int = 200) -> Mapping | None:
     """The cell with at least `least` township-weeks whose measured/expected ratio is lowest."""
     big = [c for c in cells if c["township_weeks"] >= least and c["expected"] > 0]
