@@ -1,7 +1,12 @@
 """Simulation of the real draw forward from a fresh start, and its measures (floor, ratio, violations).
 
 `simulate` runs `rotation.weekly.draw` week after week, feeding each week's visits and age
-balance into the next, and returns the DESIGN.md §4 `simulate_draws` JSON. `measure` checks such
+balance into the next, and returns the DESIGN.md §4 `simulate_draws` JSON. `start_week`: a week
+(YYYY-Www) or a day (YYYY-MM-DD, its week); `calendar`: "cn" (China's holidays and make-up days),
+"none" or a WorkCalendar. Faults, weeks 1-based: `skip_weeks` are never drawn (the week is lost); in
+`miss_weeks` the visit with the earliest deadline is missed; `miss` more visits, chosen by the
+seed, are missed. A missed visit moves nothing; a make-up draw for the rest of its week (label
+makeup-1) takes the freed slots, and places the township if its deadline is at risk. `measure` checks such
 a JSON from its dates alone, independently of the draw's own deadline arithmetic, so the
 simulator is how the suite, `manage.py simulate_draws` and bench/bench_draw.py show that the
 planner's promises hold.
@@ -120,12 +125,8 @@ def simulate(
     """Run the real draw forward `weeks` weeks from a fresh start; the DESIGN.md §4 simulate_draws JSON.
 
     Fresh start: every township counts as inspected the day before the first week, and the partial
-    two-month period the simulation starts in is exempt (the draw's `origin` does both).
-    `start_week`: a week (YYYY-Www) or a day (YYYY-MM-DD, its week). `calendar`: "cn" (China's
-    holidays and make-up days), "none" or a WorkCalendar. Faults, weeks 1-based: `skip_weeks` never
-    draw (the week is lost); in `miss_weeks` the visit with the earliest deadline is missed; `miss`
-    more visits, chosen by the seed, are missed. A missed visit moves nothing; a make-up draw for
-    the rest of its week (label makeup-<n>) takes the freed slots, and places it if it is at risk.
+    two-month period the simulation starts in is exempt (the draw's `origin` does both). Options
+    and faults as the module doc says.
     """
     start = _start(start_week)
     if weeks < 1 or capacity < 1 or margin < 0 or miss < 0:
