@@ -86,30 +86,15 @@ def assign_teams(
     if not inspectors:
         return {code: () for _, code in day_visits}
     m = len(inspectors)
-    jitter = noise(week_key, "team", m * len(day_visits))
-    load = [0] * m
+    jitter, load, by_day = _setup(day_visits, m, week_key)
     teams: dict[str, tuple[str, ...]] = {}
-    by_day: dict[int, list[tuple[int, str]]] = {}
-    for index, (day, code) in enumerate(day_visits):
-        by_day.setdefault(day, []).append((index, code))
     per_batch = max(1, m // team_size)
+    everyone = list(range(m))
     for day in sorted(by_day):
         visits = by_day[day]
         for b in range(0, len(visits), per_batch):
             batch = visits[b : b + per_batch]
-            rows = []
-            for index, code in batch:
-                last_team = towns[code].last_team
-                row = []
-                for e, insp in enumerate(inspectors):
-                    if insp.home == code:
-                        row.append(_FORBIDDEN)
-                        continue
-                    cost = 2.0 * load[e] + jitter[index * m + e]
-                    if insp.last_township == code or insp.username in last_team:
-                        cost += 8.0
-                    row.append(cost)
-                rows.append(row)
+            rows = _cost_rows(batch, towns, inspectors, everyone, load, jitter, m)
             if len(batch) == 1:
                 columns = sorted(range(m), key=rows[0].__getitem__)[:team_size]
             else:
@@ -124,6 +109,14 @@ def assign_teams(
                     load[e] += 1
                 teams[code] = tuple(sorted(inspectors[e].username for e in chosen))
     return teams
+
+
+def _setup(day_visits: list[tuple[int, str]], m: int, week_key: bytes):
+    """The "team" noise (inspectors × visits), the week's load per inspector, the visits by day."""
+    by_day: dict[int, list[tuple[int, str]]] = {}
+    for index, (day, code) in enumerate(day_visits):
+        by_day.setdefault(day, []).append((index, code))
+    return noise(week_key, "team", m * len(day_visits)), [0] * m, by_day
 
 
 def _cost_rows(batch, towns, inspectors, free, load, jitter, m) -> list[list[float]]:
@@ -179,13 +172,9 @@ def staff_days(
     if not inspectors:
         return {code: () for _, code in day_visits}, [code for _, code in day_visits]
     m = len(inspectors)
-    jitter = noise(week_key, "team", m * len(day_visits))
-    load = [0] * m
+    jitter, load, by_day = _setup(day_visits, m, week_key)
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
-    by_day: dict[int, list[tuple[int, str]]] = {}
-    for index, (day, code) in enumerate(day_visits):
-        by_day.setdefault(day, []).append((index, code))
     busy = [{d.toordinal() for d in i.busy} for i in inspectors]
     for day in sorted(by_day):
         batch = by_day[day]
