@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
-from rotation.inputs import V1, DrawInputs, TownshipState
+from rotation.inputs import DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
 from rotation.slots import Planned, future_slots, week_slots, workday_ordinals

@@ -59,7 +59,7 @@ class DrawInputs:
     inspectors: tuple[InspectorState, ...] = ()
     ratio: float = DEFAULT_RATIO
     team_size: int = DEFAULT_TEAM_SIZE
-    weekdays: tuple[int, ...] | None = None
+    weekdays: tuple[int, ...] | None = None  # v1 only; v2 takes its days from `calendar`
     origin: date | None = None  # Monday of the first drawn week (fresh start); default: this week
     public_value: str | None = None
     floor_share: float = DEFAULT_FLOOR_SHARE

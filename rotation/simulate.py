@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from rotation.calendar import (
-    MAX_GAP_DAYS,
     RotationInputError,
     parse_week,
-    period_bounds,
-    period_index,
     week_label,
 )
 from rotation.inputs import (

@@ -18,7 +18,7 @@ Standard library only (the public verifier inlines it).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from datetime import date, timedelta
+from datetime import date
 
 from rotation.workdays import WorkCalendar
 
