@@ -90,7 +90,7 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     cap = per_day(inputs)
     weekly = inputs.weekly_capacity
     exact = inputs.from_day is not None
-    slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact)
+    slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
     horizon = max(deadlines.values()) + LOOK_AHEAD
     first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
     days = workday_ordinals(inputs.calendar, first, horizon + LOOK_AHEAD + 7)

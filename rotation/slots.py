@@ -46,13 +46,14 @@ def workday_ordinals(calendar: WorkCalendar, first: int, last: int) -> list[int]
 
 
 def week_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int,
-               from_day: date | None = None, exact: bool = False) -> list[int]:
+               from_day: date | None = None, exact: bool = False, most: int | None = None) -> list[int]:
     """The slot days of one week (ordinals). `exact`: `capacity` is the number of slots for the days
-    from `from_day` on (a late or make-up draw), not a weekly capacity to share out."""
+    from `from_day` on (a late or make-up draw), not a weekly capacity to share out. `most`: never
+    more slots than this (the townships there are to draw)."""
     first = max(monday, from_day) if from_day else monday
     days = workday_ordinals(calendar, first.toordinal(), monday.toordinal() + 6)
     wanted = capacity if exact else share(capacity, len(days))
-    return spread(days, min(wanted, per_day * len(days)))
+    return spread(days, min(wanted, per_day * len(days), wanted if most is None else most))
 
 
 def future_slots(days: list[int], monday: int, capacity: int, per_day: int, until: int) -> list[int]:

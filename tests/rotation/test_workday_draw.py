@@ -85,6 +85,14 @@ def test_a_due_township_is_placed_at_random_before_its_planned_deadline():
     assert len(days) >= 3
 
 
+def test_a_make_up_week_in_a_small_county_never_has_more_slots_than_townships():
+    """2025-W39 has the 调休 Sunday 28 September: ceil(3 · 6 / 5) = 4 slots for three townships."""
+    towns = tuple(r.TownshipState(c) for c in QIANXI_TOWNSHIPS[:3])
+    result = drawn(inputs_for("2025-W39", capacity=3, townships=towns))
+    assert sorted(v.township for v in result.visits) == sorted(QIANXI_TOWNSHIPS[:3])
+    assert all(p == r.TICKS for p in result.ticks.values())
+
+
 def test_all_key_managed_says_the_ratio_has_no_effect():
     towns = tuple(r.TownshipState(c, True) for c in QIANXI_TOWNSHIPS)
     result = drawn(inputs_for("2025-W47", townships=towns))
