@@ -4,6 +4,10 @@
   from a mid-rotation state (last visits spread over the past eight weeks); target < 2 s.
 - province 104 weeks: `simulate` (the real draw, fresh start) for every county of the province
   with the most townships; target < 10 s.
+- faults (issue 17, printed, not timed against an anchor): 黔西市 at 8 a week from 2025-09-01 with
+  China's calendar and a margin of 5 working days, for every one of the 52 placements in a year of
+  `--skip-week N` and of `--miss-week N` (60 weeks each): the violations, off-calendar visits and
+  double bookings of each (the suite runs a seeded sample of these placements).
 
 The anchor is plain EDF: each week the `capacity` townships with the earliest deadlines, in that
 order on the week's slots, and the first eligible inspectors as the team. It keeps every deadline
@@ -147,10 +151,29 @@ def province_weeks(counties, weeks: int = 104) -> None:
            anchor_name="plain EDF rotation, same weeks", unit="s", target="< 10 s")
 
 
+QIANXI_KEY = ["520581100", "520581105", "520581110", "520581203", "520581205"]
+
+
+def faults() -> None:
+    codes = [f"520581{n:03d}" for n in [*range(1, 6), *range(100, 115), *range(200, 209), 211]]  # its 30 townships
+    for kind in ("skip_weeks", "miss_weeks"):
+        bad = []
+        t0 = time.perf_counter()
+        for n in range(1, 53):
+            sim = r.simulate(county="520581", townships=codes, capacity=8, weeks=60, seed=7, start_week="2025-09-01",
+                             key_managed=QIANXI_KEY, calendar="cn", margin=5, **{kind: [n]})
+            m = r.measure(sim, codes)
+            if m["violations"] or m["off_calendar"] or m["double_booked"]:
+                bad.append((n, m["violations"], m["off_calendar"], m["double_booked"]))
+        print(f"faults {kind} at 8 a week, 52 placements: {len(bad)} with a violation {bad} "
+              f"({time.perf_counter() - t0:.1f} s)")
+
+
 def main() -> None:
     counties = load_counties()
     national_week(counties)
     province_weeks(counties)
+    faults()
 
 
 if __name__ == "__main__":

@@ -8,12 +8,17 @@ Modules, each with the part of the design it holds:
 
 - `calendar`: weeks, two-month periods and deadlines (the hard coverage rules);
 - `workdays`: which days are working days (holidays, 调休 make-up days, county days off);
+- `slots`: a week's slots on its working days, and deadlines planned a margin earlier;
 - `randomness`: seeds, commitments, week keys and the systematic sample (what the public recomputes);
 - `inputs`: the dataclasses the draw takes and returns, and their canonical JSON;
 - `planner`: what a capacity buys, the key-managed ratio as weekly hazards;
 - `weekly`: one week's draw: the deadline bounds, exact inclusion probabilities, age balancing;
+- `frame`: the week's frame and slots (v1 and v2), and which slot each drawn township takes;
+- `notes`: the draw's warnings;
 - `teams`: double-random teams after the townships are drawn;
-- `simulate`: the draw run forward from a fresh start, and its measures.
+- `robust`: the holiday-aware plan: the minimum and the robust capacity over the real coming days;
+- `simulate`: the draw run forward from a fresh start, with faults (lost weeks, missed visits);
+- `measure`: what a simulation shows, from its dates alone.
 
 This package re-exports the names callers use, so they write `rotation.draw(...)`; it never
 imports Django (an import-linter contract in the suite).
@@ -35,6 +40,7 @@ from rotation.calendar import (  # noqa: F401
 from rotation.inputs import (  # noqa: F401
     ALGORITHM,
     ALGORITHMS,
+    V1,
     DEFAULT_FLOOR_SHARE,
     DEFAULT_RATIO,
     DEFAULT_TEAM_SIZE,
@@ -58,6 +64,7 @@ from rotation.randomness import (  # noqa: F401
     TICKS,
     canonical_json,
     derive_week_key,
+    draw_key,
     new_seed,
     noise,
     order_key,
@@ -65,11 +72,9 @@ from rotation.randomness import (  # noqa: F401
     start_ticks,
     systematic_select,
 )
-from rotation.simulate import (  # noqa: F401
-    default_roster,
-    measure,
-    simulate,
-)
+from rotation.measure import measure, pool_cells, worst_cell  # noqa: F401
+from rotation.robust import calendar_plan  # noqa: F401
+from rotation.simulate import default_roster, simulate  # noqa: F401
 from rotation.weekly import (  # noqa: F401
     draw,
     validate,
@@ -91,12 +96,14 @@ __all__ = [
     "Plan",
     "RotationInputError",
     "TICKS",
+    "V1",
     "TownshipState",
     "Visit",
     "WEEKS_LIMIT",
     "WorkCalendar",
     "WORKDAYS",
     "canonical_inputs",
+    "calendar_plan",
     "canonical_json",
     "capacity_for_floor",
     "cycle_caps",
@@ -104,6 +111,7 @@ __all__ = [
     "default_weekdays",
     "derive_week_key",
     "draw",
+    "draw_key",
     "inputs_from_canonical",
     "measure",
     "minimum_capacity",
@@ -115,6 +123,7 @@ __all__ = [
     "period_bounds",
     "period_index",
     "plan_capacity",
+    "pool_cells",
     "seed_commitment",
     "simulate",
     "start_ticks",
@@ -122,4 +131,5 @@ __all__ = [
     "validate",
     "week_bounds",
     "week_label",
+    "worst_cell",
 ]

@@ -19,7 +19,10 @@ from rotation.workdays import PLAIN, WorkCalendar
 ALGORITHM = "ancha-rotation-v2"
 
 
-ALGORITHMS = ("ancha-rotation-v1", ALGORITHM)  # v1: weekdays only, no margin, days in deadline order
+V1 = "ancha-rotation-v1"
+
+
+ALGORITHMS = (V1, ALGORITHM)  # v1: weekdays only, no margin, days in deadline order
 
 
 DEFAULT_RATIO = 2.0
@@ -44,6 +47,7 @@ class InspectorState:
     username: str
     home: str | None = None  # township code; never inspects it
     last_township: str | None = None
+    busy: tuple[date, ...] = ()  # days already taken by another draw of the week (a make-up draw's input)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class DrawInputs:
     inspectors: tuple[InspectorState, ...] = ()
     ratio: float = DEFAULT_RATIO
     team_size: int = DEFAULT_TEAM_SIZE
-    weekdays: tuple[int, ...] | None = None
+    weekdays: tuple[int, ...] | None = None  # v1 only; v2 takes its days from `calendar`
     origin: date | None = None  # Monday of the first drawn week (fresh start); default: this week
     public_value: str | None = None
     floor_share: float = DEFAULT_FLOOR_SHARE
@@ -66,6 +70,14 @@ class DrawInputs:
     per_day: int | None = None  # most visits on one day (None: as many teams as the roster makes)
     from_day: date | None = None  # a late or make-up draw: only days from this one on
     label: str = "weekly"  # which key of the week: "weekly", "late", "makeup-1", ... (its own randomness)
+    # A draw with `from_day` takes `capacity` as its number of visits; the look-ahead still needs the
+    # county's weekly capacity for the weeks after (None: `capacity`).
+    week_capacity: int | None = None
+    algorithm: str = ALGORITHM  # a v1 record recomputes with the v1 rules
+
+    @property
+    def weekly_capacity(self) -> int:
+        return self.capacity if self.week_capacity is None else self.week_capacity
 
     @property
     def week_start(self) -> date:
@@ -95,9 +107,18 @@ class Plan:
     minimum_capacity: int  # least weekly capacity that keeps both coverage rules
     feasible: bool
     warnings: tuple[str, ...] = ()
+    # The holiday-aware plan (`rotation.planner.calendar_plan`): the real coming working days, the margin
+    margin: int = 0  # working days
+    robust_capacity: int | None = None  # least capacity at which one lost week or one missed visit breaks nothing
+    margin_cost: float = 0.0  # ordinary weekly probability given up for the margin
+    weekly_slots: float | None = None  # visits a week on average over the real working days
 
     def to_dict(self) -> dict:
-        return {
+        extra = {}
+        if self.weekly_slots is not None:
+            extra = {"margin": self.margin, "robust_capacity": self.robust_capacity,
+                     "margin_cost": round(self.margin_cost, 6), "weekly_slots": round(self.weekly_slots, 4)}
+        return extra | {
             "townships": self.townships,
             "key_managed": self.key_managed,
             "capacity": self.capacity,
@@ -128,13 +149,14 @@ class DrawResult:
     balance: Mapping[str, int] = field(default_factory=dict)  # input of the next week's draw
     unstaffed: tuple[str, ...] = ()  # townships drawn whose visit no team could take (flagged, never dropped)
     shortfall: date | None = None  # first day a deadline fails whatever is drawn (capacity too small)
+    algorithm: str = ALGORITHM
 
     def probability(self, code: str) -> float:
         return self.ticks[code] / TICKS
 
     def to_dict(self) -> dict:
-        return {
-            "algorithm": ALGORITHM,
+        out = {
+            "algorithm": self.algorithm,
             "county": self.county,
             "week": self.week,
             "week_start": self.week_start.isoformat(),
@@ -158,15 +180,17 @@ class DrawResult:
             "balance": dict(self.balance),
             "missed": list(self.missed),
             "warnings": list(self.warnings),
-            "unstaffed": list(self.unstaffed),
-            "shortfall": self.shortfall.isoformat() if self.shortfall else None,
         }
+        if self.algorithm != V1:
+            out["unstaffed"] = list(self.unstaffed)
+            out["shortfall"] = self.shortfall.isoformat() if self.shortfall else None
+        return out
 
 
 def canonical_inputs(inputs: DrawInputs) -> dict:
     """The JSON form recorded with a sealed draw and recomputed by verification."""
-    return {
-        "algorithm": ALGORITHM,
+    out = {
+        "algorithm": inputs.algorithm,
         "county": inputs.county,
         "week": inputs.week,
         "capacity": inputs.capacity,
@@ -177,11 +201,6 @@ def canonical_inputs(inputs: DrawInputs) -> dict:
         "public_value": inputs.public_value,
         "floor_share": float(inputs.floor_share),
         "balance": {c: int(v) for c, v in sorted((inputs.balance or {}).items())},
-        "calendar": inputs.calendar.to_dict(),
-        "margin": inputs.margin,
-        "per_day": inputs.per_day,
-        "from_day": inputs.from_day.isoformat() if inputs.from_day else None,
-        "label": inputs.label,
         "townships": [
             {
                 "code": t.code,
@@ -191,11 +210,25 @@ def canonical_inputs(inputs: DrawInputs) -> dict:
             }
             for t in sorted(inputs.townships, key=lambda t: t.code)
         ],
-        "inspectors": [
-            {"username": i.username, "home": i.home, "last_township": i.last_township}
-            for i in sorted(inputs.inspectors, key=lambda i: i.username)
-        ],
+        "inspectors": [_inspector(i) for i in sorted(inputs.inspectors, key=lambda i: i.username)],
     }
+    if inputs.algorithm != V1:  # a v1 record keeps the exact form it was sealed with
+        out.update({
+            "calendar": inputs.calendar.to_dict(),
+            "margin": inputs.margin,
+            "per_day": inputs.per_day,
+            "from_day": inputs.from_day.isoformat() if inputs.from_day else None,
+            "label": inputs.label,
+            "week_capacity": inputs.week_capacity,
+        })
+    return out
+
+
+def _inspector(i: InspectorState) -> dict:
+    out = {"username": i.username, "home": i.home, "last_township": i.last_township}
+    if i.busy:
+        out["busy"] = sorted(d.isoformat() for d in i.busy)
+    return out
 
 
 def inputs_from_canonical(data: Mapping) -> DrawInputs:
@@ -221,11 +254,15 @@ def inputs_from_canonical(data: Mapping) -> DrawInputs:
         per_day=data.get("per_day"),
         from_day=day(data.get("from_day")),
         label=data.get("label", "weekly"),
+        week_capacity=data.get("week_capacity"),
+        algorithm=data["algorithm"],
         townships=tuple(
             TownshipState(t["code"], bool(t["key_managed"]), day(t["last_inspected"]), tuple(t["last_team"]))
             for t in data["townships"]
         ),
         inspectors=tuple(
-            InspectorState(i["username"], i.get("home"), i.get("last_township")) for i in data["inspectors"]
+            InspectorState(i["username"], i.get("home"), i.get("last_township"),
+                           tuple(date.fromisoformat(d) for d in i.get("busy", ())))
+            for i in data["inspectors"]
         ),
     )

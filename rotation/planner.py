@@ -101,6 +101,19 @@ def cycle_caps(weekdays: tuple[int, ...], iso_year: int) -> tuple[tuple[int, flo
     return tuple((cap, counts[cap] / total) for cap in sorted(counts))
 
 
+def calendar_caps(slot_days: tuple[int, ...], after) -> tuple[tuple[int, float], ...]:
+    """`cycle_caps` on real slot days (ordinals): the week, counted from the visit's week, of the
+    (planned) deadline `after(x)` that a visit on day x creates, weighted over the given slots."""
+    counts: dict[int, int] = {}
+    for x in slot_days:
+        cap = max(1, (after(x) - (x - date.fromordinal(x).weekday())) // 7)
+        counts[cap] = counts.get(cap, 0) + 1
+    total = sum(counts.values())
+    if not total:
+        return ISSUE_CAPS
+    return tuple((cap, counts[cap] / total) for cap in sorted(counts))
+
+
 @lru_cache(maxsize=4096)
 def hazards(ordinary: int, key: int, capacity: int, ratio: float, floor_share: float, caps):
     """(ordinary p, key-managed q, effective ratio, lowered?) for the random fill."""

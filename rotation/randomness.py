@@ -5,9 +5,11 @@ SHA-256 when the period starts and revealed after it ends, so anyone can recompu
 short script (docs/draw.md) from these definitions:
 
     week_key  = HMAC-SHA256(seed, canonical_json({"county", "week", "public_value"}))
+                (a late or make-up draw: "week" is "<week>/<label>", e.g. "2026-W49/makeup-1")
     order key = HMAC-SHA256(week_key, "order:" + township code)          (32 bytes, compared as bytes)
     start U   = first 4 bytes, big-endian, of HMAC-SHA256(week_key, "start")  (0 <= U < 2**32)
     team noise= HMAC-SHA256(week_key, "team:<block>"), block = 0, 1, …, as 4-byte big-endian words / 2**32
+    day noise = the same with "day:<block>": which slot of the week each drawn township takes (v2)
 
 The frame is every township sorted by (deadline, order key); township j with `ticks_j` is drawn
 when some U + t * 2**32 (t = 0, 1, …) falls in [sum of ticks before j, that sum + ticks_j).
@@ -42,6 +44,11 @@ def seed_commitment(seed: bytes) -> str:
 def derive_week_key(seed: bytes, county: str, week: str, public_value: str | None = None) -> bytes:
     message = canonical_json({"county": county, "week": week, "public_value": public_value})
     return hmac.new(seed, message, hashlib.sha256).digest()
+
+
+def draw_key(seed: bytes, county: str, week: str, label: str = "weekly", public_value: str | None = None) -> bytes:
+    """The key of one draw of a week: the weekly draw's, or a late or make-up draw's own (its label)."""
+    return derive_week_key(seed, county, week if label == "weekly" else f"{week}/{label}", public_value)
 
 
 def _mac(key: bytes, label: str) -> bytes:

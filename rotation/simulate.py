@@ -1,7 +1,12 @@
 """Simulation of the real draw forward from a fresh start, and its measures (floor, ratio, violations).
 
 `simulate` runs `rotation.weekly.draw` week after week, feeding each week's visits and age
-balance into the next, and returns the DESIGN.md §4 `simulate_draws` JSON. `measure` checks such
+balance into the next, and returns the DESIGN.md §4 `simulate_draws` JSON. `start_week`: a week
+(YYYY-Www) or a day (YYYY-MM-DD, its week); `calendar`: "cn" (China's holidays and make-up days),
+"none" or a WorkCalendar. Faults, weeks 1-based: `skip_weeks` are never drawn (the week is lost); in
+`miss_weeks` the visit with the earliest deadline is missed; `miss` more visits, chosen by the
+seed, are missed. A missed visit moves nothing; a make-up draw for the rest of its week (label
+makeup-1) takes the freed slots, and places the township if its deadline is at risk. `measure` checks such
 a JSON from its dates alone, independently of the draw's own deadline arithmetic, so the
 simulator is how the suite, `manage.py simulate_draws` and bench/bench_draw.py show that the
 planner's promises hold.
@@ -9,16 +14,15 @@ planner's promises hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+import hashlib
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from rotation.calendar import (
-    MAX_GAP_DAYS,
-    WORKDAYS,
+    RotationInputError,
     parse_week,
-    period_bounds,
-    period_index,
     week_label,
 )
 from rotation.inputs import (
@@ -30,9 +34,10 @@ from rotation.inputs import (
     InspectorState,
     TownshipState,
 )
-from rotation.planner import plan_capacity
-from rotation.randomness import derive_week_key
+from rotation.randomness import draw_key
+from rotation.robust import calendar_plan
 from rotation.weekly import draw
+from rotation.workdays import PLAIN, WorkCalendar
 
 
 def default_roster(codes: Sequence[str], count: int = 12) -> tuple[InspectorState, ...]:
@@ -51,6 +56,50 @@ def _seed_bytes(seed) -> bytes:
     return seed if isinstance(seed, bytes) else str(seed).encode()
 
 
+def _start(start) -> date:
+    """A week label or any day (its week's Monday)."""
+    if isinstance(start, date):
+        day = start
+    elif "W" in str(start):
+        day = parse_week(str(start))
+    else:
+        try:
+            day = date.fromisoformat(str(start))
+        except ValueError:
+            raise RotationInputError(f"起始日期应为 YYYY-MM-DD 或 YYYY-Www：{start!r}") from None
+    return day - timedelta(days=day.weekday())
+
+
+def _calendar(calendar, first: date, last: date) -> tuple[str, WorkCalendar]:
+    if calendar in (None, "none"):
+        return "none", PLAIN
+    if calendar == "cn":
+        from rotation.holidays import official_calendar  # the national data; not needed by the verifier
+
+        return "cn", official_calendar(first, last)
+    if isinstance(calendar, WorkCalendar):
+        return "custom", calendar.window(first, last)
+    raise RotationInputError(f"不支持的工作日历：{calendar!r}（可选 cn 或 none）")
+
+
+@dataclass
+class _Run:
+    """The simulation's running state: what the next draw sees, and the faults still to inject."""
+
+    county: str
+    capacity: int
+    calendar: WorkCalendar
+    base: dict  # the DrawInputs fields every draw shares
+    secret: bytes
+    towns: dict[str, TownshipState]
+    roster: dict[str, InspectorState]
+    balance: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def note(self, messages) -> None:
+        self.warnings.extend(m for m in messages if m not in self.warnings)
+
+
 def simulate(
     *,
     county: str,
@@ -58,174 +107,142 @@ def simulate(
     capacity: int,
     weeks: int,
     seed,
-    start_week: str,
+    start_week,
     key_managed: Iterable[str] = (),
     ratio: float = DEFAULT_RATIO,
     inspectors: Sequence[InspectorState] | None = None,
     team_size: int = DEFAULT_TEAM_SIZE,
     floor_share: float = DEFAULT_FLOOR_SHARE,
+    calendar="none",
+    margin: int = 0,
+    skip_weeks: Iterable[int] = (),
+    miss_weeks: Iterable[int] = (),
+    miss: int = 0,
 ) -> dict:
     """Run the real draw forward `weeks` weeks from a fresh start; the DESIGN.md §4 simulate_draws JSON.
 
     Fresh start: every township counts as inspected the day before the first week, and the partial
-    two-month period the simulation starts in is exempt (the draw's `origin` does both).
+    two-month period the simulation starts in is exempt (the draw's `origin` does both). Options
+    and faults as the module doc says.
     """
-    start = parse_week(start_week)
-    key_set = set(key_managed)
+    start = _start(start_week)
+    if weeks < 1 or capacity < 1 or margin < 0 or miss < 0:
+        raise RotationInputError("周数、每周检查次数须至少为 1，余量和未完成次数不能为负数")
     codes = sorted(townships)
-    roster = {i.username: i for i in (default_roster(codes) if inspectors is None else inspectors)}
-    towns = {code: TownshipState(code, code in key_set) for code in codes}
-    secret = _seed_bytes(seed)
-    plan = plan_capacity(len(codes), capacity, key_managed=len(key_set & set(codes)), ratio=ratio,
-                         floor_share=floor_share, start=start)
+    key_set = set(key_managed) & set(codes)
+    source, work = _calendar(calendar, start - timedelta(days=60), start + timedelta(days=7 * weeks + 200))
+    roster = default_roster(codes) if inspectors is None else tuple(inspectors)
+    run = _Run(county, capacity, work, dict(
+        county=county, ratio=ratio, team_size=team_size, origin=start, floor_share=floor_share,
+        margin=margin), _seed_bytes(seed), {c: TownshipState(c, c in key_set) for c in codes},
+        {i.username: i for i in roster})
+    plan = calendar_plan(len(codes), capacity, calendar=work, start=start, margin=margin,
+                         per_day=max(1, len(roster) // team_size) if roster else None,
+                         key_managed=len(key_set), ratio=ratio, floor_share=floor_share, robust=False)
+    run.note(plan.warnings)
+    misses = _seeded_misses(run.secret, weeks, miss)
+    skipped = set(skip_weeks)
     out_weeks = []
-    balance: dict[str, int] = {}
-    warnings: list[str] = list(plan.warnings)
     for w in range(weeks):
         monday = start + timedelta(days=7 * w)
-        label = week_label(monday)
-        inputs = DrawInputs(
-            county=county, week=label, capacity=capacity, townships=tuple(towns.values()),
-            inspectors=tuple(roster.values()), ratio=ratio, team_size=team_size, origin=start,
-            floor_share=floor_share, balance=balance,
-        )
-        result = draw(inputs, derive_week_key(secret, county, label))
-        balance = result.balance
-        for message in result.warnings:
-            if message not in warnings:
-                warnings.append(message)
-        _record_visits(result, towns, roster)
-        out_weeks.append(_week_json(label, monday, result))
+        ranks = misses.get(w, []) + (["earliest"] if w + 1 in set(miss_weeks) else [])
+        out_weeks.append(_run_week(run, monday, lost=w + 1 in skipped, misses=ranks))
     return {
         "county": county,
         "per_week": capacity,
-        "seed": seed if isinstance(seed, int) else secret.hex(),
+        "seed": seed if isinstance(seed, int) else run.secret.hex(),
         "ratio": float(ratio),
         "key_managed": sorted(key_set),
-        "inspectors": {name: {"home": i.home} for name, i in sorted(roster.items())},
+        "inspectors": {name: {"home": i.home} for name, i in sorted(run.roster.items())},
+        "calendar": {"source": source, **work.to_dict()},
+        "margin": margin,
+        "faults": {"skip_weeks": sorted(skipped), "miss_weeks": sorted(set(miss_weeks)), "miss": miss},
         "plan": plan.to_dict(),
-        "warnings": warnings,
+        "warnings": run.warnings,
         "weeks": out_weeks,
     }
 
 
-def _record_visits(result: DrawResult, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
+def _seeded_misses(secret: bytes, weeks: int, count: int) -> dict[int, list[float]]:
+    """`count` missed visits chosen by the seed: (week, a number in [0, 1) that picks the visit)."""
+    rng = random.Random(hashlib.sha256(b"miss:" + secret).digest())
+    out: dict[int, list[float]] = {}
+    for w in rng.sample(range(weeks), min(count, weeks)):
+        out.setdefault(w, []).append(rng.random())
+    return out
+
+
+def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
+    label = week_label(monday)
+    workdays = len(run.calendar.workdays(monday, monday + timedelta(days=6)))
+    week = {"week": label, "start": monday.isoformat(), "workdays": workdays, "lost": lost, "inspections": []}
+    if lost:
+        run.note([f"{label} 未抽签（模拟：该周丢失）"])
+        return week
+    result = _draw(run, label, run.capacity, "weekly")
+    rows = [_row(v, "weekly") for v in result.visits]
+    missed = _pick_misses(result, misses)
+    for row in rows:
+        if row["township"] in missed:
+            row["state"] = "missed"
+    done = [v for v in result.visits if v.township not in missed]
+    makeups = _make_up(run, label, monday, result, missed) if missed else []
+    _record_visits(done + [v for _, v in makeups], run.towns, run.roster)
+    week["inspections"] = sorted(rows + [_row(v, name) for name, v in makeups], key=lambda r: (r["date"], r["township"]))
+    return week
+
+
+def _draw(run: _Run, label: str, capacity: int, name: str, **extra) -> DrawResult:
+    towns = extra.pop("towns", run.towns)
+    roster = extra.pop("roster", run.roster)
+    inputs = DrawInputs(week=label, capacity=capacity, townships=tuple(towns.values()),
+                        inspectors=tuple(roster.values()), balance=run.balance, label=name,
+                        calendar=run.calendar.window(parse_week(label), parse_week(label) + timedelta(days=7 * 26)),
+                        week_capacity=run.capacity, **run.base, **extra)
+    result = draw(inputs, draw_key(run.secret, run.county, label, name))
+    run.balance = result.balance
+    run.note(result.warnings)
+    return result
+
+
+def _pick_misses(result: DrawResult, misses: list) -> set[str]:
+    """Which of the week's visits are missed: "earliest" (deadline, then day) or a seeded position."""
+    visits = sorted(result.visits, key=lambda v: (result.deadlines[v.township], v.date, v.township))
+    out: set[str] = set()
+    for rank in misses:
+        left = [v for v in visits if v.township not in out]
+        if left:
+            out.add((left[0] if rank == "earliest" else left[int(rank * len(left))]).township)
+    return out
+
+
+def _make_up(run: _Run, label: str, monday: date, result: DrawResult, missed: set[str]) -> list:
+    """The make-up draw for the rest of the week after the last missed visit: the freed slots, the
+    townships not visited this week, each inspector's days already taken."""
+    last_missed = max(v.date for v in result.visits if v.township in missed)
+    rest = run.calendar.workdays(last_missed + timedelta(days=1), monday + timedelta(days=6))
+    if not rest:
+        return []
+    visited = {v.township for v in result.visits} - missed
+    towns = {c: t for c, t in run.towns.items() if c not in visited}
+    busy: dict[str, list[date]] = {}
+    for v in result.visits:
+        for name in v.inspectors:
+            busy.setdefault(name, []).append(v.date)
+    roster = {n: replace(i, busy=tuple(busy.get(n, ()))) for n, i in run.roster.items()}
+    name = "makeup-1"
+    extra = _draw(run, label, len(missed), name, towns=towns, roster=roster, from_day=rest[0])
+    return [(name, v) for v in extra.visits]
+
+
+def _row(v, name: str) -> dict:
+    return {"township": v.township, "date": v.date.isoformat(), "state": "submitted", "draw": name,
+            "inspectors": list(v.inspectors), "probability": round(v.probability, 6)}
+
+
+def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
-    for visit in result.visits:
+    for visit in sorted(visits, key=lambda v: v.date):
         towns[visit.township] = replace(towns[visit.township], last_inspected=visit.date, last_team=visit.inspectors)
         for name in visit.inspectors:
             roster[name] = replace(roster[name], last_township=visit.township)
-
-
-def _week_json(label: str, monday: date, result: DrawResult) -> dict:
-    return {
-        "week": label,
-        "start": monday.isoformat(),
-        "inspections": [
-            {
-                "township": v.township,
-                "date": v.date.isoformat(),
-                "inspectors": list(v.inspectors),
-                "probability": round(v.probability, 6),
-            }
-            for v in result.visits
-        ],
-    }
-
-
-Visits = dict[str, list[tuple[int, date, tuple[str, ...]]]]  # township -> (week index, day, team), by date
-
-
-def measure(simulation: Mapping, townships: Sequence[str], *, team_size: int = DEFAULT_TEAM_SIZE, k_max: int = 7) -> dict:
-    """Check a simulate_draws JSON against the rules, from its dates alone (not through the draw's deadlines).
-
-    violations: a gap over 61 days (also between the fresh start and the first visit, and from the
-    last visit to the end while it is already overdue) or a complete two-month period without a
-    visit (the partial period of the start is exempt). h(k) = P(visited in a week | k weeks since
-    the last visit), per ordinary and key-managed townships; floor = min over k = 1..k_max.
-    """
-    weeks = simulation["weeks"]
-    start = date.fromisoformat(weeks[0]["start"])
-    end = date.fromisoformat(weeks[-1]["start"]) + timedelta(days=6)
-    key_set = set(simulation.get("key_managed", ()))
-    homes = {name: info.get("home") for name, info in simulation.get("inspectors", {}).items()}
-    visits, recusal, double_booked = _visits_by_township(weeks, townships, homes, team_size)
-    hits, exposure, counts = _age_hits(visits, key_set, len(weeks), k_max)
-
-    def curve(key):
-        return {k: hits[key][k] / exposure[key][k] for k in range(1, k_max + 1) if exposure[key][k]}
-
-    def rate(key):
-        return sum(hits[key]) / (counts[key] * len(weeks)) if counts[key] else 0.0
-
-    h_ordinary, h_key = curve(False), curve(True)
-    return {
-        "violations": _coverage_violations(visits, start, end),
-        "recusal_violations": recusal,
-        "double_booked": double_booked,
-        "repeat_teams": sum(_repeat_teams(rows) for rows in visits.values()),
-        "h": {"ordinary": h_ordinary, "key": h_key},
-        "floor": min(h_ordinary.values(), default=0.0),
-        "key_floor": min(h_key.values(), default=0.0),
-        "visit_rate": {"ordinary": rate(False), "key": rate(True)},
-        "visit_rate_ratio": rate(True) / rate(False) if counts[True] and rate(False) else None,
-    }
-
-
-def _visits_by_township(weeks: Sequence[Mapping], townships: Sequence[str], homes: Mapping[str, str | None],
-                        team_size: int) -> tuple[Visits, int, int]:
-    """Every visit by township; the visits whose team breaks a rule (too small, a member twice, a
-    weekend, an inspector at home); and the times an inspector is booked twice on one day."""
-    visits: Visits = {code: [] for code in townships}
-    recusal = double_booked = 0
-    busy: set[tuple[str, str]] = set()
-    for w, week in enumerate(weeks):
-        for row in week["inspections"]:
-            day = date.fromisoformat(row["date"])
-            team = tuple(row["inspectors"])
-            visits[row["township"]].append((w, day, team))
-            bad = len(team) < team_size or len(set(team)) != len(team) or day.weekday() >= WORKDAYS
-            bad |= any(homes.get(name) == row["township"] for name in team)
-            recusal += bad
-            double_booked += any((name, row["date"]) in busy for name in team)
-            busy.update((name, row["date"]) for name in team)
-    return visits, recusal, double_booked
-
-
-def _coverage_violations(visits: Visits, start: date, end: date) -> int:
-    fresh = start - timedelta(days=1)
-    first_period = period_index(start) + (1 if period_index(fresh) == period_index(start) else 0)
-    last_period = period_index(end) - (0 if end == period_bounds(period_index(end))[1] else 1)
-    violations = 0
-    for rows in visits.values():
-        days = [fresh] + [day for _, day, _ in rows]
-        violations += sum(1 for a, b in zip(days, days[1:]) if (b - a).days > MAX_GAP_DAYS)
-        violations += (end - days[-1]).days > MAX_GAP_DAYS
-        covered = {period_index(day) for day in days[1:]}
-        violations += sum(1 for p in range(first_period, last_period + 1) if p not in covered)
-    return violations
-
-
-def _repeat_teams(rows) -> int:
-    """Consecutive visits to one township that share an inspector."""
-    return sum(1 for (_, _, a), (_, _, b) in zip(rows, rows[1:]) if set(a) & set(b))
-
-
-def _age_hits(visits: Visits, key_set: set[str], weeks: int, k_max: int):
-    """Per class (key-managed or not) and k weeks since the last visit (k_max + 1 for longer): the
-    visits made and the township-weeks at risk; and the number of townships per class."""
-    hits = {False: [0] * (k_max + 2), True: [0] * (k_max + 2)}
-    exposure = {False: [0] * (k_max + 2), True: [0] * (k_max + 2)}
-    counts = {False: 0, True: 0}
-    for code, rows in visits.items():
-        key = code in key_set
-        counts[key] += 1
-        by_week = {w for w, _, _ in rows}
-        last = -1
-        for w in range(weeks):
-            k = min(w - last, k_max + 1)
-            exposure[key][k] += 1
-            if w in by_week:
-                hits[key][k] += 1
-                last = w
-    return hits, exposure, counts

@@ -3,8 +3,9 @@
 Nobody goes to their home township (hard); the cost avoids the inspectors of the township's last
 visit and an inspector's last township (soft), spreads the load over the week, and adds random
 noise from the week key for the rest. Teams are drawn after the townships, so staffing can never
-make a township impossible (`rotation.weekly.validate` refuses inputs where some township has
-fewer than `team_size` eligible inspectors).
+make a township impossible. v2 (`staff_days`): nobody twice on one day, hard; a visit no full team
+can take is left unstaffed and flagged. v1 (`assign_teams`, kept to recompute v1 records) refused
+inputs where some township had fewer than `team_size` eligible inspectors.
 """
 
 from __future__ import annotations
@@ -85,30 +86,15 @@ def assign_teams(
     if not inspectors:
         return {code: () for _, code in day_visits}
     m = len(inspectors)
-    jitter = noise(week_key, "team", m * len(day_visits))
-    load = [0] * m
+    jitter, load, by_day = _setup(day_visits, m, week_key)
     teams: dict[str, tuple[str, ...]] = {}
-    by_day: dict[int, list[tuple[int, str]]] = {}
-    for index, (day, code) in enumerate(day_visits):
-        by_day.setdefault(day, []).append((index, code))
     per_batch = max(1, m // team_size)
+    everyone = list(range(m))
     for day in sorted(by_day):
         visits = by_day[day]
         for b in range(0, len(visits), per_batch):
             batch = visits[b : b + per_batch]
-            rows = []
-            for index, code in batch:
-                last_team = towns[code].last_team
-                row = []
-                for e, insp in enumerate(inspectors):
-                    if insp.home == code:
-                        row.append(_FORBIDDEN)
-                        continue
-                    cost = 2.0 * load[e] + jitter[index * m + e]
-                    if insp.last_township == code or insp.username in last_team:
-                        cost += 8.0
-                    row.append(cost)
-                rows.append(row)
+            rows = _cost_rows(batch, towns, inspectors, everyone, load, jitter, m)
             if len(batch) == 1:
                 columns = sorted(range(m), key=rows[0].__getitem__)[:team_size]
             else:
@@ -123,3 +109,82 @@ def assign_teams(
                     load[e] += 1
                 teams[code] = tuple(sorted(inspectors[e].username for e in chosen))
     return teams
+
+
+def _setup(day_visits: list[tuple[int, str]], m: int, week_key: bytes):
+    """The "team" noise (inspectors × visits), the week's load per inspector, the visits by day."""
+    by_day: dict[int, list[tuple[int, str]]] = {}
+    for index, (day, code) in enumerate(day_visits):
+        by_day.setdefault(day, []).append((index, code))
+    return noise(week_key, "team", m * len(day_visits)), [0] * m, by_day
+
+
+def _cost_rows(batch, towns, inspectors, free, load, jitter, m) -> list[list[float]]:
+    rows = []
+    for index, code in batch:
+        last_team = towns[code].last_team
+        row = []
+        for e in free:
+            insp = inspectors[e]
+            if insp.home == code:
+                row.append(_FORBIDDEN)
+                continue
+            cost = 2.0 * load[e] + jitter[index * m + e]
+            if insp.last_township == code or insp.username in last_team:
+                cost += 8.0
+            row.append(cost)
+        rows.append(row)
+    return rows
+
+
+def _staff_one_day(batch, rows, free, team_size) -> list[list[int]]:
+    """Columns (indexes into `free`) of each visit's team; [] for a visit no team can take.
+
+    One min-cost assignment when every visit can have a full team of distinct eligible inspectors;
+    otherwise the visits with the fewest eligible inspectors are staffed first, one at a time, and
+    the ones left without a full team stay unstaffed (flagged, never dropped).
+    """
+    if len(batch) * team_size <= len(free):
+        seats = [row for row in rows for _ in range(team_size)]
+        columns = _hungarian(seats)
+        if all(seats[r][c] < _FORBIDDEN for r, c in enumerate(columns)):
+            return [columns[i * team_size : (i + 1) * team_size] for i in range(len(batch))]
+    used: set[int] = set()
+    teams: list[list[int]] = [[] for _ in batch]
+    eligible = [[c for c in range(len(free)) if row[c] < _FORBIDDEN] for row in rows]
+    for i in sorted(range(len(batch)), key=lambda i: (len(eligible[i]), i)):
+        options = sorted((c for c in eligible[i] if c not in used), key=rows[i].__getitem__)
+        if len(options) >= team_size:
+            teams[i] = options[:team_size]
+            used.update(teams[i])
+    return teams
+
+
+def staff_days(
+    day_visits: list[tuple[int, str]],
+    towns: Mapping[str, TownshipState],
+    inspectors: Sequence[InspectorState],
+    team_size: int,
+    week_key: bytes,
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """v2 teams: as `assign_teams`, with nobody twice on one day nor on a day another draw already
+    gave them (`InspectorState.busy`), both hard. Returns the teams and the visits left unstaffed."""
+    if not inspectors:
+        return {code: () for _, code in day_visits}, [code for _, code in day_visits]
+    m = len(inspectors)
+    jitter, load, by_day = _setup(day_visits, m, week_key)
+    teams: dict[str, tuple[str, ...]] = {}
+    unstaffed: list[str] = []
+    busy = [{d.toordinal() for d in i.busy} for i in inspectors]
+    for day in sorted(by_day):
+        batch = by_day[day]
+        free = [e for e in range(m) if day not in busy[e]]
+        rows = _cost_rows(batch, towns, inspectors, free, load, jitter, m)
+        for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
+            chosen = [free[c] for c in columns]
+            for e in chosen:
+                load[e] += 1
+            teams[code] = tuple(sorted(inspectors[e].username for e in chosen))
+            if not chosen:
+                unstaffed.append(code)
+    return teams, unstaffed

@@ -25,58 +25,48 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from itertools import accumulate
 
-from rotation.calendar import (
-    MAX_GAP_DAYS,
-    WORKDAYS,
-    RotationInputError,
-    default_weekdays,
-    next_deadline_ord,
-)
-from rotation.inputs import DrawInputs, DrawResult, TownshipState, Visit
-from rotation.planner import cycle_caps, hazards
-from rotation.randomness import TICKS, order_key, start_ticks, systematic_select
-from rotation.teams import assign_teams
+from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
+from rotation.frame import Week, missed, place_at_random, place_in_order, week_v1, week_v2
+from rotation.inputs import ALGORITHMS, V1, DrawInputs, DrawResult, TownshipState, Visit
+from rotation.notes import Facts, warnings_v1, warnings_v2
+from rotation.planner import hazards
+from rotation.randomness import TICKS, start_ticks, systematic_select
+from rotation.teams import assign_teams, staff_days
 
 
-def _requirements(deadlines: list[int], pattern: Sequence[int], start_ord: int) -> tuple[list[tuple[int, int]], int | None]:
-    """Lower bounds (prefix length in deadline order, least picks from it) this week's selection must meet.
+def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequence[int],
+                  after: Callable[[int], int]) -> tuple[dict[int, int], int | None]:
+    """Lower bounds {prefix length in deadline order: least picks from it} this week's selection must meet.
 
-    Also returns the first day on which coverage fails whatever is chosen now (capacity short), or None.
+    `this_days` are this week's slot days, `future` every later slot day up to the horizon (both sorted
+    ordinals), `after(x)` the (planned) deadline a visit on day x creates. Also returns the first day
+    on which coverage fails whatever is chosen now (capacity short), or None.
     """
     n = len(deadlines)
-    slots = len(pattern)
-    generated = [next_deadline_ord(start_ord + d) for d in pattern]  # sorted: f is monotone
-    horizon = (deadlines[-1] if deadlines else start_ord) + MAX_GAP_DAYS + 7
+    slots = len(this_days)
+    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
     cuts: dict[int, int] = {}
     shortfall = None
     gi = di = 0
-    k = 0  # future slots before z
-    week = 1
-    while start_ord + 7 * week <= horizon:
-        base = start_ord + 7 * week
-        for d in pattern:
-            z = base + d
-            while gi < len(generated) and generated[gi] < z:
-                gi += 1
-            while di < n and deadlines[di] < z:
-                di += 1
-            need = di - (k - gi)
-            if need > 0:
-                if need > min(di, slots) and shortfall is None:
-                    shortfall = z
-                if di < n:
-                    need = min(need, di, slots)
-                    if need > cuts.get(di, 0):
-                        cuts[di] = need
-            generated.append(next_deadline_ord(z))
-            k += 1
-        week += 1
-    return sorted(cuts.items()), shortfall
+    for k, z in enumerate(future):  # k: future slots before z
+        while gi < len(generated) and generated[gi] < z:
+            gi += 1
+        while di < n and deadlines[di] < z:
+            di += 1
+        need = di - (k - gi)
+        if need > 0:
+            if need > min(di, slots) and shortfall is None:
+                shortfall = z
+            if di < n:
+                need = min(need, di, slots)
+                if need > cuts.get(di, 0):
+                    cuts[di] = need
+        generated.append(after(z))
+    return cuts, shortfall
 
 
 def _water_fill(weights: Sequence[float], total: float) -> tuple[list[float], float]:
@@ -162,8 +152,12 @@ def _tilt(debt_ticks: int) -> float:
 
 
 def validate(inputs: DrawInputs) -> None:
+    """Refuse inputs that cannot be drawn at all. Too few inspectors is not one of them (v2): the
+    townships are still drawn and the visits no team can take are flagged (`DrawResult.unstaffed`)."""
     inputs.week_start  # noqa: B018 - parses the week
-    if inputs.capacity < 1:
+    if inputs.algorithm not in ALGORITHMS:
+        raise RotationInputError(f"不支持的抽签算法版本：{inputs.algorithm!r}")
+    if inputs.capacity < 1 or inputs.weekly_capacity < 1:
         raise RotationInputError("每周检查次数必须至少为 1")
     if not inputs.townships:
         raise RotationInputError("没有可抽取的乡镇")
@@ -172,6 +166,8 @@ def validate(inputs: DrawInputs) -> None:
         raise RotationInputError("乡镇代码重复")
     if inputs.ratio < 1:
         raise RotationInputError("重点管理倍率不能小于 1")
+    if inputs.margin < 0 or (inputs.per_day is not None and inputs.per_day < 1):
+        raise RotationInputError("余量不能为负数，每天检查次数上限至少为 1")
     pattern = inputs.weekdays
     if pattern is not None and (len(pattern) != inputs.capacity or any(not 0 <= d < WORKDAYS for d in pattern)):
         raise RotationInputError("每次检查的工作日须为周一至周五（0–4），数量与每周检查次数相同")
@@ -181,45 +177,20 @@ def validate(inputs: DrawInputs) -> None:
         names = [i.username for i in inputs.inspectors]
         if len(set(names)) != len(names):
             raise RotationInputError("督查员重复")
-        for code in codes:
-            eligible = sum(1 for i in inputs.inspectors if i.home != code)
-            if eligible < inputs.team_size:
-                raise RotationInputError(f"可派往 {code} 的非本乡镇督查员不足 {inputs.team_size} 人")
+        if inputs.algorithm == V1:
+            for code in codes:
+                eligible = sum(1 for i in inputs.inspectors if i.home != code)
+                if eligible < inputs.team_size:
+                    raise RotationInputError(f"可派往 {code} 的非本乡镇督查员不足 {inputs.team_size} 人")
 
 
-@dataclass(frozen=True)
-class _Week:
-    """The fixed facts of one week's draw: its slots, and every township in frame order."""
-
-    start: date
-    start_ord: int
-    origin_ord: int  # fresh start: a township never visited counts as visited the day before
-    slots: int
-    pattern: tuple[int, ...]  # the weekday of each slot, sorted
-    deadlines: dict[str, int]  # date ordinals, by township code in code order
-    frame: list[TownshipState]  # by (deadline, order key)
-    frame_deadlines: list[int]
-
-
-def _week(inputs: DrawInputs, week_key: bytes) -> _Week:
-    start = inputs.week_start
-    towns = sorted(inputs.townships, key=lambda t: t.code)
-    slots = min(inputs.capacity, len(towns))
-    pattern = tuple(sorted(inputs.weekdays[:slots])) if inputs.weekdays else default_weekdays(slots)
-    origin_ord = (inputs.origin or start).toordinal()
-    deadlines = {
-        t.code: next_deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns
-    }
-    frame = sorted(towns, key=lambda t: (deadlines[t.code], order_key(week_key, t.code)))
-    return _Week(start, start.toordinal(), origin_ord, slots, pattern, deadlines, frame,
-                 [deadlines[t.code] for t in frame])
-
-
-def _weights(week: _Week, inputs: DrawInputs, key_count: int) -> tuple[list[float], tuple]:
+def _weights(week: Week, inputs: DrawInputs, key_count: int) -> tuple[list[float], tuple]:
     """Frame-order weights (ordinary 1, key-managed the hazard ratio) and the planner's hazards behind them."""
-    caps = cycle_caps(week.pattern, week.start.isocalendar()[0])
-    hazard = hazards(len(week.frame) - key_count, key_count, week.slots, float(inputs.ratio), inputs.floor_share, caps)
-    p, q, effective, _ = hazard
+    ordinary = len(week.frame) - key_count
+    hazard = hazards(ordinary, key_count, week.rate_capacity, float(inputs.ratio), inputs.floor_share, week.caps)
+    p, q, effective, lowered = hazard
+    if inputs.algorithm != V1 and ordinary == 0:
+        hazard = (p, q, 1.0, False)  # all key-managed: the ratio has nothing to weigh against
     weight_key = q / p if p > 0 and q > 0 else max(1.0, effective)
     return [weight_key if t.key_managed else 1.0 for t in week.frame], hazard
 
@@ -250,79 +221,82 @@ def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[
     return {c: carried[c] for c in sorted(carried)}
 
 
-def _place(week: _Week, picked: list[int]) -> tuple[list[tuple[int, int]], list[str]]:
-    """(frame index, day) of every pick, and the townships whose deadline this week cannot keep.
+def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], int | None]:
+    """The look-ahead's bounds: against the real deadlines; v2 with a margin also against the planned
+    ones, and against the real ones with any one future week lost (`robust`: the slack is kept in the
+    draw itself, not only hoped for from the margin, e.g. before 春节 when a period ends after it).
 
-    What is due this week goes first, by deadline; the rest takes the remaining slots in frame order.
+    The frame is sorted by planned then real deadline and planning is monotone, so every family of
+    bounds is prefixes of the same frame; the strongest bound of each prefix holds. The shortfall is
+    the real one without faults: a margin that cannot be kept is not yet a missed deadline.
     """
-    due = week.frame_deadlines
-    next_monday = week.start_ord + 7
-    urgent = sorted((j for j in picked if due[j] < next_monday), key=lambda j: due[j])
-    others = [j for j in picked if due[j] >= next_monday]
-    placed = list(zip(urgent + others, [week.start_ord + d for d in week.pattern]))
-    chosen = set(picked)
-    missed = sorted(
-        {week.frame[j].code for j, day in placed if due[j] < day}
-        | {week.frame[j].code for j in range(len(week.frame)) if due[j] < next_monday and j not in chosen}
-    )
-    return placed, missed
+    cuts, shortfall = _requirements(week.frame_real, week.slot_days, week.future, next_deadline_ord)
+    if v1:
+        return sorted(cuts.items()), shortfall
+    families = []
+    if week.frame_deadlines != week.frame_real:
+        families.append(_requirements(week.frame_deadlines, week.slot_days, week.future, week.planned_after)[0])
+    if robust:
+        weeks = sorted({(x - week.start_ord) // 7 for x in week.future})
+        for lost in weeks:
+            kept = [x for x in week.future if (x - week.start_ord) // 7 != lost]
+            families.append(_requirements(week.frame_real, week.slot_days, kept, next_deadline_ord)[0])
+    for family in families:
+        for cut, need in family.items():
+            if need > cuts.get(cut, 0):
+                cuts[cut] = need
+    return sorted(cuts.items()), shortfall
 
 
-def _visits(week: _Week, placed, ticks: list[int], inputs: DrawInputs, week_key: bytes) -> tuple[Visit, ...]:
+def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: bytes,
+            v1: bool) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
     frame = week.frame
-    teams = assign_teams(
-        sorted((day, frame[j].code) for j, day in placed),
-        {t.code: t for t in frame},
-        tuple(sorted(inputs.inspectors, key=lambda i: i.username)),
-        inputs.team_size,
-        week_key,
-    )
+    day_visits = sorted((day, frame[j].code) for j, day in placed)
+    inspectors = tuple(sorted(inputs.inspectors, key=lambda i: i.username))
+    towns = {t.code: t for t in frame}
+    if v1:
+        teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
+    else:
+        teams, unstaffed = staff_days(day_visits, towns, inspectors, inputs.team_size, week_key)
     visits = (
         Visit(frame[j].code, date.fromordinal(day), teams[frame[j].code], ticks[j] / TICKS, ticks[j] == TICKS)
         for j, day in placed
     )
-    return tuple(sorted(visits, key=lambda v: (v.date, v.township)))
-
-
-def _warnings(inputs: DrawInputs, shortfall: int | None, missed: list[str], ratio_lowered: bool,
-              effective: float) -> tuple[str, ...]:
-    warnings = []
-    if shortfall is not None:
-        warnings.append(
-            f"每周 {inputs.capacity} 次的检查能力无法保证覆盖要求，{date.fromordinal(shortfall).isoformat()} 前将有乡镇逾期"
-        )
-    if missed:
-        warnings.append("以下乡镇本周无法按期检查：" + "、".join(missed))
-    if ratio_lowered:
-        warnings.append(f"检查能力不足以实现重点管理 {inputs.ratio:g} 倍的检查频次，本周按 {effective:.2f} 倍抽取")
-    return tuple(warnings)
+    return tuple(sorted(visits, key=lambda v: (v.date, v.township))), tuple(sorted(unstaffed))
 
 
 def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
-    """One week's sealed draw. Deterministic given the inputs and the week key."""
+    """One draw of a week. Deterministic given the inputs and the key (`rotation.randomness.draw_key`)."""
     validate(inputs)
-    week = _week(inputs, week_key)
+    v1 = inputs.algorithm == V1
+    week = (week_v1 if v1 else week_v2)(inputs, week_key)
     key_count = sum(1 for t in week.frame if t.key_managed)
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
-    cuts, shortfall = _requirements(week.frame_deadlines, week.pattern, week.start_ord)
+    cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
     classes = [_age_class(t, week.start_ord, week.origin_ord) for t in week.frame]
     balance = inputs.balance or {}
     planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
     u = start_ticks(week_key)
     picked = systematic_select(ticks, u)
-    placed, missed = _place(week, picked)
+    placed = (place_in_order if v1 else place_at_random)(week, picked, week_key)
+    late = missed(week, picked, placed, v1)
+    visits, unstaffed = _visits(week, placed, ticks, inputs, week_key, v1)
+    facts = Facts(shortfall, late, bool(key_count and lowered), effective, key_count, unstaffed)
     return DrawResult(
         county=inputs.county,
         week=inputs.week,
         week_start=week.start,
-        visits=_visits(week, placed, ticks, inputs, week_key),
+        visits=visits,
         deadlines={code: date.fromordinal(d) for code, d in week.deadlines.items()},
         ticks={t.code: ticks[j] for j, t in enumerate(week.frame)},
         start=u,
         floor=p,
         key_floor=q,
         effective_ratio=effective,
-        missed=tuple(missed),
-        warnings=_warnings(inputs, shortfall, missed, bool(key_count and lowered), effective),
+        missed=tuple(late),
+        warnings=(warnings_v1 if v1 else warnings_v2)(inputs, week, facts),
         balance=_next_balance(balance, classes, planned, picked),
+        unstaffed=unstaffed,
+        shortfall=date.fromordinal(shortfall) if shortfall is not None and not v1 else None,
+        algorithm=inputs.algorithm,
     )

@@ -93,6 +93,8 @@ def test_the_simulation_json_has_the_design_shape(qianxi_runs):
     first = sim["weeks"][0]
     assert first["week"] == START and first["start"] == "2026-11-30"
     visit = first["inspections"][0]
-    assert set(visit) == {"township", "date", "inspectors", "probability"}
+    # issue 17: every visit says whether it was made (only submitted ones count) and which draw placed it
+    assert set(visit) == {"township", "date", "state", "draw", "inspectors", "probability"}
+    assert visit["state"] == "submitted" and visit["draw"] == "weekly"
     assert all(len(w["inspections"]) == 8 for w in sim["weeks"])
     json.dumps(sim)  # serialisable as is

@@ -1,0 +1,160 @@
+"""One week's fixed facts (its slots, the frame of townships, their deadlines) and where the drawn townships go.
+
+Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
+
+- v1 (sealed before the working-day calendar): slots on fixed weekdays Mon–Fri, the same pattern
+  every week, no margin; the drawn townships take the slots in deadline order.
+- v2: slots on the real working days (`rotation.slots`), deadlines planned a margin earlier, and
+  every drawn township takes a slot chosen from the week key: a township due this week at random
+  among the slots before its planned deadline (its real one when none is left), the others at
+  random among the rest. Which day a township is visited says nothing more than that it was drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
+from rotation.inputs import DrawInputs, TownshipState
+from rotation.planner import calendar_caps, cycle_caps
+from rotation.randomness import noise, order_key
+from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
+
+LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    start_ord: int
+    origin_ord: int  # fresh start: a township never visited counts as visited the day before
+    slot_days: list[int]  # this draw's slots (ordinals, sorted)
+    future: list[int]  # every later slot up to the look-ahead's horizon
+    deadlines: dict[str, int]  # real deadlines, by township code in code order
+    frame: list[TownshipState]  # by (planned deadline, real deadline, order key)
+    frame_deadlines: list[int]  # planned (v1: real)
+    frame_real: list[int]
+    planned_after: Callable[[int], int]  # the planned deadline a visit on day x creates
+    caps: tuple  # the planner's cycle caps for the weights
+    rate_capacity: int  # the capacity the weights are planned for
+    per_day: int
+
+    @property
+    def slots(self) -> int:
+        return len(self.slot_days)
+
+
+def per_day(inputs: DrawInputs) -> int:
+    """Most visits on one day: the given cap, else as many teams as the roster makes (at least one)."""
+    if inputs.per_day is not None:
+        return max(1, int(inputs.per_day))
+    if inputs.inspectors:
+        return max(1, len(inputs.inspectors) // max(1, inputs.team_size))
+    return max(1, inputs.weekly_capacity)
+
+
+def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int]:
+    return {
+        t.code: next_deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns
+    }
+
+
+def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
+    start = inputs.week_start
+    start_ord = start.toordinal()
+    towns = sorted(inputs.townships, key=lambda t: t.code)
+    slots = min(inputs.capacity, len(towns))
+    pattern = tuple(sorted(inputs.weekdays[:slots])) if inputs.weekdays else default_weekdays(slots)
+    origin_ord = (inputs.origin or start).toordinal()
+    deadlines = _real_deadlines(inputs, towns, origin_ord)
+    frame = sorted(towns, key=lambda t: (deadlines[t.code], order_key(week_key, t.code)))
+    horizon = (max(deadlines.values()) if deadlines else start_ord) + LOOK_AHEAD
+    future = []
+    week = 1
+    while start_ord + 7 * week <= horizon:
+        future.extend(start_ord + 7 * week + d for d in pattern)
+        week += 1
+    real = [deadlines[t.code] for t in frame]
+    return Week(start, start_ord, origin_ord, [start_ord + d for d in pattern], future, deadlines, frame, real, real,
+                next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots)
+
+
+def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
+    start = inputs.week_start
+    start_ord = start.toordinal()
+    towns = sorted(inputs.townships, key=lambda t: t.code)
+    origin_ord = (inputs.origin or start).toordinal()
+    deadlines = _real_deadlines(inputs, towns, origin_ord)
+    cap = per_day(inputs)
+    weekly = inputs.weekly_capacity
+    exact = inputs.from_day is not None
+    slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
+    horizon = max(deadlines.values()) + LOOK_AHEAD
+    first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
+    days = workday_ordinals(inputs.calendar, first, horizon + LOOK_AHEAD + 7)
+    future = future_slots(days, start_ord + 7, weekly, cap, horizon)
+    planned = Planned(days, inputs.margin)
+
+    def planned_after(x: int) -> int:
+        return planned(next_deadline_ord(x))
+
+    planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
+    frame = sorted(towns, key=lambda t: (planned_deadlines[t.code], deadlines[t.code], order_key(week_key, t.code)))
+    # The weights' cycle caps: the next eight weeks' real slots, as the planner sees them.
+    sample = future_slots(days, start_ord, weekly, cap, start_ord + 7 * 7)
+    caps = calendar_caps(tuple(sample), planned_after)
+    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
+                [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,
+                caps, min(weekly, len(towns)), cap)
+
+
+def place_in_order(week: Week, picked: list[int], week_key: bytes) -> list[tuple[int, int]]:
+    """v1: what is due this week goes first, by deadline; the rest takes the remaining slots in frame order."""
+    due = week.frame_deadlines
+    next_monday = week.start_ord + 7
+    urgent = sorted((j for j in picked if due[j] < next_monday), key=lambda j: due[j])
+    others = [j for j in picked if due[j] >= next_monday]
+    return list(zip(urgent + others, week.slot_days))
+
+
+def place_at_random(week: Week, picked: list[int], week_key: bytes) -> list[tuple[int, int]]:
+    """v2: every pick takes a slot from the week key's "day" stream.
+
+    Picks whose planned deadline (else real deadline) falls before the week's last slot go first, in
+    deadline order, each at random among the free slots on or before it: the slots on or before a
+    deadline are nested, so a choice that leaves enough for the later deadlines always exists
+    whenever the look-ahead held. The others then take the free slots at random.
+    """
+    free = list(week.slot_days)
+    if not free:
+        return []
+    last = free[-1]
+    u = noise(week_key, "day", len(picked))
+    draws = dict(zip(picked, u))
+
+    def limit(j: int) -> int:
+        planned = week.frame_deadlines[j]
+        return planned if planned >= free[0] else week.frame_real[j]
+
+    bound = {j: limit(j) for j in picked}
+    order = sorted((j for j in picked if bound[j] < last), key=lambda j: (bound[j], j))
+    order += [j for j in picked if bound[j] >= last]
+    placed = []
+    for j in order:
+        eligible = sum(1 for d in free if d <= bound[j]) or 1  # none left: the earliest free slot (flagged missed)
+        day = free.pop(int(draws[j] * eligible))
+        placed.append((j, day))
+    return placed
+
+
+def missed(week: Week, picked: list[int], placed: list[tuple[int, int]], v1: bool) -> list[str]:
+    """Townships whose real deadline this draw cannot keep: placed after it, or not drawn though due
+    before the next slot (v1: before next Monday)."""
+    real = week.frame_real
+    next_slot = week.future[0] if week.future and not v1 else week.start_ord + 7
+    chosen = set(picked)
+    late = {week.frame[j].code for j, day in placed if real[j] < day}
+    undrawn = {week.frame[j].code for j in range(len(week.frame)) if real[j] < next_slot and j not in chosen}
+    return sorted(late | undrawn)
