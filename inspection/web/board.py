@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q
 
 import rotation
 import scoring
+from inspection.access import counted_visits
 from inspection.models import (
     Inspection,
     Level,
@@ -21,7 +22,6 @@ from inspection.models import (
 )
 from inspection.web import coverage
 
-HAPPENED = [Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED]
 OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
 
 
@@ -99,7 +99,8 @@ def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
     """The period's grid: which township was visited in which week, and how near its deadline is."""
     start, end = coverage.period_of(today)
     weeks = _weeks(start, end, today)
-    happened = Inspection.objects.filter(county=county, status__in=HAPPENED, date__lte=today)
+    # Visits that count as the draw counts them; never a planned one here (the schedule is sealed).
+    happened = counted_visits(county).filter(date__lte=today).exclude(status=Inspection.Status.PLANNED)
     visits: dict[int, list[Visit]] = {}
     for row in happened.filter(date__gte=start).values_list("id", "township_id", "date", "score", "kind"):
         visits.setdefault(row[1], []).append(Visit(row[0], row[2], row[3], row[4] == Inspection.Kind.FOLLOW_UP))
