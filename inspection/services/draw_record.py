@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 
 import rotation
-from inspection.errors import Conflict
+from inspection.errors import Conflict, Unprocessable
 from inspection.models import County, Draw, Inspection, Inspector, TeamMember, Township
 from inspection.services.audit import record_event
 
@@ -39,6 +39,17 @@ def draw_key(seed: bytes, county: str, week: str, label: str, public_value: str 
 def makeup_before(label: str, week_start: date) -> date | None:
     """A make-up draw sees the week's own visits still to come as done: they stay where they are."""
     return week_start + timedelta(days=7) if label.startswith("makeup-") else None
+
+
+MAX_REASON = 500
+
+
+def accepted_reason(text: str | None) -> str:
+    """The commission's reason for drawing below the minimum, as recorded (one line, bounded)."""
+    text = " ".join((text or "").split())
+    if len(text) > MAX_REASON:
+        raise Unprocessable(f"确认能力不足的理由不超过{MAX_REASON}字")
+    return text
 
 
 def shortfall_of(result: rotation.DrawResult) -> str:

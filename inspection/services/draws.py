@@ -61,6 +61,7 @@ from inspection.services.dispatch import dispatch_planned
 from inspection.services.draw_record import (  # noqa: F401 - SEALED and result_hash are read from here too
     MAIN_LABELS,
     SEALED,
+    accepted_reason,
     draw_key,
     makeup_before,
     record_draw,
@@ -211,7 +212,7 @@ def seal_draw(*, county: County, week: str, actor=None, public_value: str | None
     except rotation.RotationInputError as exc:
         raise InspectionError(str(exc)) from None
     shortfall = shortfall_of(result)
-    accept_shortfall = (accept_shortfall or "").strip()
+    accept_shortfall = accepted_reason(accept_shortfall)
     if shortfall and not accept_shortfall:
         raise InspectionError(f"检查能力不足：{shortfall}。如确需按此能力抽签，请说明理由后确认（--accept-shortfall 理由）")
     if from_day is not None and any(v.date < from_day for v in result.visits):

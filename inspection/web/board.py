@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
 
 import rotation
 import scoring
 from inspection.access import counted_visits
 from inspection.models import (
+    Draw,
     Inspection,
     Level,
     Notice,
@@ -20,6 +22,7 @@ from inspection.models import (
     Rectification,
     Township,
 )
+from inspection.services import jobs, makeups
 from inspection.web import coverage
 
 OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
@@ -206,3 +209,20 @@ def notice_counts(notices) -> dict[str, int]:
         unacknowledged=Count("id", filter=Q(state=Notice.State.ISSUED) & ~Q(kind=NoticeKind.CIRCULAR)),
         responded=Count("id", filter=Q(state=Notice.State.RESPONDED)),
     )
+
+
+def alarms(county, today: date) -> list[str]:
+    """The red banner of the commission's home: a week without a draw, a draw below the minimum
+    capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up."""
+    found = []
+    missing = jobs.missing_week(county, today)
+    if missing:
+        found.append(_("%(week)s 没有抽签（周五的抽签未运行），请尽快补抽。") % {"week": missing})
+    this_week = rotation.week_label(today - timedelta(days=today.weekday()))
+    next_week = rotation.week_label(today - timedelta(days=today.weekday()) + timedelta(days=7))
+    for draw in Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by("week_start", "id"):
+        found.extend(jobs.draw_warnings(draw))
+    waiting = makeups.freed_slots(county=county, week=this_week)
+    if waiting and makeups.at_risk(county=county, week=this_week):
+        found.append(_("本周有 %(n)s 次检查未实施或已撤销，相应乡镇等待补充抽签。") % {"n": waiting})
+    return found

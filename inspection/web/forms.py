@@ -118,6 +118,13 @@ class ReviewForm(forms.Form):
     comment = text_field(_("审核意见"), MAX_REASON, too_long=_say(gettext_noop("审核意见不超过%(n)s字"), n=MAX_REASON))
 
 
+class ReasonForm(forms.Form):
+    """Why a visit was not carried out, or withdrawn, or why a draw goes ahead below the minimum."""
+
+    reason = text_field(_("原因"), MAX_REASON, required=True, required_message=_("请填写原因"),
+                        too_long=_say(gettext_noop("原因不超过%(n)s字"), n=MAX_REASON))
+
+
 class CircularForm(forms.Form):
     week = forms.CharField(
         max_length=8,  # YYYY-Www

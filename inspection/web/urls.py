@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inspection.web import audit, draws, inspections, ledger, notices, townships
+from inspection.web import audit, draws, inspections, ledger, notices, townships, visits
 
 app_name = "web"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("townships/<str:code>/", townships.township_detail, name="township"),
     path("my-township/", townships.my_township, name="my_township"),
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/missed/", visits.inspection_missed, name="inspection_missed"),
+    path("inspections/<int:pk>/cancel/", visits.inspection_cancel, name="inspection_cancel"),
     path("notices/", notices.notice_list, name="notices"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice"),
     path("notices/<int:pk>/issue/", notices.notice_issue, name="notice_issue"),
