@@ -405,8 +405,9 @@ def _check_inspections(v: Verification, draw: Draw, recomputed: dict | None) -> 
 def _check_last_visits(v: Verification, draw: Draw, county: County) -> None:
     """The recorded last visits against the inspection records as they stood when the draw was sealed."""
     on_record = rotation.canonical_inputs(
-        draw_inputs(county=county, week=draw.week, public_value=draw.public_value, known_before=draw.created_at,
-                    before=makeup_before(draw.label, draw.week_start))
+        # Just before the draw was written: a make-up's own visits (same week) were not yet on record.
+        draw_inputs(county=county, week=draw.week, public_value=draw.public_value,
+                    known_before=draw.created_at - timedelta(microseconds=1), before=makeup_before(draw.label, draw.week_start))
     )["townships"]
     recorded = {t["code"]: t["last_inspected"] for t in draw.inputs.get("townships", [])}
     differing = sorted(t["code"] for t in on_record if recorded.get(t["code"]) != t["last_inspected"])

@@ -21,6 +21,7 @@ urlpatterns = [
     path("notices/<int:pk>/responses/<int:response_id>/review/", notices.response_review, name="response_review"),
     path("notices/circular/", notices.circular_draft, name="circular_draft"),
     path("draws/", draws.draw_list, name="draws"),
+    path("draws/seal/", draws.draw_seal, name="draw_seal"),
     path("draws/<str:week>/", draws.draw_detail, name="draw"),
     path("ledger/", ledger.ledger_page, name="ledger"),
     path("audit/", audit.audit_log, name="audit"),
