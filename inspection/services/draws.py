@@ -115,20 +115,14 @@ def _ensure_period(county: County, week_start: date, actor) -> SeedPeriod:
 
 def draw_inputs(*, county: County, week: str, public_value: str | None = None, known_before=None,
                 before: date | None = None) -> rotation.DrawInputs:
-    """The county's state before `week`, as the draw sees it.
-
-    Each township's last visit that counts (any kind, dated before the week, `before` for a
-    make-up: submitted, or not yet past its grace, never missed or cancelled) and its team; each
-    active inspector's home and last township. `known_before` (a datetime) reads the record as it
-    stood then: verification asks what was on record when the draw was sealed.
-    """
+    """The county's state before `week` (`before` for a make-up), as the draw sees it: each township's
+    last visit that counts (`InspectionQuerySet.counted`) and its team; each active inspector's home and
+    last township. `known_before`: the record as it stood then (verification: when the draw was sealed)."""
     week_start = _week_start(week)
     as_of = known_before or timezone.now()
-    counted = Inspection.objects.counted(as_of=as_of, grace=grace_hours(county)).filter(
-        county=county, date__lt=before or week_start, created_at__lte=as_of
-    )
-    inspections = counted
-    members = TeamMember.objects.filter(inspection__in=counted)
+    inspections = Inspection.objects.counted(as_of=as_of, grace=grace_hours(county)).filter(
+        county=county, date__lt=before or week_start, created_at__lte=as_of)
+    members = TeamMember.objects.filter(inspection__in=inspections)
     last: dict[int, tuple[date, int]] = {}
     for row in inspections.order_by("date", "id").values("id", "township_id", "date"):
         last[row["township_id"]] = (row["date"], row["id"])

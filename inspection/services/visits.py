@@ -67,25 +67,30 @@ def _miss(inspection: Inspection, *, actor, reason: str, by_job: bool) -> Inspec
     return inspection
 
 
+def _commission_takes(inspection: Inspection, *, actor, reason: str, what: str, status: str, refusal: str):
+    """The locked inspection and the cleaned reason, once the commission may act on it in this state."""
+    inspection = _locked(inspection)
+    require_commission(actor, inspection.county)
+    reason = _reason(reason, what)
+    if inspection.status != status:
+        raise Conflict(f"{refusal}（当前：{inspection.get_status_display()}）")
+    return inspection, reason
+
+
 @transaction.atomic
 def mark_missed(*, inspection: Inspection, actor, reason: str) -> Inspection:
     """A dispatched visit that was not carried out. Its township goes back to the pool."""
-    inspection = _locked(inspection)
-    require_commission(actor, inspection.county)
-    reason = _reason(reason, "未实施")
-    if inspection.status != Inspection.Status.DISPATCHED:
-        raise Conflict(f"只有已派出、尚未提交的检查可以登记为未实施（当前：{inspection.get_status_display()}）")
+    inspection, reason = _commission_takes(inspection, actor=actor, reason=reason, what="未实施",
+                                           status=Inspection.Status.DISPATCHED,
+                                           refusal="只有已派出、尚未提交的检查可以登记为未实施")
     return _miss(inspection, actor=actor, reason=reason, by_job=False)
 
 
 @transaction.atomic
 def cancel_inspection(*, inspection: Inspection, actor, reason: str) -> Inspection:
     """A planned visit withdrawn before its morning. Its township goes back to the pool."""
-    inspection = _locked(inspection)
-    require_commission(actor, inspection.county)
-    reason = _reason(reason, "撤销")
-    if inspection.status != Inspection.Status.PLANNED:
-        raise Conflict(f"只有尚未派出的检查可以撤销（当前：{inspection.get_status_display()}）")
+    inspection, reason = _commission_takes(inspection, actor=actor, reason=reason, what="撤销",
+                                           status=Inspection.Status.PLANNED, refusal="只有尚未派出的检查可以撤销")
     inspection.status = Inspection.Status.CANCELLED
     inspection.cancelled_at = timezone.now()
     inspection.cancelled_by = _user(actor)
