@@ -5,15 +5,17 @@ from the tables, runs it with the period's secret seed, and records what it did.
 
 Entry points (keyword-only):
 
-    seal_draw(county=, week=, actor=None, public_value=None, today=None) -> Draw
-        before the week begins: commits the period seed if needed, draws, stores the canonical
-        inputs and result, plans the inspections with their teams; audit "draw.sealed" (hashes
-        and counts only: the audit log is readable by observers, the schedule is secret)
+    seal_draw(county=, week=, actor=None, public_value=None, today=None, accept_shortfall="",
+              label="weekly", from_day=None, capacity=None) -> Draw
+        before the week begins (a "late" or "makeup-<n>" draw: from `from_day`): commits the period
+        seed if needed, draws, refuses a shortfall without a reason, stores the canonical inputs and
+        result, plans the inspections with their teams; audit "draw.sealed" (hashes and counts
+        only: the audit log is readable by observers, the schedule is secret)
     reveal_draw(county=, week=, actor=None, today=None) -> Draw
         a past week becomes public within the county; the period seed too once the period is over
     reveal_due(county=, today=None, actor=None) -> list[Draw]
         the sweep/cron: every past week, every ended period
-    verify_draw(county=, week=) -> Verification
+    verify_draw(county=, week=, label=None) -> Verification
         recompute from the revealed seed and the recorded inputs; compare with the commitment,
         the hashes in the audit log, the recorded result and the inspections made
     dispatch_due(county=None, on=None, actor=None) -> int
