@@ -5,6 +5,7 @@ its existence does not leak.
 """
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from inspection.errors import NotFound
 from inspection.models import (
@@ -21,6 +22,7 @@ from inspection.models import (
     Profile,
     Role,
     Township,
+    grace_hours,
 )
 from scoring import DecisionKind
 
@@ -89,7 +91,8 @@ def visible_inspections(user) -> QuerySet[Inspection]:
     if profile.role == Role.INSPECTOR:
         return qs.filter(
             members__inspector__user=user,
-            status__in=[Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED],
+            # a visit marked missed stays the team's: its late filing turns it back to submitted
+            status__in=[Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED, Inspection.Status.MISSED],
         )
     if profile.role == Role.OFFICIAL:
         township = official_township(user)
@@ -105,6 +108,13 @@ def visible_visits(user) -> QuerySet[Inspection]:
     """The inspections the caller may see outside the draw pages: a planned visit is the sealed
     schedule, read (and each look logged) only through the draws."""
     return visible_inspections(user).exclude(status=Inspection.Status.PLANNED)
+
+
+def counted_visits(county, *, as_of=None) -> QuerySet[Inspection]:
+    """The visits of `county` that count for coverage and deadlines (the same rule as the draw's
+    inputs, `InspectionQuerySet.counted`): submitted, or still within their grace; never a missed
+    or cancelled one."""
+    return Inspection.objects.counted(as_of=as_of or timezone.now(), grace=grace_hours(county)).filter(county=county)
 
 
 def visible_evidence(user) -> QuerySet[Evidence]:

@@ -5,10 +5,12 @@ check constraints), so a bug or a hand-written SQL statement cannot quietly brea
 """
 
 import enum
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 import scoring
@@ -330,6 +332,12 @@ class Draw(models.Model):
     inputs = models.JSONField(help_text="canonical inputs the draw was computed from")
     result = models.JSONField(help_text="the visits drawn, with inclusion probabilities")
     result_hash = models.CharField(max_length=64)
+    # "weekly" (sealed before the week), "late" (sealed after the Friday job did not run) or
+    # "makeup-<n>" (slots freed by missed or cancelled visits): each has its own randomness label.
+    label = models.CharField(_("类别"), max_length=16, default="weekly")
+    accepted_shortfall = models.TextField(
+        _("确认能力不足的理由"), blank=True, help_text="the commission's reason for drawing below the minimum"
+    )
     state = models.CharField(max_length=8, choices=State.choices, default=State.SEALED)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
@@ -339,7 +347,11 @@ class Draw(models.Model):
         verbose_name = _("抽签")
         verbose_name_plural = _("抽签")
         constraints = [
-            models.UniqueConstraint(fields=["county", "week"], name="draw_one_per_county_week"),
+            models.UniqueConstraint(fields=["county", "week", "label"], name="draw_one_per_county_week_label"),
+            models.CheckConstraint(
+                condition=Q(label__in=["weekly", "late"]) | Q(label__regex=r"^makeup-[1-9][0-9]{0,2}$"),
+                name="draw_label_known",
+            ),
             models.CheckConstraint(condition=Q(week__regex=r"^[0-9]{4}-W[0-9]{2}$"), name="draw_week_format"),
         ]
 
@@ -348,11 +360,34 @@ class Draw(models.Model):
 # Inspections
 
 
+DEFAULT_GRACE_HOURS = 72
+
+
+def grace_hours(county) -> int:
+    """Hours after a visit's day within which its filing may still arrive (the offline outbox).
+    The County field comes with the calendar work (issue 17); until then the default."""
+    return getattr(county, "grace_hours", DEFAULT_GRACE_HOURS)
+
+
+class InspectionQuerySet(models.QuerySet):
+    def counted(self, *, as_of, grace: int = DEFAULT_GRACE_HOURS):
+        """The visits that count for coverage, deadlines and the draw, as the record stood at `as_of`:
+        submitted by then, or planned or dispatched and neither missed nor cancelled by then while
+        their day plus `grace` hours has not passed. Never a missed or cancelled one."""
+        cutoff = timezone.localtime(as_of - timedelta(hours=grace)).date()
+        return self.filter(
+            Q(submitted_at__lte=as_of)
+            | (~Q(missed_at__lte=as_of) & ~Q(cancelled_at__lte=as_of) & Q(date__gte=cutoff))
+        )
+
+
 class Inspection(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("已计划")
         DISPATCHED = "dispatched", _("已派出")
         SUBMITTED = "submitted", _("已提交")
+        MISSED = "missed", _("未实施")
+        CANCELLED = "cancelled", _("已撤销")
 
     class Kind(models.TextChoices):
         REGULAR = "regular", _("暗查暗访")
@@ -376,6 +411,16 @@ class Inspection(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="when the ladder was applied to it")
+    # A visit that did not happen. The times stay after a late submission: the draw's verification
+    # reads the record as it stood when a later week was sealed (InspectionQuerySet.counted).
+    missed_at = models.DateTimeField(null=True, blank=True)
+    missed_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    missed_reason = models.TextField(_("未实施原因"), blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    cancelled_reason = models.TextField(_("撤销原因"), blank=True)
+
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("暗查暗访")
@@ -389,8 +434,17 @@ class Inspection(models.Model):
                 name="inspection_submitted_has_score",
             ),
             models.CheckConstraint(
-                condition=Q(status="planned") | Q(dispatched_at__isnull=False),
+                condition=Q(status__in=["planned", "cancelled"]) | Q(dispatched_at__isnull=False),
                 name="inspection_dispatched_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="missed") | (Q(missed_at__isnull=False) & ~Q(missed_reason="")),
+                name="inspection_missed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled")
+                | (Q(cancelled_at__isnull=False) & ~Q(cancelled_reason="") & Q(dispatched_at__isnull=True)),
+                name="inspection_cancelled_before_dispatch",
             ),
         ]
 

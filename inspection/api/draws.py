@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from inspection.access import profile_of, role_of, visible_draws
 from inspection.errors import Forbidden, NotFound
 from inspection.models import Draw, Role
-from inspection.services.draws import public_record, record_look, seal_draw
+from inspection.services.draws import MAIN_LABELS, public_record, record_look, seal_draw
 
 router = Router(tags=["draws"])
 
@@ -35,6 +35,17 @@ class DrawOut(Schema):
     created_at: datetime
     revealed_at: datetime | None
     seed: str | None  # once the period is over and its seed revealed
+    label: str  # weekly, late (sealed after the Friday job did not run) or makeup-<n>
+    accepted_shortfall: str | None  # the commission's reason for drawing below the minimum
+    unstaffed: list[str]  # townships drawn whose visit no team could take: flagged, never dropped
+
+    @staticmethod
+    def resolve_accepted_shortfall(draw: Draw) -> str | None:
+        return draw.accepted_shortfall or None
+
+    @staticmethod
+    def resolve_unstaffed(draw: Draw) -> list[str]:
+        return list((draw.result or {}).get("unstaffed", []))
 
     @staticmethod
     def resolve_public_value(draw: Draw) -> str | None:
@@ -76,6 +87,7 @@ class DrawDetailOut(DrawOut):
 class DrawIn(Schema):
     week: str
     public_value: str | None = None
+    accept_shortfall: str | None = None  # a reason: draw even below the minimum capacity
 
 
 def _visible(request):
@@ -93,13 +105,15 @@ def create_draw(request, body: DrawIn):
     if profile is None or profile.role != Role.COMMISSION:
         raise Forbidden("只有未保办可以抽签")
     draw = seal_draw(county=profile.county, week=body.week.strip(), actor=request.auth,
-                     public_value=(body.public_value or "").strip() or None)
+                     public_value=(body.public_value or "").strip() or None,
+                     accept_shortfall=body.accept_shortfall or "")
     return Status(201, draw)
 
 
 @router.get("/{week}", response=DrawDetailOut, url_name="draw")
-def get_draw(request, week: str):
-    draw = _visible(request).filter(week=week).first()
+def get_draw(request, week: str, label: str | None = None):
+    draws = _visible(request).filter(week=week)
+    draw = (draws.filter(label=label) if label else draws.filter(label__in=MAIN_LABELS)).first()
     if draw is None:
         raise NotFound("未找到")
     if role_of(request.auth) == Role.COMMISSION:

@@ -29,6 +29,7 @@ from inspection.services.inspections import (
     score_inspection,
     submit_inspection,
 )
+from inspection.services.visits import MAX_REASON, cancel_inspection, mark_missed
 from scoring import Severity
 
 router = Router(tags=["inspections"])
@@ -125,6 +126,17 @@ class InspectionOut(Schema):
     score: int | None
     dispatched_at: datetime | None
     submitted_at: datetime | None
+    missed_at: datetime | None  # a visit not carried out (it stays on record after a late filing)
+    missed_reason: str | None
+    cancelled_reason: str | None
+
+    @staticmethod
+    def resolve_missed_reason(inspection: Inspection) -> str | None:
+        return inspection.missed_reason or None
+
+    @staticmethod
+    def resolve_cancelled_reason(inspection: Inspection) -> str | None:
+        return inspection.cancelled_reason or None
 
 
 class InspectionDetailOut(InspectionOut):
@@ -136,7 +148,7 @@ class InspectionDetailOut(InspectionOut):
 
     @staticmethod
     def resolve_provisional_score(inspection: Inspection) -> int | None:
-        if inspection.status != Inspection.Status.DISPATCHED:
+        if inspection.status not in (Inspection.Status.DISPATCHED, Inspection.Status.MISSED):
             return None
         return score_inspection(inspection).score
 
@@ -164,7 +176,7 @@ class InspectionDetailOut(InspectionOut):
 
 
 class InspectionFilter(FilterSchema):
-    status: Literal["planned", "dispatched", "submitted"] | None = None
+    status: Literal["planned", "dispatched", "submitted", "missed", "cancelled"] | None = None
     township: Annotated[str | None, Blank, FilterLookup("township__code")] = Field(None, max_length=12)
     date_from: Annotated[date | None, FilterLookup("date__gte")] = None
     date_to: Annotated[date | None, FilterLookup("date__lte")] = None
@@ -322,4 +334,30 @@ def post_submit(request, inspection_id: Id):
     """Freeze the findings, score, apply the escalation policy. Submitting again returns the same result."""
     inspection = _writable(request, inspection_id)
     inspection, _ = submit_inspection(inspection=inspection, user=request.auth)
+    return Status(200, inspection)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(max_length=MAX_REASON)
+
+
+@router.post(
+    "/{inspection_id}/missed",
+    response={200: InspectionOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    url_name="inspection_missed",
+)
+def post_missed(request, inspection_id: Id, body: ReasonIn):
+    """The commission: a dispatched visit was not carried out. It stops counting for coverage."""
+    inspection = mark_missed(inspection=_visible(request, inspection_id), actor=request.auth, reason=body.reason)
+    return Status(200, inspection)
+
+
+@router.post(
+    "/{inspection_id}/cancel",
+    response={200: InspectionOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    url_name="inspection_cancel",
+)
+def post_cancel(request, inspection_id: Id, body: ReasonIn):
+    """The commission: a planned visit is withdrawn before its morning."""
+    inspection = cancel_inspection(inspection=_visible(request, inspection_id), actor=request.auth, reason=body.reason)
     return Status(200, inspection)

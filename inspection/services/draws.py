@@ -5,15 +5,17 @@ from the tables, runs it with the period's secret seed, and records what it did.
 
 Entry points (keyword-only):
 
-    seal_draw(county=, week=, actor=None, public_value=None, today=None) -> Draw
-        before the week begins: commits the period seed if needed, draws, stores the canonical
-        inputs and result, plans the inspections with their teams; audit "draw.sealed" (hashes
-        and counts only: the audit log is readable by observers, the schedule is secret)
+    seal_draw(county=, week=, actor=None, public_value=None, today=None, accept_shortfall="",
+              label="weekly", from_day=None, capacity=None) -> Draw
+        before the week begins (a "late" or "makeup-<n>" draw: from `from_day`): commits the period
+        seed if needed, draws, refuses a shortfall without a reason, stores the canonical inputs and
+        result, plans the inspections with their teams; audit "draw.sealed" (hashes and counts
+        only: the audit log is readable by observers, the schedule is secret)
     reveal_draw(county=, week=, actor=None, today=None) -> Draw
         a past week becomes public within the county; the period seed too once the period is over
     reveal_due(county=, today=None, actor=None) -> list[Draw]
         the sweep/cron: every past week, every ended period
-    verify_draw(county=, week=) -> Verification
+    verify_draw(county=, week=, label=None) -> Verification
         recompute from the revealed seed and the recorded inputs; compare with the commitment,
         the hashes in the audit log, the recorded result and the inspections made
     dispatch_due(county=None, on=None, actor=None) -> int
@@ -32,13 +34,13 @@ revealed while a week drawn from it is still running.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -54,12 +56,23 @@ from inspection.models import (
     SeedPeriod,
     TeamMember,
     Township,
+    grace_hours,
 )
 from inspection.services.audit import record_event
 from inspection.services.calendar import draw_calendar
 from inspection.services.dispatch import dispatch_planned
+from inspection.services.draw_record import (  # noqa: F401 - SEALED and result_hash are read from here too
+    MAIN_LABELS,
+    SEALED,
+    accepted_reason,
+    draw_key,
+    makeup_before,
+    record_draw,
+    refuse_clash,
+    result_hash,
+    shortfall_of,
+)
 
-SEALED = "draw.sealed"
 COMMITTED = "seed.committed"
 
 
@@ -68,10 +81,6 @@ def _week_start(week: str) -> date:
         return rotation.parse_week(week)
     except rotation.RotationInputError as exc:
         raise InspectionError(str(exc)) from None
-
-
-def result_hash(result: dict) -> str:
-    return hashlib.sha256(rotation.canonical_json(result)).hexdigest()
 
 
 def period_span(week_start: date) -> tuple[date, date]:
@@ -104,26 +113,19 @@ def _ensure_period(county: County, week_start: date, actor) -> SeedPeriod:
     return period
 
 
-def _user(actor) -> AbstractBaseUser | None:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 # --------------------------------------------------------------------------- inputs
 
 
-def draw_inputs(*, county: County, week: str, public_value: str | None = None, known_before=None) -> rotation.DrawInputs:
-    """The county's state before `week`, as the draw sees it.
-
-    Each township's last inspection (any kind, any status, dated before the week) and its team;
-    each active inspector's home and last township. `known_before` (a datetime) leaves out rows
-    created after it: verification asks what was on record when the draw was sealed.
-    """
+def draw_inputs(*, county: County, week: str, public_value: str | None = None, known_before=None,
+                before: date | None = None) -> rotation.DrawInputs:
+    """The county's state before `week` (`before` for a make-up), as the draw sees it: each township's
+    last visit that counts (`InspectionQuerySet.counted`) and its team; each active inspector's home and
+    last township. `known_before`: the record as it stood then (verification: when the draw was sealed)."""
     week_start = _week_start(week)
-    inspections = Inspection.objects.filter(county=county, date__lt=week_start)
-    members = TeamMember.objects.filter(inspection__county=county, inspection__date__lt=week_start)
-    if known_before is not None:
-        inspections = inspections.filter(created_at__lte=known_before)
-        members = members.filter(inspection__created_at__lte=known_before)
+    as_of = known_before or timezone.now()
+    inspections = Inspection.objects.counted(as_of=as_of, grace=grace_hours(county)).filter(
+        county=county, date__lt=before or week_start, created_at__lte=as_of)
+    members = TeamMember.objects.filter(inspection__in=inspections)
     last: dict[int, tuple[date, int]] = {}
     for row in inspections.order_by("date", "id").values("id", "township_id", "date"):
         last[row["township_id"]] = (row["date"], row["id"])
@@ -179,64 +181,43 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
 
 
 @transaction.atomic
-def seal_draw(*, county: County, week: str, actor=None, public_value: str | None = None, today: date | None = None) -> Draw:
-    """Draw `week` for `county` and seal it. Once per week, before the week begins, in week order."""
+def seal_draw(*, county: County, week: str, actor=None, public_value: str | None = None, today: date | None = None,
+              accept_shortfall: str = "", label: str = "weekly", from_day: date | None = None,
+              capacity: int | None = None) -> Draw:
+    """Draw `week` for `county` and seal it. The weekly draw before the week begins, in week order;
+    a late one (label "late") or a make-up (label "makeup-<n>", `capacity` the freed slots) for the
+    days from `from_day` on. A capacity below the minimum is refused unless `accept_shortfall` says why."""
     today = today or timezone.localdate()
     week_start = _week_start(week)
     week = rotation.week_label(week_start)
-    if week_start <= today:
+    if label == "weekly" and week_start <= today:
         raise InspectionError(f"{week} 已经开始，只能为尚未开始的周抽签")
     county = County.objects.select_for_update().get(pk=county.pk)
-    if Draw.objects.filter(county=county, week=week).exists():
-        raise Conflict(f"{week} 已抽签并封存，不能重抽")
-    later = Draw.objects.filter(county=county, week_start__gt=week_start).order_by("week_start").first()
-    if later is not None:
-        raise Conflict(f"已有更晚的 {later.week} 抽签，不能再补抽更早的周")
+    refuse_clash(county, week, week_start, label)
     checklist = Checklist.objects.filter(county=county).order_by("-version").first()
     if checklist is None:
         raise InspectionError(f"{county.name}尚无检查清单，不能抽签")
-    inputs = draw_inputs(county=county, week=week, public_value=public_value)
+    inputs = draw_inputs(county=county, week=week, public_value=public_value, before=makeup_before(label, week_start))
+    inputs = dataclasses.replace(inputs, label=label, from_day=from_day, capacity=capacity or inputs.capacity)
     if not inputs.inspectors:
         raise InspectionError(f"{county.name}没有在岗的督查员，不能抽签")
     period = _ensure_period(county, week_start, actor)
     # The next period's commitment goes out with the last draw before it, so it is on record
     # before any public value of that period is announced.
     _ensure_period(county, week_start + timedelta(days=7), actor)
-    key = rotation.derive_week_key(bytes.fromhex(period.seed), county.code, week, inputs.public_value)
+    key = draw_key(bytes.fromhex(period.seed), county.code, week, label, inputs.public_value)
     try:
         result = rotation.draw(inputs, key)
     except rotation.RotationInputError as exc:
         raise InspectionError(str(exc)) from None
-    record = result.to_dict()
-    canonical = rotation.canonical_inputs(inputs)
-    draw = Draw.objects.create(
-        county=county, week=week, week_start=week_start, period=period, public_value=inputs.public_value or "",
-        inputs=canonical, result=record, result_hash=result_hash(record), created_by=_user(actor),
-    )
-    townships = {t.code: t for t in Township.objects.filter(county=county, code__in=[v.township for v in result.visits])}
-    inspectors = {i.user.get_username(): i for i in Inspector.objects.filter(county=county).select_related("user")}
-    for visit in result.visits:
-        inspection = Inspection.objects.create(
-            county=county, township=townships[visit.township], draw=draw, kind=Inspection.Kind.REGULAR,
-            date=visit.date, status=Inspection.Status.PLANNED, checklist=checklist, probability=visit.probability,
-        )
-        TeamMember.objects.bulk_create(
-            TeamMember(inspection=inspection, inspector=inspectors[name]) for name in visit.inspectors
-        )
-    # No township, date or name here: observers read the audit log, and the week is secret.
-    record_event(
-        SEALED, actor=actor, obj=draw, county=county,
-        data={
-            "week": week,
-            "commitment": period.commitment,
-            "inputs_hash": hashlib.sha256(rotation.canonical_json(canonical)).hexdigest(),
-            "result_hash": draw.result_hash,
-            "visits": len(result.visits),
-            "missed": len(result.missed),
-            "public_value": inputs.public_value,
-        },
-    )
-    return draw
+    shortfall = shortfall_of(result)
+    accept_shortfall = accepted_reason(accept_shortfall)
+    if shortfall and not accept_shortfall:
+        raise InspectionError(f"检查能力不足：{shortfall}。如确需按此能力抽签，请说明理由后确认（--accept-shortfall 理由）")
+    if from_day is not None and any(v.date < from_day for v in result.visits):
+        raise InspectionError(f"抽签结果含 {from_day.isoformat()} 之前的日期，不能封存")
+    return record_draw(county=county, week=week, week_start=week_start, period=period, inputs=inputs, result=result,
+                        checklist=checklist, actor=actor, accepted=accept_shortfall if shortfall else "")
 
 
 # --------------------------------------------------------------------------- looks and dispatch
@@ -280,20 +261,23 @@ def reveal_draw(*, county: County, week: str, actor=None, today: date | None = N
     """A past week's draw becomes public within the county; its period's seed once the period is over."""
     today = today or timezone.localdate()
     week = rotation.week_label(_week_start(week))
-    draw = Draw.objects.select_for_update().select_related("period", "county").filter(county=county, week=week).first()
-    if draw is None:
+    # The week's own draw and its make-ups are revealed together.
+    week_draws = list(Draw.objects.select_for_update().select_related("period", "county")
+                      .filter(county=county, week=week).order_by("created_at", "id"))
+    if not week_draws:
         raise NotFound(f"{week} 没有抽签")
-    sunday = draw.week_start + timedelta(days=6)
+    sunday = week_draws[0].week_start + timedelta(days=6)
     if sunday >= today:
         raise InspectionError(f"{week} 到 {sunday.isoformat()} 才结束，只能公开已经结束的周")
-    if draw.state == Draw.State.SEALED:
-        draw.state = Draw.State.REVEALED
-        draw.revealed_at = timezone.now()
-        draw.save(update_fields=["state", "revealed_at"])
-        record_event("draw.revealed", actor=actor, obj=draw, county=county,
-                     data={"week": week, "result_hash": draw.result_hash})
-    _reveal_seed_if_over(draw.period, today, actor)
-    return draw
+    for draw in week_draws:
+        if draw.state == Draw.State.SEALED:
+            draw.state = Draw.State.REVEALED
+            draw.revealed_at = timezone.now()
+            draw.save(update_fields=["state", "revealed_at"])
+            record_event("draw.revealed", actor=actor, obj=draw, county=county,
+                         data={"week": week, "label": draw.label, "result_hash": draw.result_hash})
+    _reveal_seed_if_over(week_draws[0].period, today, actor)
+    return week_draws[0]
 
 
 def reveal_due(*, county: County, today: date | None = None, actor=None) -> list[Draw]:
@@ -331,12 +315,14 @@ def _visit_rows(visits) -> dict[str, tuple[str, tuple[str, ...]]]:
     return {v["township"]: (v["date"], tuple(sorted(v["inspectors"]))) for v in visits}
 
 
-def verify_draw(*, county: County, week: str) -> Verification:
-    """Recompute a week from the revealed seed and the recorded inputs; every way it could differ is a problem."""
+def verify_draw(*, county: County, week: str, label: str | None = None) -> Verification:
+    """Recompute a week (its own draw, or the one of `label`) from the revealed seed and the recorded
+    inputs; every way it could differ is a problem."""
     week = rotation.week_label(_week_start(week))
-    draw = Draw.objects.select_related("period").filter(county=county, week=week).first()
+    draws = Draw.objects.select_related("period").filter(county=county, week=week)
+    draw = (draws.filter(label=label) if label else draws.filter(label__in=MAIN_LABELS)).first()
     if draw is None:
-        raise NotFound(f"{week} 没有抽签")
+        raise NotFound(f"{week} 没有抽签" + (f"（{label}）" if label else ""))
     period = draw.period
     v = Verification(ok=False)
     if period.revealed_at is None:
@@ -385,7 +371,7 @@ def _check_recomputation(v: Verification, draw: Draw, county: County, seed: byte
     try:
         inputs = rotation.inputs_from_canonical(draw.inputs)
         recomputed = rotation.draw(
-            inputs, rotation.derive_week_key(seed, county.code, draw.week, inputs.public_value)
+            inputs, draw_key(seed, county.code, draw.week, draw.label, inputs.public_value)
         ).to_dict()
     except (rotation.RotationInputError, KeyError, TypeError, ValueError) as exc:
         v.problems.append(f"无法按记录的输入重算：{exc}")
@@ -418,7 +404,9 @@ def _check_inspections(v: Verification, draw: Draw, recomputed: dict | None) -> 
 def _check_last_visits(v: Verification, draw: Draw, county: County) -> None:
     """The recorded last visits against the inspection records as they stood when the draw was sealed."""
     on_record = rotation.canonical_inputs(
-        draw_inputs(county=county, week=draw.week, public_value=draw.public_value, known_before=draw.created_at)
+        # Just before the draw was written: a make-up's own visits (same week) were not yet on record.
+        draw_inputs(county=county, week=draw.week, public_value=draw.public_value,
+                    known_before=draw.created_at - timedelta(microseconds=1), before=makeup_before(draw.label, draw.week_start))
     )["townships"]
     recorded = {t["code"]: t["last_inspected"] for t in draw.inputs.get("townships", [])}
     differing = sorted(t["code"] for t in on_record if recorded.get(t["code"]) != t["last_inspected"])

@@ -62,7 +62,10 @@ def _require_team_member(inspection: Inspection, user) -> None:
 def _require_open(inspection: Inspection) -> None:
     if inspection.status == Inspection.Status.SUBMITTED:
         raise Conflict("本次检查已提交，问题和佐证材料已锁定，不能再添加或修改")
-    if inspection.status != Inspection.Status.DISPATCHED:
+    if inspection.status == Inspection.Status.CANCELLED:
+        raise Conflict("本次检查已撤销，不能登记")
+    # A visit marked missed still takes its filing: the team's offline outbox may arrive after the grace.
+    if inspection.status not in (Inspection.Status.DISPATCHED, Inspection.Status.MISSED):
         raise Conflict("本次检查尚未派出，不能登记")
 
 
@@ -260,6 +263,9 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
     # record_event holds to the end, so every writer takes township and head in one order.
     Township.objects.select_for_update().filter(pk=inspection.township_id).first()
     result = score_inspection(inspection)
+    if inspection.status == Inspection.Status.MISSED:
+        record_event("inspection.filed_late", actor=user, obj=inspection, county=inspection.county,
+                     data={"missed_at": inspection.missed_at.isoformat(), "reason": inspection.missed_reason})
     inspection.status = Inspection.Status.SUBMITTED
     inspection.score = result.score
     inspection.submitted_at = timezone.now()

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
 
 import rotation
 import scoring
+from inspection.access import counted_visits
 from inspection.models import (
+    Draw,
     Inspection,
     Level,
     Notice,
@@ -19,9 +22,9 @@ from inspection.models import (
     Rectification,
     Township,
 )
+from inspection.services import jobs, makeups
 from inspection.web import coverage
 
-HAPPENED = [Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED]
 OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
 
 
@@ -99,7 +102,8 @@ def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
     """The period's grid: which township was visited in which week, and how near its deadline is."""
     start, end = coverage.period_of(today)
     weeks = _weeks(start, end, today)
-    happened = Inspection.objects.filter(county=county, status__in=HAPPENED, date__lte=today)
+    # Visits that count as the draw counts them; never a planned one here (the schedule is sealed).
+    happened = counted_visits(county).filter(date__lte=today).exclude(status=Inspection.Status.PLANNED)
     visits: dict[int, list[Visit]] = {}
     for row in happened.filter(date__gte=start).values_list("id", "township_id", "date", "score", "kind"):
         visits.setdefault(row[1], []).append(Visit(row[0], row[2], row[3], row[4] == Inspection.Kind.FOLLOW_UP))
@@ -205,3 +209,20 @@ def notice_counts(notices) -> dict[str, int]:
         unacknowledged=Count("id", filter=Q(state=Notice.State.ISSUED) & ~Q(kind=NoticeKind.CIRCULAR)),
         responded=Count("id", filter=Q(state=Notice.State.RESPONDED)),
     )
+
+
+def alarms(county, today: date) -> list[str]:
+    """The red banner of the commission's home: a week without a draw, a draw below the minimum
+    capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up."""
+    found = []
+    missing = jobs.missing_week(county, today)
+    if missing:
+        found.append(_("%(week)s 没有抽签（周五的抽签未运行），请尽快补抽。") % {"week": missing})
+    this_week = rotation.week_label(today - timedelta(days=today.weekday()))
+    next_week = rotation.week_label(today - timedelta(days=today.weekday()) + timedelta(days=7))
+    for draw in Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by("week_start", "id"):
+        found.extend(jobs.draw_warnings(draw))
+    waiting = makeups.freed_slots(county=county, week=this_week)
+    if waiting and makeups.at_risk(county=county, week=this_week):
+        found.append(_("本周有 %(n)s 次检查未实施或已撤销，相应乡镇等待补充抽签。") % {"n": waiting})
+    return found

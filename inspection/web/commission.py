@@ -84,6 +84,7 @@ def dashboard(request, profile):
         "notice_counts": board.notice_counts(notices),
         "capacity": capacity,
         "capacity_chart": _capacity_chart(capacity),
+        "alarms": board.alarms(county, day),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -119,6 +119,24 @@ class ReviewForm(forms.Form):
     comment = text_field(_("审核意见"), MAX_REASON, too_long=_say(gettext_noop("审核意见不超过%(n)s字"), n=MAX_REASON))
 
 
+class ReasonForm(forms.Form):
+    """Why a visit was not carried out, or withdrawn, or why a draw goes ahead below the minimum."""
+
+    reason = text_field(_("原因"), MAX_REASON, required=True, required_message=_("请填写原因"),
+                        too_long=_say(gettext_noop("原因不超过%(n)s字"), n=MAX_REASON))
+
+
+class SealForm(forms.Form):
+    """A week's draw from the draw page; below the minimum capacity only with a reason."""
+
+    week = forms.CharField(
+        max_length=8,  # YYYY-Www
+        error_messages={k: _("周次格式应为 YYYY-Www，如 2026-W49") for k in ("required", "max_length")},
+    )
+    accept_shortfall = text_field(_("确认能力不足的理由"), MAX_REASON,
+                                  too_long=_say(gettext_noop("确认能力不足的理由不超过%(n)s字"), n=MAX_REASON))
+
+
 class CircularForm(forms.Form):
     week = forms.CharField(
         max_length=8,  # YYYY-Www

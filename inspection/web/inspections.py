@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from inspection.access import get_visible, sees_team, visible_notices, visible_visits
 from inspection.models import Role, Severity
+from inspection.services.visits import MAX_REASON
 from inspection.web.common import role_view
 
 
@@ -30,5 +31,6 @@ def inspection_detail(request, pk):
         "notices": list(visible_notices(user).filter(inspection=inspection).select_related("township").order_by("id")),
         "team": list(inspection.team.order_by("name")) if sees_team(user) else [],
         "can_issue": role == Role.COMMISSION,
+        "reason_max": MAX_REASON,
     }
     return render(request, "web/inspection.html", context)

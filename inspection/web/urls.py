@@ -11,6 +11,7 @@ from inspection.web import (
     notices,
     tokens,
     townships,
+    visits,
 )
 
 app_name = "web"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("townships/<str:code>/", townships.township_detail, name="township"),
     path("my-township/", townships.my_township, name="my_township"),
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/missed/", visits.inspection_missed, name="inspection_missed"),
+    path("inspections/<int:pk>/cancel/", visits.inspection_cancel, name="inspection_cancel"),
     path("notices/", notices.notice_list, name="notices"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice"),
     path("notices/<int:pk>/issue/", notices.notice_issue, name="notice_issue"),
@@ -28,6 +31,7 @@ urlpatterns = [
     path("notices/<int:pk>/responses/<int:response_id>/review/", notices.response_review, name="response_review"),
     path("notices/circular/", notices.circular_draft, name="circular_draft"),
     path("draws/", draws.draw_list, name="draws"),
+    path("draws/seal/", draws.draw_seal, name="draw_seal"),
     path("draws/<str:week>/", draws.draw_detail, name="draw"),
     path("calendar/", calendar.calendar_page, name="calendar"),
     path("calendar/add/", calendar.calendar_add, name="calendar_add"),

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 import rotation
 from inspection.errors import Conflict, InspectionError
@@ -99,6 +100,11 @@ def test_an_earlier_week_cannot_be_drawn_after_a_later_one(roster):
 
 
 def test_the_next_draw_starts_from_the_visits_of_the_last(sealed, roster):
+    # Only visits that happened count (issue 17): the week's visits were carried out and filed.
+    with at(date(2026, 12, 3)):
+        Inspection.objects.filter(draw=sealed).update(
+            status=Inspection.Status.SUBMITTED, score=100, dispatched_at=timezone.now(), submitted_at=timezone.now()
+        )
     with at(date(2026, 12, 4)):
         inputs = draw_inputs(county=roster, week="2026-W50")
     towns = {t.code: t for t in inputs.townships}

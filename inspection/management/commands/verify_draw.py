@@ -11,10 +11,11 @@ class Command(AnchaCommand):
     def add_arguments(self, parser):
         parser.add_argument("--county", required=True, help="6-digit county code, e.g. 520581")
         parser.add_argument("--week", required=True, help="ISO week, e.g. 2026-W49")
+        parser.add_argument("--label", default=None, help="a late or make-up draw of the week, e.g. makeup-1")
 
-    def handle(self, *args, county, week, **options):
+    def handle(self, *args, county, week, label, **options):
         county = county_or_error(county)
-        result = verify_draw(county=county, week=week)
+        result = verify_draw(county=county, week=week, label=label)
         for line in result.checks:
             self.stdout.write(f"✓ {line}")
         for line in result.problems:
