@@ -364,9 +364,8 @@ DEFAULT_GRACE_HOURS = 72
 
 
 def grace_hours(county) -> int:
-    """Hours after a visit's day within which its filing may still arrive (the offline outbox).
-    The County field comes with the calendar work (issue 17); until then the default."""
-    return getattr(county, "grace_hours", DEFAULT_GRACE_HOURS)
+    """Hours after a visit's day within which its filing may still arrive (the offline outbox)."""
+    return county.grace_hours
 
 
 class InspectionQuerySet(models.QuerySet):

@@ -30,10 +30,17 @@ def _user(actor) -> AbstractBaseUser | None:
 MAIN_LABELS = ("weekly", "late")  # the week's own draw; "makeup-<n>" draws come after it
 
 
-def draw_key(seed: bytes, county: str, week: str, label: str, public_value: str | None = None) -> bytes:
-    """The randomness of one draw: the weekly one keeps the week's key, a late or make-up draw
-    its own label, so each is verifiable and none repeats another's."""
-    return rotation.derive_week_key(seed, county, week if label == "weekly" else f"{week}/{label}", public_value)
+def week_busy(county: County, week_start: date) -> dict[str, tuple[date, ...]]:
+    """Each inspector's days already taken this week by visits that still count (a make-up's input:
+    one inspector, one township a day, across the week's draws)."""
+    busy: dict[str, set[date]] = {}
+    rows = TeamMember.objects.filter(
+        inspection__county=county, inspection__date__range=(week_start, week_start + timedelta(days=6)),
+        inspection__status__in=[Inspection.Status.PLANNED, Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED],
+    ).values_list("inspector__user__username", "inspection__date")
+    for username, day in rows:
+        busy.setdefault(username, set()).add(day)
+    return {name: tuple(sorted(days)) for name, days in busy.items()}
 
 
 def makeup_before(label: str, week_start: date) -> date | None:

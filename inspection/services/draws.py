@@ -65,7 +65,7 @@ from inspection.services.draw_record import (  # noqa: F401 - SEALED and result_
     MAIN_LABELS,
     SEALED,
     accepted_reason,
-    draw_key,
+    week_busy,
     makeup_before,
     record_draw,
     refuse_clash,
@@ -198,14 +198,19 @@ def seal_draw(*, county: County, week: str, actor=None, public_value: str | None
     if checklist is None:
         raise InspectionError(f"{county.name}尚无检查清单，不能抽签")
     inputs = draw_inputs(county=county, week=week, public_value=public_value, before=makeup_before(label, week_start))
-    inputs = dataclasses.replace(inputs, label=label, from_day=from_day, capacity=capacity or inputs.capacity)
+    inputs = dataclasses.replace(inputs, label=label, from_day=from_day, capacity=capacity or inputs.capacity,
+                                 week_capacity=inputs.capacity if from_day is not None else None)
+    if label.startswith("makeup-"):
+        busy = week_busy(county, week_start)
+        inputs = dataclasses.replace(inputs, inspectors=tuple(
+            dataclasses.replace(i, busy=busy.get(i.username, ())) for i in inputs.inspectors))
     if not inputs.inspectors:
         raise InspectionError(f"{county.name}没有在岗的督查员，不能抽签")
     period = _ensure_period(county, week_start, actor)
     # The next period's commitment goes out with the last draw before it, so it is on record
     # before any public value of that period is announced.
     _ensure_period(county, week_start + timedelta(days=7), actor)
-    key = draw_key(bytes.fromhex(period.seed), county.code, week, label, inputs.public_value)
+    key = rotation.draw_key(bytes.fromhex(period.seed), county.code, week, label, inputs.public_value)
     try:
         result = rotation.draw(inputs, key)
     except rotation.RotationInputError as exc:
@@ -371,7 +376,7 @@ def _check_recomputation(v: Verification, draw: Draw, county: County, seed: byte
     try:
         inputs = rotation.inputs_from_canonical(draw.inputs)
         recomputed = rotation.draw(
-            inputs, draw_key(seed, county.code, draw.week, draw.label, inputs.public_value)
+            inputs, rotation.draw_key(seed, county.code, draw.week, draw.label, inputs.public_value)
         ).to_dict()
     except (rotation.RotationInputError, KeyError, TypeError, ValueError) as exc:
         v.problems.append(f"无法按记录的输入重算：{exc}")

@@ -309,8 +309,6 @@ def test_weekly_draw_says_a_missing_week_and_exits_3(sealed):
     assert code == 3 and "2026-W50 没有抽签" in err and "2026-W51: sealed 1" in out
 
 
-@pytest.mark.xfail(strict=True, reason="rotation.draw honours from_day in the rotation helper's branch (issue 17); "
-                   "until then the service refuses a late draw dated before its first day")
 def test_draw_of_a_week_already_begun_is_sealed_late_from_today(sealed):
     with at(NEXT_MONDAY + timedelta(days=2), 8):
         code, out, err = command("draw", "--county", sealed.county.code, "--week", NEXT_WEEK)
