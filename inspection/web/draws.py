@@ -8,7 +8,8 @@ from django.shortcuts import render
 
 from inspection.access import get_visible, visible_draws
 from inspection.models import Draw, Inspection, Inspector, Role, Township
-from inspection.services.draws import record_look, verify_draw
+from inspection.services.draw_verify import verify_draw
+from inspection.services.draws import record_look
 from inspection.web.common import Page, role_view
 
 
