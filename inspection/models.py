@@ -57,6 +57,10 @@ class County(models.Model):
     # Keys the inspectors' pseudonyms in every published draw. Never shown, never exported: unlike
     # the period seed (revealed after its period) it must stay secret for the pseudonyms to hold.
     pseudonym_secret = models.CharField(max_length=64, default=new_pseudonym_secret, editable=False)
+    commitment_channels = models.TextField(
+        _("承诺的其他公布渠道"), blank=True,
+        help_text=_("每行一处，如：黔西市人民政府门户网站“政务公开”栏目；抄送市纪委监委存档。公开页据此列出。"),
+    )
 
     class Meta:
         verbose_name = _("县（市）")

@@ -33,6 +33,14 @@ class Migration(migrations.Migration):
         # AddField evaluates the default once for every existing row: give each county its own.
         migrations.RunPython(give_each_county_its_own_secret, migrations.RunPython.noop),
         migrations.AddField(
+            model_name="county",
+            name="commitment_channels",
+            field=models.TextField(
+                blank=True, verbose_name="承诺的其他公布渠道",
+                help_text="每行一处，如：黔西市人民政府门户网站“政务公开”栏目；抄送市纪委监委存档。公开页据此列出。",
+            ),
+        ),
+        migrations.AddField(
             model_name="township",
             name="established_on",
             field=models.DateField(blank=True, help_text="区划调整新设的乡镇（街道）填写；原有的留空",
