@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -113,6 +114,13 @@ def _period(period: SeedPeriod) -> dict:
         "seed": period.seed if period.revealed_at else None,
         "revealed_at": period.revealed_at.isoformat() if period.revealed_at else None,
     }
+
+
+def county_by_code(code: str) -> County | None:
+    """The county a public address names, or None: only six ASCII digits reach the database."""
+    if not re.fullmatch(r"[0-9]{6}", code or ""):
+        return None
+    return County.objects.filter(code=code).first()
 
 
 def public_feed(county: County) -> dict:

@@ -10,15 +10,14 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from inspection.api.common import ErrorOut
-from inspection.models import County
-from inspection.publication import public_feed
+from inspection.publication import county_by_code, public_feed
 
 router = Router(tags=["public"])
 
 
 @router.get("/{county}", auth=None, response={200: dict, 404: ErrorOut}, url_name="public_feed")
 def feed(request, county: str):
-    found = County.objects.filter(code=county).first()
+    found = county_by_code(county)
     if found is None:
-        return Status(404, {"detail": f"没有代码为 {county} 的县（市）"})
+        return Status(404, {"detail": f"没有代码为 {county[:32]} 的县（市）"})
     return Status(200, public_feed(found))

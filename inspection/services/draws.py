@@ -55,7 +55,7 @@ from inspection.models import (
 )
 from inspection.services.audit import record_event
 from inspection.services.dispatch import dispatch_planned
-from inspection.services.lineage import carried_last_visits, home_codes
+from inspection.services.lineage import apply_lineage
 
 SEALED = "draw.sealed"
 COMMITTED = "seed.committed"
@@ -135,29 +135,27 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
             teams.setdefault(row["inspection_id"], []).append(row["inspector__user__username"])
         inspector_last[row["inspector_id"]] = row["inspection__township__code"]
 
-    # Merges, splits and new townships (services/lineage.py): carried last visits, moved homes.
-    carried = carried_last_visits(county=county, own={pk: day for pk, (day, _) in last.items()})
-    moved_homes = home_codes(county=county)
     townships = []
     for t in Township.objects.filter(county=county, active=True).order_by("code"):
         seen = last.get(t.pk)
-        last_day = carried.get(t.pk, seen[0] if seen else None)
         townships.append(
             rotation.TownshipState(
                 code=t.code,
                 key_managed=t.key_managed,
-                last_inspected=last_day,
-                last_team=tuple(sorted(teams.get(seen[1], ()))) if seen and seen[0] == last_day else (),
+                last_inspected=seen[0] if seen else None,
+                last_team=tuple(sorted(teams.get(seen[1], ()))) if seen else (),
             )
         )
     inspectors = tuple(
         rotation.InspectorState(
             username=i.user.get_username(),
-            home=moved_homes.get(i.home_township_id, i.home_township.code) if i.home_township_id else None,
+            home=i.home_township.code if i.home_township_id else None,
             last_township=inspector_last.get(i.pk),
         )
         for i in Inspector.objects.filter(county=county, active=True).select_related("user", "home_township")
     )
+    # Merges, splits and new townships: carried last visits, homes moved to the successor.
+    townships, inspectors = apply_lineage(county=county, townships=townships, inspectors=inspectors, history=inspections)
     earlier = Draw.objects.filter(county=county, week_start__lt=week_start)
     first = earlier.order_by("week_start").first()
     previous = earlier.order_by("-week_start").first()

@@ -10,6 +10,9 @@ Entry points (keyword-only):
         establishment date
     home_codes(county=) -> {township id: code}
         where an inspector living in a merged-away township now lives, for the recusal
+    apply_lineage(county=, townships=, inspectors=, history=) -> (townships, inspectors)
+        the draw's inputs (rotation states) with both applied; `history` is the draw's own
+        queryset of inspections that count, so predecessors' visits count by the same rule
 
 The rules, so that nobody is inspected late because the map changed and no deadline is invented:
 - a township visited on or after its latest change counts that visit;
@@ -23,9 +26,11 @@ The rules, so that nobody is inspected late because the map changed and no deadl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Max, QuerySet
 
 from inspection.errors import InspectionError
 from inspection.models import County, Township, TownshipLineage
@@ -108,3 +113,24 @@ def home_codes(*, county: County) -> dict[int, str]:
     ).order_by("-changed_on", "-township__code"):
         out[row.predecessor_id] = row.township.code  # the first successor by code wins
     return out
+
+
+def apply_lineage(*, county: County, townships: tuple, inspectors: tuple, history: QuerySet) -> tuple[tuple, tuple]:
+    """The draw's township and inspector states with carried last visits and moved homes."""
+    ids = dict(Township.objects.filter(county=county).values_list("code", "id"))
+    own = {ids[t.code]: t.last_inspected for t in townships if t.last_inspected is not None}
+    predecessors = TownshipLineage.objects.filter(township__county=county, predecessor__isnull=False)
+    own.update(
+        history.filter(township_id__in=predecessors.values("predecessor_id"))
+        .values("township_id").annotate(last=Max("date")).values_list("township_id", "last")
+    )
+    carried = carried_last_visits(county=county, own=own)
+    changed = tuple(
+        replace(t, last_inspected=carried[ids[t.code]], last_team=())
+        if ids[t.code] in carried and carried[ids[t.code]] != t.last_inspected else t
+        for t in townships
+    )
+    successor_of = home_codes(county=county)
+    moved = {code: successor_of[pk] for code, pk in ids.items() if pk in successor_of}
+    homes = tuple(replace(i, home=moved.get(i.home, i.home)) if i.home in moved else i for i in inspectors)
+    return changed, homes

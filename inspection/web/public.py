@@ -6,8 +6,8 @@ server alone proves little, so the reader is pointed to copies the commission ca
 
 from django.shortcuts import render
 
-from inspection.models import County, Township
-from inspection.publication import public_feed
+from inspection.models import Township
+from inspection.publication import county_by_code, public_feed
 
 
 def _weeks(feed: dict, names: dict[str, str]) -> list[dict]:
@@ -22,7 +22,7 @@ def _weeks(feed: dict, names: dict[str, str]) -> list[dict]:
 
 
 def public_page(request, county):
-    found = County.objects.filter(code=county).first()
+    found = county_by_code(county)
     if found is None:
         return render(request, "public/county.html", {"county": None, "code": county}, status=404)
     feed = public_feed(found)
