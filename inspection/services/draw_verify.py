@@ -88,7 +88,7 @@ def verify_draw(*, county: County, week: str, commitment: str | None = None) -> 
 
 def _check_commitment(v: Verification, period: SeedPeriod, seed: bytes, published: str | None) -> None:
     if rotation.seed_commitment(seed) == period.commitment:
-        v.checks.append(f"种子的 SHA-256 与本期承诺一致：{period.commitment}")
+        v.checks.append(f"种子的 SHA-256 与承诺一致：{period.commitment}")
     else:
         v.problems.append("种子的 SHA-256 与本期承诺不一致")
     if published is not None:

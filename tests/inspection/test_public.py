@@ -18,14 +18,14 @@ import rotation
 from inspection.models import County, Draw, Inspection, Inspector, SeedPeriod, TeamMember
 from inspection.publication import pseudonym, pseudonym_map
 from inspection.services.draw_verify import verify_draw
-from inspection.services.draws import result_hash, reveal_draw, reveal_due, seal_draw
+from inspection.services.draws import result_hash, reveal_draw, seal_draw
 from tests.conftest import ApiClient
 from tests.inspection.draw_fixtures import (  # noqa: F401 - fixtures
-    AFTER_PERIOD,
     AFTER_WEEK,
     FRIDAY_BEFORE,
     WEEK,
     at,
+    revealed,
     roster,
     sealed,
 )
@@ -59,14 +59,6 @@ def manage_verify(county, *extra) -> int:
     except CommandError as exc:
         return exc.returncode
     return 0
-
-
-@pytest.fixture
-def revealed(sealed, roster):
-    with at(AFTER_PERIOD):
-        reveal_due(county=roster)
-    sealed.refresh_from_db()
-    return sealed
 
 
 @pytest.fixture
