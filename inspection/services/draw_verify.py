@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 
 import rotation
-from rotation.public import MISMATCH, NOT_YET, VERIFIED, check_week
+from rotation.public import MISMATCH, NOT_YET, VERIFIED, check_week, week_key
 from inspection.errors import NotFound
 from inspection.models import AuditEvent, County, Draw, Inspection, SeedPeriod
 from inspection.publication import public_record
@@ -131,9 +131,7 @@ def _check_recomputation(v: Verification, draw: Draw, county: County, seed: byte
     """The draw recomputed from the seed and the recorded inputs (None when they cannot be drawn), against the record."""
     try:
         inputs = rotation.inputs_from_canonical(draw.inputs)
-        recomputed = rotation.draw(
-            inputs, rotation.derive_week_key(seed, county.code, draw.week, inputs.public_value)
-        ).to_dict()
+        recomputed = rotation.draw(inputs, week_key(inputs, seed)).to_dict()
     except (rotation.RotationInputError, KeyError, TypeError, ValueError) as exc:
         v.problems.append(f"无法按记录的输入重算：{exc}")
         return None
