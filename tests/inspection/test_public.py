@@ -299,3 +299,17 @@ def test_verify_draw_flags(what, revealed, roster):
     result = verify_draw(county=roster, week=WEEK)
     assert not result.ok and result.problems, what
     assert manage_verify(roster) == 1
+
+
+def test_the_migration_gives_every_existing_county_its_own_secret(county, other_county):
+    """AddField evaluates its default once for all existing rows: the data step must part them."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("inspection.migrations.0007_public_pseudonyms_lineage")
+    County.objects.update(pseudonym_secret="same for all")
+    migration.give_each_county_its_own_secret(apps, None)
+    secrets = list(County.objects.values_list("pseudonym_secret", flat=True))
+    assert len(set(secrets)) == len(secrets) == 2
+    assert all(len(s) == 64 and int(s, 16) >= 0 for s in secrets)
