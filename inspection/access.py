@@ -24,6 +24,7 @@ from inspection.models import (
     Township,
     grace_hours,
 )
+from inspection.publication import public_record
 from scoring import DecisionKind
 
 
@@ -164,6 +165,17 @@ def visible_calendar_days(user) -> QuerySet[CalendarDay]:
     if profile is None or profile.role != Role.COMMISSION:
         return days.none()
     return days
+
+
+def sees_roster(user) -> bool:
+    """Who reads inspectors by name in a revealed draw: the commission and the observer. Everyone
+    else (a township official) reads the public record: pseudonyms, no homes, no last teams."""
+    return role_of(user) in (Role.COMMISSION, Role.OBSERVER)
+
+
+def draw_record_for(user, draw: Draw) -> dict:
+    """A revealed draw's record as `user` may read it (names only for those who see the roster)."""
+    return public_record(draw, names=sees_roster(user))
 
 
 def visible_audit_events(user) -> QuerySet[AuditEvent]:

@@ -7,6 +7,7 @@ from inspection import models as m
 from inspection.errors import InspectionError
 from inspection.services import calendar
 from inspection.services.tokens import revoke_token
+from inspection.services.lineage import record_lineage
 
 
 class WrittenByServicesMixin:
@@ -50,6 +51,29 @@ class TownshipAdmin(CountyScopedAdmin):
     list_filter = ["county", "kind", "level", "key_managed", "active"]
     search_fields = ["code", "name"]
     readonly_fields = ["level", "key_managed", "key_managed_since"]
+
+
+@admin.register(m.TownshipLineage)
+class TownshipLineageAdmin(CountyScopedAdmin):
+    """Lineage entered by hand goes through the service (audited; the predecessor leaves the scope).
+    A recorded change is history: it is added, never edited or deleted here."""
+
+    county_path = "township__county"
+    list_display = ["township", "predecessor_code", "kind", "changed_on", "source"]
+    list_filter = ["kind"]
+    search_fields = ["township__code", "township__name", "predecessor_code"]
+    fields = ["township", "predecessor_code", "kind", "changed_on", "source"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = record_lineage(township=obj.township, predecessor_code=obj.predecessor_code,
+                               changed_on=obj.changed_on, kind=obj.kind, source=obj.source, actor=request.user)
+        obj.pk = saved.pk
 
 
 @admin.register(m.Profile)

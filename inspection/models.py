@@ -5,6 +5,7 @@ check constraints), so a bug or a hand-written SQL statement cannot quietly brea
 """
 
 import enum
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 import scoring
 
 PROTECT = models.PROTECT
+
+
+def new_pseudonym_secret() -> str:
+    return secrets.token_hex(32)
 
 
 def choices_of(vocabulary: type[enum.Enum]) -> type[models.TextChoices]:
@@ -60,6 +65,13 @@ class County(models.Model):
     # Work state of the scheduled jobs, kept here rather than read back from the audit log.
     last_swept_on = models.DateField(_("最近一次每日核查日期"), null=True, blank=True)
     demo_loaded_at = models.DateTimeField(null=True, blank=True, help_text="when load_demo played its history")
+    # Keys the inspectors' pseudonyms in every published draw. Never shown, never exported: unlike
+    # the period seed (revealed after its period) it must stay secret for the pseudonyms to hold.
+    pseudonym_secret = models.CharField(max_length=64, default=new_pseudonym_secret, editable=False)
+    commitment_channels = models.TextField(
+        _("承诺的其他公布渠道"), blank=True,
+        help_text=_("每行一处，如：黔西市人民政府门户网站“政务公开”栏目；抄送市纪委监委存档。公开页据此列出。"),
+    )
 
     class Meta:
         verbose_name = _("县（市）")
@@ -138,6 +150,9 @@ class Township(models.Model):
     level = models.CharField(_("问责等级"), max_length=16, choices=Level.choices, default=Level.NORMAL)
     key_managed = models.BooleanField(_("重点管理"), default=False)
     key_managed_since = models.DateField(_("纳入重点管理日期"), null=True, blank=True)
+    # A township created by an administrative change starts its two-month clock on this day.
+    established_on = models.DateField(_("设立日期"), null=True, blank=True,
+                                      help_text=_("区划调整新设的乡镇（街道）填写；原有的留空"))
 
     class Meta:
         verbose_name = _("乡镇（街道）")
@@ -293,6 +308,41 @@ class ChecklistItem(models.Model):
 
     def __str__(self):
         return f"{self.area}：{self.text}"
+
+
+class TownshipLineage(models.Model):
+    """One predecessor of a township after a merge, split or recoding (区划调整), from the date of the change.
+
+    The draw carries the predecessor's last visit and its inspectors' recusal over to the successor.
+    """
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("合并")
+        SPLIT = "split", _("拆分")
+        RECODE = "recode", _("更名或代码调整")
+
+    township = models.ForeignKey(Township, PROTECT, related_name="predecessors", verbose_name=_("现乡镇（街道）"))
+    predecessor_code = models.CharField(_("原统计代码"), max_length=12)
+    predecessor = models.ForeignKey(
+        Township, PROTECT, null=True, blank=True, related_name="successors", verbose_name=_("原乡镇（街道）"),
+    )
+    kind = models.CharField(_("调整类型"), max_length=8, choices=Kind.choices, default=Kind.MERGE)
+    changed_on = models.DateField(_("调整日期"))
+    source = models.CharField(_("依据"), max_length=128, blank=True, help_text=_("如：区划代码文件或批复文号"))
+
+    class Meta:
+        verbose_name = _("区划沿革")
+        verbose_name_plural = _("区划沿革")
+        ordering = ["township", "changed_on", "predecessor_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "predecessor_code"], name="township_lineage_unique"),
+            models.CheckConstraint(
+                condition=Q(predecessor_code__regex=r"^[0-9]{9}([0-9]{3})?$"), name="lineage_code_9_or_12_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.predecessor_code} → {self.township.code}（{self.changed_on.isoformat()}）"
 
 
 # ---------------------------------------------------------------------------

@@ -1,17 +1,18 @@
 """Draws (DESIGN.md §4): the commission seals and reads them; once revealed they are public within the county.
 
 A sealed draw's schedule is read by the commission only, and each read is written to the audit
-log (`record_look`). Anyone else gets 404 for a sealed week, as for a week never drawn.
+log (`record_look`). Anyone else gets 404 for a sealed week, as for a week never drawn. A revealed
+week reads with names for the commission and the observer, with pseudonyms for everyone else.
 """
 
 from datetime import date, datetime
 
 from ninja import Field, Router, Schema, Status
 
-from inspection.access import profile_of, role_of, visible_draws
+from inspection.access import draw_record_for, profile_of, role_of, visible_draws
 from inspection.errors import Forbidden, NotFound
 from inspection.models import Draw, Role
-from inspection.services.draws import MAIN_LABELS, public_record, record_look, seal_draw
+from inspection.services.draws import MAIN_LABELS, record_look, seal_draw
 
 router = Router(tags=["draws"])
 
@@ -64,8 +65,11 @@ class DrawDetailOut(DrawOut):
     record: dict | None  # once revealed: the canonical inputs and result, to re-check (docs/draw.md)
 
     @staticmethod
-    def resolve_visits(draw: Draw) -> list[dict]:
-        return (draw.result or {}).get("visits", [])
+    def resolve_visits(draw: Draw, context) -> list[dict]:
+        # A sealed week is read by the commission only; a revealed one by role (pseudonyms for officials).
+        if draw.state != Draw.State.REVEALED:
+            return (draw.result or {}).get("visits", [])
+        return draw_record_for(context["request"].auth, draw)["result"].get("visits", [])
 
     @staticmethod
     def resolve_floor(draw: Draw) -> float | None:
@@ -80,8 +84,8 @@ class DrawDetailOut(DrawOut):
         return (draw.result or {}).get("effective_ratio")
 
     @staticmethod
-    def resolve_record(draw: Draw) -> dict | None:
-        return public_record(draw) if draw.state == Draw.State.REVEALED else None
+    def resolve_record(draw: Draw, context) -> dict | None:
+        return draw_record_for(context["request"].auth, draw) if draw.state == Draw.State.REVEALED else None
 
 
 class DrawIn(Schema):

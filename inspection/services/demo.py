@@ -39,7 +39,6 @@ from django.db import transaction
 import rotation
 from inspection.models import (
     County,
-    Decision,
     Draw,
     Inspection,
     Inspector,

@@ -15,7 +15,7 @@ Entry points (keyword-only):
         a past week becomes public within the county; the period seed too once the period is over
     reveal_due(county=, today=None, actor=None) -> list[Draw]
         the sweep/cron: every past week, every ended period
-    verify_draw(county=, week=, label=None) -> Verification
+    verify_draw(county=, week=, label=None, commitment=None) -> Verification      (services/draw_verify.py)
         recompute from the revealed seed and the recorded inputs; compare with the commitment,
         the hashes in the audit log, the recorded result and the inspections made
     dispatch_due(county=None, on=None, actor=None) -> int
@@ -35,19 +35,16 @@ revealed while a week drawn from it is still running.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import rotation
-from inspection.errors import Conflict, InspectionError, NotFound
+from inspection.errors import InspectionError, NotFound
 from inspection.models import (
-    AuditEvent,
     Checklist,
     County,
     Draw,
@@ -72,6 +69,7 @@ from inspection.services.draw_record import (  # noqa: F401 - SEALED and result_
     result_hash,
     shortfall_of,
 )
+from inspection.services.lineage import apply_lineage
 
 COMMITTED = "seed.committed"
 
@@ -158,6 +156,8 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
         )
         for i in Inspector.objects.filter(county=county, active=True).select_related("user", "home_township")
     )
+    # Merges, splits and new townships: carried last visits, homes moved to the successor.
+    townships, inspectors = apply_lineage(county=county, townships=townships, inspectors=inspectors, history=inspections)
     earlier = Draw.objects.filter(county=county, week_start__lt=week_start)
     first = earlier.order_by("week_start").first()
     previous = earlier.order_by("-week_start").first()
@@ -297,130 +297,6 @@ def reveal_due(*, county: County, today: date | None = None, actor=None) -> list
     return revealed
 
 
-# --------------------------------------------------------------------------- verify
-
-
-@dataclass
-class Verification:
-    ok: bool
-    checks: list[str] = field(default_factory=list)  # what was checked and held
-    problems: list[str] = field(default_factory=list)
-
-
-def _event_data(action: str, obj) -> dict | None:
-    event = (
-        AuditEvent.objects.filter(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .order_by("seq")
-        .first()
-    )
-    return json.loads(event.payload)["data"] if event else None
-
-
-def _visit_rows(visits) -> dict[str, tuple[str, tuple[str, ...]]]:
-    return {v["township"]: (v["date"], tuple(sorted(v["inspectors"]))) for v in visits}
-
-
-def verify_draw(*, county: County, week: str, label: str | None = None) -> Verification:
-    """Recompute a week (its own draw, or the one of `label`) from the revealed seed and the recorded
-    inputs; every way it could differ is a problem."""
-    week = rotation.week_label(_week_start(week))
-    draws = Draw.objects.select_related("period").filter(county=county, week=week)
-    draw = (draws.filter(label=label) if label else draws.filter(label__in=MAIN_LABELS)).first()
-    if draw is None:
-        raise NotFound(f"{week} 没有抽签" + (f"（{label}）" if label else ""))
-    period = draw.period
-    v = Verification(ok=False)
-    if period.revealed_at is None:
-        v.problems.append(f"本期种子尚未公开（{period.ends_on.isoformat()} 之后公开），暂不能验证")
-        return v
-    try:
-        seed = bytes.fromhex(period.seed)
-    except ValueError:
-        v.problems.append("公开的种子不是十六进制")
-        return v
-    _check_commitment(v, period, seed)
-    _check_hashes(v, draw)
-    recomputed = _check_recomputation(v, draw, county, seed)
-    _check_inspections(v, draw, recomputed)
-    _check_last_visits(v, draw, county)
-    v.ok = not v.problems
-    return v
-
-
-def _check_commitment(v: Verification, period: SeedPeriod, seed: bytes) -> None:
-    if rotation.seed_commitment(seed) == period.commitment:
-        v.checks.append(f"种子的 SHA-256 与承诺一致：{period.commitment}")
-    else:
-        v.problems.append("种子的 SHA-256 与本期承诺不一致")
-    committed = _event_data(COMMITTED, period)
-    if committed and committed.get("commitment") == period.commitment:
-        v.checks.append("承诺与审计日志中期初公布的一致")
-    else:
-        v.problems.append("承诺与审计日志中期初公布的不一致（或无公布记录）")
-
-
-def _check_hashes(v: Verification, draw: Draw) -> None:
-    """The stored result and inputs against the hashes the audit log took when the draw was sealed."""
-    sealed = _event_data(SEALED, draw) or {}
-    stored_hash = result_hash(draw.result)
-    if sealed.get("result_hash") == draw.result_hash == stored_hash:
-        v.checks.append(f"抽签结果与封存时审计日志记录的哈希一致：{stored_hash}")
-    else:
-        v.problems.append("抽签结果已被改动：与封存时审计日志记录的哈希不一致")
-    if sealed.get("inputs_hash") != hashlib.sha256(rotation.canonical_json(draw.inputs)).hexdigest():
-        v.problems.append("抽签输入已被改动：与封存时审计日志记录的哈希不一致")
-
-
-def _check_recomputation(v: Verification, draw: Draw, county: County, seed: bytes) -> dict | None:
-    """The draw recomputed from the seed and the recorded inputs (None when they cannot be drawn), against the record."""
-    try:
-        inputs = rotation.inputs_from_canonical(draw.inputs)
-        recomputed = rotation.draw(
-            inputs, rotation.draw_key(seed, county.code, draw.week, draw.label, inputs.public_value)
-        ).to_dict()
-    except (rotation.RotationInputError, KeyError, TypeError, ValueError) as exc:
-        v.problems.append(f"无法按记录的输入重算：{exc}")
-        return None
-    if (inputs.county, inputs.week, inputs.public_value or "") != (county.code, draw.week, draw.public_value):
-        v.problems.append("记录的输入与本周抽签的县、周或公开随机值不符")
-    if recomputed == draw.result:
-        v.checks.append(f"按公开种子和记录的输入重算，{len(recomputed['visits'])} 次检查与记录完全一致")
-    else:
-        want, have = _visit_rows(recomputed["visits"]), _visit_rows(draw.result.get("visits", []))
-        diff = sorted(set(want) ^ set(have)) or sorted(c for c in want if want[c] != have.get(c))
-        v.problems.append("按公开种子和记录的输入重算，结果与记录不一致" + (f"：{'、'.join(diff)}" if diff else ""))
-    return recomputed
-
-
-def _check_inspections(v: Verification, draw: Draw, recomputed: dict | None) -> None:
-    """The inspections actually planned (township, day, team) against the draw."""
-    made = {
-        i.township.code: (i.date.isoformat(), tuple(sorted(m.inspector.user.get_username() for m in i.members.all())))
-        for i in Inspection.objects.filter(draw=draw).select_related("township").prefetch_related("members__inspector__user")
-    }
-    drawn = _visit_rows((recomputed or draw.result).get("visits", []))
-    if made == drawn:
-        v.checks.append("实际安排的检查（乡镇、日期、督查组）与抽签一致")
-    else:
-        diff = sorted(c for c in set(made) | set(drawn) if made.get(c) != drawn.get(c))
-        v.problems.append("实际安排的检查与抽签不一致：" + "、".join(diff))
-
-
-def _check_last_visits(v: Verification, draw: Draw, county: County) -> None:
-    """The recorded last visits against the inspection records as they stood when the draw was sealed."""
-    on_record = rotation.canonical_inputs(
-        # Just before the draw was written: a make-up's own visits (same week) were not yet on record.
-        draw_inputs(county=county, week=draw.week, public_value=draw.public_value,
-                    known_before=draw.created_at - timedelta(microseconds=1), before=makeup_before(draw.label, draw.week_start))
-    )["townships"]
-    recorded = {t["code"]: t["last_inspected"] for t in draw.inputs.get("townships", [])}
-    differing = sorted(t["code"] for t in on_record if recorded.get(t["code"]) != t["last_inspected"])
-    if differing:
-        v.problems.append("记录的上次检查日期与封存时的检查记录不符：" + "、".join(differing))
-    else:
-        v.checks.append("记录的各乡镇上次检查日期与封存时的检查记录一致")
-
-
 # --------------------------------------------------------------------------- planner and demo
 
 
@@ -513,16 +389,11 @@ def county_or_error(code: str) -> County:
     return county
 
 
-def public_record(draw: Draw) -> dict:
-    """What a revealed week publishes: enough for anyone to re-check it (docs/draw.md)."""
-    period = draw.period
-    return {
-        "county": draw.county.code,
-        "week": draw.week,
-        "commitment": period.commitment,
-        "period": [period.starts_on.isoformat(), period.ends_on.isoformat()],
-        "seed": period.seed if period.revealed_at else None,
-        "result_hash": draw.result_hash,
-        "inputs": draw.inputs,
-        "result": draw.result,
-    }
+from inspection.publication import public_record  # noqa: E402,F401 - importable from here as before
+
+
+def verify_draw(*, county: County, week: str, commitment: str | None = None):
+    """Kept importable from here: the check itself lives in services/draw_verify.py."""
+    from inspection.services.draw_verify import verify_draw as verify
+
+    return verify(county=county, week=week, commitment=commitment)

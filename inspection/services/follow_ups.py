@@ -10,7 +10,7 @@ any notice); the sweep dispatches it on its day.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 

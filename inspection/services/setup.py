@@ -1,6 +1,8 @@
 """Setting up a county: its townships from the national list, its checklist, its people."""
 
 import csv
+import re
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from inspection import defaults
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Checklist, ChecklistItem, County, Inspector, Official, Post, Profile, Role, Township
 from inspection.services.audit import record_event
+from inspection.services.lineage import record_lineage
 
 DIVISIONS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "divisions"
 STREETS_CSV = DIVISIONS_DIR / "streets.csv"
@@ -26,6 +29,10 @@ class DivisionRow:
     code: str
     name: str
     county_code: str
+    # Optional columns for an administrative change: `predecessors` (codes separated by ; or |)
+    # and `changedOn` (YYYY-MM-DD), the township's lineage (services/lineage.py).
+    predecessors: tuple[str, ...] = ()
+    changed_on: str = ""
 
 
 def read_divisions(path: Path = STREETS_CSV) -> list[DivisionRow]:
@@ -39,7 +46,12 @@ def read_divisions(path: Path = STREETS_CSV) -> list[DivisionRow]:
         missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
         if missing:
             raise InspectionError(f"区划文件缺少列：{', '.join(sorted(missing))}")
-        return [DivisionRow(r["code"].strip(), r["name"].strip(), r["areaCode"].strip()) for r in reader]
+        return [
+            DivisionRow(r["code"].strip(), r["name"].strip(), r["areaCode"].strip(),
+                        tuple(c.strip() for c in re.split(r"[;|]", r.get("predecessors") or "") if c.strip()),
+                        (r.get("changedOn") or "").strip())
+            for r in reader
+        ]
 
 
 def county_name_for(code: str) -> str | None:
@@ -84,9 +96,25 @@ def import_divisions(*, county_code: str, path: Path | None = None, include_admi
             township.name, township.kind = row.name, kind
             township.save(update_fields=["name", "kind"])
             updated += 1
+    _record_lineage(county, [r for r in rows if r.predecessors])
     if created or updated:
         record_event("divisions.imported", county=county, obj=county, data={"created": created, "updated": updated})
     return county, created, updated
+
+
+def _record_lineage(county: County, rows: list[DivisionRow]) -> None:
+    """The divisions file's own account of a merge or split: a new township with its predecessors."""
+    shared = [code for row in rows for code in row.predecessors]
+    for row in rows:
+        try:
+            changed_on = date.fromisoformat(row.changed_on)
+        except ValueError:
+            raise InspectionError(f"区划文件中 {row.code} 有前身代码但 changedOn 不是 YYYY-MM-DD：{row.changed_on!r}") from None
+        township = Township.objects.get(county=county, code=row.code)
+        for code in row.predecessors:
+            kind = "split" if shared.count(code) > 1 else "merge"  # one predecessor, several successors
+            record_lineage(township=township, predecessor_code=code, changed_on=changed_on, kind=kind,
+                           source="区划代码文件")
 
 
 @transaction.atomic

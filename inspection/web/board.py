@@ -23,6 +23,7 @@ from inspection.models import (
     Township,
 )
 from inspection.services import jobs, makeups
+from inspection.services.lineage import carried_last_visits
 from inspection.web import coverage
 
 OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
@@ -110,11 +111,14 @@ def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
     last_before = dict(
         happened.filter(date__lt=start).values("township_id").annotate(last=Max("date")).values_list("township_id", "last")
     )
+    # The draw's own rule for merged, split and new townships (services/lineage.py), so the two agree.
+    own = {**last_before, **{tid: max(v.date for v in vs) for tid, vs in visits.items()}}
+    carried = carried_last_visits(county=county, own=own)
     rows, covered, near, overdue = [], 0, 0, 0
     for township in townships:
         mine = sorted(visits.get(township.id, []), key=lambda v: v.date)
         cells = [Cell([v for v in mine if week.start <= v.date <= week.end], week.future) for week in weeks]
-        last = mine[-1].date if mine else last_before.get(township.id)
+        last = carried.get(township.id, mine[-1].date if mine else last_before.get(township.id))
         deadline = coverage.deadline(today=today, last_visit=last)
         days_left = (deadline - today).days
         is_covered = bool(mine)

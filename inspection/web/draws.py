@@ -15,7 +15,8 @@ import rotation
 from inspection.access import get_visible, visible_draws
 from inspection.models import Draw, Inspection, Inspector, Role, Township
 from inspection.services.calendar import LOOK_AHEAD_WEEKS, draw_provisional_years
-from inspection.services.draws import MAIN_LABELS, record_look, seal_draw, verify_draw
+from inspection.services.draw_verify import verify_draw
+from inspection.services.draws import MAIN_LABELS, record_look, seal_draw
 from inspection.services.visits import MAX_REASON
 from inspection.web.common import Page, refuse, role_view, run_action
 from inspection.web.forms import SealForm

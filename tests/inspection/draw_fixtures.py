@@ -42,3 +42,14 @@ def sealed(roster, wang):
     """Week 2026-W49, sealed by wang on the Friday before."""
     with at(FRIDAY_BEFORE):
         return seal_draw(county=roster, week=WEEK, actor=wang)
+
+
+@pytest.fixture
+def revealed(sealed, roster):
+    """Week 2026-W49 revealed with its period's seed, as after the period."""
+    from inspection.services.draws import reveal_due
+
+    with at(AFTER_PERIOD):
+        reveal_due(county=roster)
+    sealed.refresh_from_db()
+    return sealed

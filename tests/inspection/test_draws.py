@@ -28,6 +28,7 @@ from tests.inspection.draw_fixtures import (  # noqa: F401 - fixtures
     MONDAY,
     WEEK,
     at,
+    revealed,
     roster,
     sealed,
 )
@@ -151,14 +152,6 @@ def test_verification_waits_for_the_seed(sealed, roster):
         reveal_draw(county=roster, week=WEEK)
         result = verify_draw(county=roster, week=WEEK)
     assert not result.ok and "尚未公开" in result.problems[0]
-
-
-@pytest.fixture
-def revealed(sealed, roster):
-    with at(AFTER_PERIOD):
-        reveal_due(county=roster)
-    sealed.refresh_from_db()
-    return sealed
 
 
 def test_an_honest_draw_verifies(revealed, roster):
