@@ -19,21 +19,28 @@ ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 LONG_WORD = "".join(ALPHABET[(i * 7 + i // 36) % len(ALPHABET)] for i in range(2_000))
 
 
-def test_a_2000_character_unbroken_finding_appears_whole_in_the_issued_letter(api, li, wang, dispatched, media):
+def file_and_submit(api, li, inspection):
     client = api(li)
     filed = client.post_json(
-        f"/api/v1/inspections/{dispatched.pk}/findings",
-        {"item_id": item(dispatched, 4).pk, "text": LONG_WORD},
+        f"/api/v1/inspections/{inspection.pk}/findings",
+        {"item_id": item(inspection, 4).pk, "text": LONG_WORD},
         **{"Idempotency-Key": str(uuid.uuid4())},
     )
     assert filed.status_code == 201, filed.content
-    assert client.post(f"/api/v1/inspections/{dispatched.pk}/submit").status_code == 200
-    draft = Notice.objects.get(inspection=dispatched, kind="rectification")
-    issued = api(wang).post(f"/api/v1/notices/{draft.pk}/issue")
+    assert client.post(f"/api/v1/inspections/{inspection.pk}/submit").status_code == 200
+
+
+def issued_pdf(api, wang, notice_id) -> bytes:
+    issued = api(wang).post(f"/api/v1/notices/{notice_id}/issue")
     assert issued.status_code == 200, issued.content
-    pdf = api(wang).get(f"/api/v1/notices/{draft.pk}/pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    pdf = api(wang).get(f"/api/v1/notices/{notice_id}/pdf")
+    assert pdf.status_code == 200
     body = b"".join(pdf.streaming_content) if getattr(pdf, "streaming", False) else pdf.content
+    assert body.startswith(b"%PDF-")
+    return body
+
+
+def assert_whole_and_inside(body: bytes):
     # the word runs over a page break: leave out the page numbers (— 1 —) between its halves
     text = re.sub(r"—\d+—", "", pdftools.flat(pdftools.text(body)))
     assert LONG_WORD in text
@@ -42,3 +49,17 @@ def test_a_2000_character_unbroken_finding_appears_whole_in_the_issued_letter(ap
     for page in range(1, pages + 1):
         for line in pdftools.lines(body, page):
             assert line.x1 <= pdftools.TEXT_RIGHT + 1, (page, line)
+
+
+def test_a_2000_character_unbroken_finding_appears_whole_in_the_issued_letter(api, li, wang, dispatched, media):
+    file_and_submit(api, li, dispatched)
+    draft = Notice.objects.get(inspection=dispatched, kind="rectification")
+    assert_whole_and_inside(issued_pdf(api, wang, draft.pk))
+
+
+def test_and_whole_in_the_weeks_issued_circular(api, li, wang, dispatched, media):
+    file_and_submit(api, li, dispatched)
+    year, week, _ = dispatched.date.isocalendar()
+    drafted = api(wang).post_json("/api/v1/notices/circulars", {"week": f"{year}-W{week:02d}"})
+    assert drafted.status_code == 201, drafted.content
+    assert_whole_and_inside(issued_pdf(api, wang, drafted.json()["id"]))
