@@ -6,7 +6,6 @@ import struct
 import threading
 import time
 import tracemalloc
-import uuid
 import warnings
 import zlib
 
@@ -17,6 +16,7 @@ from PIL import Image, ImageFile
 from inspection import uploads
 from inspection.models import Evidence
 from tests.inspection.field_fixtures import dispatched, item, sun  # noqa: F401
+from tests.inspection.test_evidence_api import finding  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +37,6 @@ def forged_png(width: int, height: int) -> bytes:
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def finding(api, li, dispatched):
-    response = api(li).post_json(
-        f"/api/v1/inspections/{dispatched.pk}/findings",
-        {"item_id": item(dispatched, 4).pk, "text": "儿童之家未开放"},
-        **{"Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 201
-    return response.json()
 
 
 @pytest.fixture
