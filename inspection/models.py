@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -742,6 +743,12 @@ class Notice(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(number__isnull=True) | Q(number__gte=1), name="notice_number_positive"
+            ),
+            # One draft circular per county and week: two first drafts at once must not make two.
+            models.UniqueConstraint(
+                F("county"), KT("snapshot__week__iso"),
+                condition=Q(kind="circular", state="draft"),
+                name="notice_one_circular_draft_per_week",
             ),
         ]
 

@@ -8,7 +8,7 @@ sign for what they received and report their rectification, and the commission a
 reports; past weeks are revealed. Today's visits stay dispatched and open, the current week's
 draw stays sealed, and the last day's drafts wait for the commission.
 
-Each day runs with the clock set to that day (time-machine), so every date the services write —
+Each day runs with the clock set to that day (the demo's own clock, `_travel`), so every date the services write —
 letter dates, acknowledgement times, audit times — reads as it would have on the day.
 
 Most townships are visited as the draw decides and do well or put right what was found. A short
@@ -30,7 +30,10 @@ from __future__ import annotations
 import random
 import zoneinfo
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+from time import monotonic
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -277,10 +280,20 @@ class _Timeline:
             accept_response(response=response, actor=self.commission, comment="整改到位，予以验收。")
 
 
+@contextmanager
 def _travel(moment: datetime):
-    import time_machine  # the demo's clock only; the product never moves time
+    """The demo's clock, from `moment` on and ticking: every date the services write reads the
+    time through `django.utils.timezone.now` (letters, acknowledgements, audit times, auto_now
+    fields), so the demo sets that one clock while it plays a day. It needs nothing a production
+    install lacks (`load_demo` runs there); the product itself never moves time."""
+    from django.utils import timezone
 
-    return time_machine.travel(moment, tick=True)
+    real, started, start = timezone.now, monotonic(), moment.astimezone(dt_timezone.utc)
+    timezone.now = lambda: start + timedelta(seconds=monotonic() - started)
+    try:
+        yield
+    finally:
+        timezone.now = real
 
 
 def load_demo_history(*, county: County, weeks: int, today: date | None = None) -> DemoReport:

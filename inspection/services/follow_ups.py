@@ -5,6 +5,11 @@ of the window the ladder asks for (2–4 weeks after the rectification deadline)
 drawn from the county's active inspectors minus the original team and anyone whose home is the
 township. The exact date and team go nowhere but that row (not into the audit log, not into
 any notice); the sweep dispatches it on its day.
+
+When recusal leaves fewer free inspectors than a team needs, the follow-up is still planned with
+those there are, but not quietly: `follow_up.understaffed` goes to the audit log and the
+commission's home page lists it until the team is complete, so the office can add inspectors
+(or decide otherwise) before the day.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import random
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count, QuerySet
 
 from inspection.errors import InspectionError
 from inspection.models import Checklist, County, EscalationCase, Inspection, Inspector, TeamMember, Township
@@ -38,7 +44,8 @@ def schedule_follow_up(*, township: Township, case: EscalationCase | None, windo
         .exclude(home_township=township)
         .order_by("pk")
     )
-    size = min(max(2, county.team_size), len(candidates))
+    needed = required_team_size(county)
+    size = min(needed, len(candidates))
     team = _rng.sample(candidates, size) if size else []
     checklist = Checklist.objects.filter(county=county).order_by("-version").first()
     if checklist is None:
@@ -71,7 +78,37 @@ def schedule_follow_up(*, township: Township, case: EscalationCase | None, windo
         county=county,
         data={"township": township.code, "window": [start.isoformat(), end.isoformat()], "team_size": len(team)},
     )
+    if len(team) < needed:
+        record_event(
+            "follow_up.understaffed",
+            actor=actor,
+            obj=planned,
+            county=county,
+            data={"township": township.code, "needed": needed, "available": len(team)},
+        )
     return planned
+
+
+def required_team_size(county: County) -> int:
+    """A follow-up team is never smaller than two, nor than the county's team size."""
+    return max(2, county.team_size)
+
+
+def understaffed(follow_ups: QuerySet[Inspection]) -> list[Inspection]:
+    """The follow-ups of `follow_ups` still to be done whose team is smaller than the county's
+    team size, each with `team_count` and `needed`; by township."""
+    rows = (
+        follow_ups.filter(kind=Inspection.Kind.FOLLOW_UP,
+                          status__in=[Inspection.Status.PLANNED, Inspection.Status.DISPATCHED])
+        .select_related("county", "township").annotate(team_count=Count("members"))
+        .order_by("township__code", "id")
+    )
+    short = []
+    for inspection in rows:
+        inspection.needed = required_team_size(inspection.county)
+        if inspection.team_count < inspection.needed:
+            short.append(inspection)
+    return short
 
 
 def dispatch_follow_ups(*, county: County, day: date, actor=None) -> int:

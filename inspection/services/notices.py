@@ -385,27 +385,43 @@ def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, tod
 
 @transaction.atomic
 def draft_circular(*, county: County, week: str, actor) -> Notice:
-    """Draft (or redraft, while still a draft) the week's circular."""
+    """Draft (or redraft, while still a draft) the week's circular.
+
+    Two first drafts at once make one: the database holds one draft per county and week
+    (`notice_one_circular_draft_per_week`), and the request that loses the race redrafts the
+    winner's row instead."""
     require_commission(actor, county)
     snapshot = circular_snapshot(county=county, week=week)
     iso = snapshot["week"]["iso"]
-    existing = (
-        Notice.objects.select_for_update()
-        .filter(county=county, kind=NoticeKind.CIRCULAR, snapshot__week__iso=iso)
-        .exclude(state=Notice.State.VOID).first()
-    )
-    if existing is not None and existing.state != Notice.State.DRAFT:
-        raise Conflict(f"{snapshot['week']['label']}的通报已印发（{existing.number_text}）")
-    if existing is None:
-        notice = Notice.objects.create(county=county, kind=NoticeKind.CIRCULAR,
-                                       series=NOTICE_SERIES[NoticeKind.CIRCULAR], snapshot=snapshot)
-    else:
-        notice = existing
+    notice = _week_circular(county, iso, snapshot)
+    if notice is None:
+        try:
+            with transaction.atomic():
+                notice = Notice.objects.create(county=county, kind=NoticeKind.CIRCULAR,
+                                               series=NOTICE_SERIES[NoticeKind.CIRCULAR], snapshot=snapshot)
+        except IntegrityError:
+            notice = _week_circular(county, iso, snapshot)
+            if notice is None:
+                raise
+    if notice.snapshot != snapshot:
         notice.snapshot = snapshot
         notice.save(update_fields=["snapshot"])
     record_event("notice.drafted", actor=actor, obj=notice, county=county,
                  data={"kind": "circular", "week": iso, "inspections": snapshot["summary"]["inspections"]})
     return notice
+
+
+def _week_circular(county: County, iso: str, snapshot: dict) -> Notice | None:
+    """The week's live circular, locked; Conflict once it is issued (it is then redrafted only
+    after being voided)."""
+    existing = (
+        Notice.objects.select_for_update()
+        .filter(county=county, kind=NoticeKind.CIRCULAR, snapshot__week__iso=iso)
+        .exclude(state=Notice.State.VOID).order_by("id").first()
+    )
+    if existing is not None and existing.state != Notice.State.DRAFT:
+        raise Conflict(f"{snapshot['week']['label']}的通报已印发（{existing.number_text}）")
+    return existing
 
 
 # --------------------------------------------------------------------------- public verification

@@ -3,7 +3,8 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from inspection.access import visible_notices, visible_townships
+from inspection.access import visible_inspections, visible_notices, visible_townships
+from inspection.services import follow_ups
 from inspection.services.escalation import last_sweep
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
@@ -85,6 +86,8 @@ def dashboard(request, profile):
         "capacity": capacity,
         "capacity_chart": _capacity_chart(capacity),
         "alarms": board.alarms(county, day),
+        # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
+        "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
     }
     return render(request, "web/dashboard.html", context)
 
