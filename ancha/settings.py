@@ -1,5 +1,6 @@
 """Ancha settings: one module, read from the environment (DESIGN.md §4)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -66,6 +67,13 @@ try:
     # Sign-in is throttled per username and address (inspection/security/signin.py).
     ANCHA_SIGNIN_MAX_FAILURES = env_int("ANCHA_SIGNIN_MAX_FAILURES", 5)
     ANCHA_SIGNIN_WINDOW_MINUTES = env_int("ANCHA_SIGNIN_WINDOW_MINUTES", 15)
+    # Where audit_checkpoint and every morning's escalate append the audit chains' heads and root
+    # (JSON lines), outside the database; copy it off the machine.
+    # Empty: never written by itself.
+    AUDIT_CHECKPOINT_FILE = os.environ.get("ANCHA_AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))
+    AUDIT_CHECKPOINT_FILE = AUDIT_CHECKPOINT_FILE.strip() or None
+    # `flush` empties every table, the audit chains included: only the test runner may.
+    ANCHA_ALLOW_FLUSH = env_bool("ANCHA_ALLOW_FLUSH", False)
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
     # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
     PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

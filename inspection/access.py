@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from inspection.errors import NotFound
 from inspection.models import (
     AuditEvent,
+    AuditHead,
     Decision,
     Draw,
     Evidence,
@@ -150,6 +151,14 @@ def visible_audit_events(user) -> QuerySet[AuditEvent]:
     if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(county_code=profile.county.code)
+
+
+def visible_audit_head(user) -> AuditHead | None:
+    """The head of the caller's county's audit chain (the readers of its audit log), else None."""
+    profile = profile_of(user)
+    if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
+        return None
+    return AuditHead.objects.filter(chain=profile.county.code).first()
 
 
 def ledger_county(user):

@@ -625,9 +625,16 @@ class ResponseAttachment(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only, hash-chained record of every state change (triggers refuse UPDATE/DELETE)."""
+    """Append-only, hash-chained record of every state change (triggers refuse UPDATE/DELETE).
 
-    seq = models.BigIntegerField(primary_key=True)
+    One chain per county (`chain` = the county code) and one for the deployment (`chain` = ''),
+    which also holds every event recorded before the chains were split (the legacy segment).
+    `seq` is the record number across all chains, given by the database in insertion order;
+    `chain_seq` is the event's place in its own chain, the number the hashes cover."""
+
+    seq = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=12, blank=True, default="")
+    chain_seq = models.BigIntegerField(default=0)
     at = models.DateTimeField()
     actor = models.CharField(max_length=150, blank=True, help_text="username, or '' for the system")
     action = models.CharField(max_length=64)
@@ -646,17 +653,16 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["action"]),
         ]
+        constraints = [models.UniqueConstraint(fields=["chain", "chain_seq"], name="audit_event_chain_seq")]
 
 
 class AuditHead(models.Model):
-    """One row, locked by every append, so the chain never forks."""
+    """One row per chain, locked by every append to that chain, so a chain never forks and two
+    counties never wait for each other. Triggers let it move only to its chain's newest event."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain = models.CharField(max_length=12, blank=True, default="", unique=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
-
-    class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
 
 
 class SignInAttempt(models.Model):

@@ -8,6 +8,8 @@ escalate` (the sweep, then the day's dispatch and the reveal of finished weeks, 
 
     seal_next_week(today=None)  Friday evening: next week's draw sealed for every county that
                                 has a checklist and inspectors and has not drawn it yet
+    write_daily_checkpoint()    every morning, after the sweep: the audit chains' heads and
+                                root appended to ANCHA_AUDIT_CHECKPOINT_FILE, outside the database
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 import rotation
 from inspection.errors import InspectionError
 from inspection.models import County, Draw
+from inspection.security.log import security_event
 from inspection.services import draws
+from inspection.services.audit import write_checkpoint
 from inspection.services.locks import exclusive
 
 
@@ -48,3 +53,27 @@ def seal_next_week(*, today: date | None = None) -> WeeklyReport:
             else:
                 report.sealed.append(county.code)
     return report
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    ok: bool
+    message: str
+
+
+def write_daily_checkpoint() -> CheckpointReport | None:
+    """Append today's checkpoint of every audit chain (None when no file is configured). A broken
+    chain or an unwritable file is reported and logged to the security log, never raised: the
+    sweep has done its work, and the next morning tries again."""
+    path = getattr(settings, "AUDIT_CHECKPOINT_FILE", None)
+    if not path:
+        return None
+    try:
+        report = write_checkpoint(path)
+    except OSError as exc:
+        security_event("audit.checkpoint_failed", path=str(path), error=exc.strerror or str(exc))
+        return CheckpointReport(False, f"审计链检查点无法写入 {path}：{exc.strerror or exc}")
+    if not report.ok:
+        security_event("audit.chain_broken", where=report.where, problem=report.problem)
+        return CheckpointReport(False, f"审计链校验失败：{report.describe()}；今日未生成检查点")
+    return CheckpointReport(True, f"audit checkpoint {path}: {len(report.heads)} chains, {report.head_line}")

@@ -4,6 +4,7 @@ from inspection.management.commands._base import AnchaCommand, county_by_code, i
 from inspection.models import County
 from inspection.services.draws import dispatch_due, reveal_due
 from inspection.services.escalation import run_sweep
+from inspection.services.jobs import write_daily_checkpoint
 from inspection.services.locks import Busy, exclusive
 
 
@@ -29,6 +30,7 @@ class Command(AnchaCommand):
                 for c in [target] if target else County.objects.order_by("code"):
                     dispatched += dispatch_due(county=c, on=day)
                     revealed += len(reveal_due(county=c, today=day))
+                checkpoint = write_daily_checkpoint()
         except Busy as exc:  # another server is sweeping this morning: stand down, exit 0
             self.stdout.write(exc.detail)
             return
@@ -42,5 +44,7 @@ class Command(AnchaCommand):
             f"escalate {span}: {len(report.decisions)} decisions, {report.dispatched} follow-ups dispatched"
         )
         self.stdout.write(f"draws {day.isoformat()}: {dispatched} visits dispatched, {revealed} weeks revealed")
+        if checkpoint:
+            (self.stdout if checkpoint.ok else self.stderr).write(checkpoint.message)
         for row in report.decisions:
             self.stdout.write(f"  {row.effective_on} {row.township.name} {row.rule}: {row.reason}")
