@@ -222,19 +222,22 @@ def _checkpoint_line(number: int, line: str) -> list[tuple[str, int, str]]:
 def parse_checkpoints(text: str) -> list[tuple[str, int, str]]:
     """`(chain, seq, hash)` from checkpoint lines: the JSON lines `audit_checkpoint` writes,
     `CHAIN SEQ HASH` (`-` for the deployment chain), or the single chain's `SEQ HASH` (now the
-    deployment chain). A `#` starts a comment outside JSON. Raises ValueError naming the bad line."""
-    points, listed, roots = [], [], []
+    deployment chain), each printout optionally closed by `root HASH`, which must then be the root
+    of the heads listed since the last blank, comment or root line. A `#` starts a comment outside
+    JSON. Raises ValueError naming the bad line."""
+    points, listed = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip() if raw.strip().startswith("{") else raw.split("#", 1)[0].strip()
-        if line.startswith("root "):  # the last line `audit_checkpoint` prints
-            roots.append((number, line.split(None, 1)[1].strip().lower()))
+        if line.startswith("root "):  # a pasted printout ends so: the root of the heads above it
+            if line.split(None, 1)[1].strip().lower() != root_hash(Head(*point) for point in listed):
+                raise ValueError(f"第 {number} 行的根哈希与所列链头不符")
+            listed = []
         elif line:
             found = _checkpoint_line(number, line)
             points.extend(found)
             listed.extend(found if not line.startswith("{") else [])
-    for number, root in roots:  # a pasted printout: its root must be that of the heads listed
-        if root != root_hash(Head(*point) for point in listed):
-            raise ValueError(f"第 {number} 行的根哈希与所列链头不符")
+        else:  # a blank or comment line ends a printout
+            listed = []
     if not points:
         raise ValueError("检查点为空")
     return points

@@ -23,7 +23,6 @@ from django.utils import timezone
 import rotation
 from inspection.errors import InspectionError
 from inspection.models import County, Draw
-from inspection.security.log import security_event
 from inspection.services import draws
 from inspection.services.audit import write_checkpoint
 from inspection.services.locks import exclusive
@@ -59,21 +58,23 @@ def seal_next_week(*, today: date | None = None) -> WeeklyReport:
 class CheckpointReport:
     ok: bool
     message: str
+    problem: dict = field(default_factory=dict)  # for the security log when not ok
 
 
 def write_daily_checkpoint() -> CheckpointReport | None:
     """Append today's checkpoint of every audit chain (None when no file is configured). A broken
-    chain or an unwritable file is reported and logged to the security log, never raised: the
-    sweep has done its work, and the next morning tries again."""
+    chain or an unwritable file is reported, never raised: the sweep has done its work, and the
+    next morning tries again."""
     path = getattr(settings, "AUDIT_CHECKPOINT_FILE", None)
     if not path:
         return None
     try:
         report = write_checkpoint(path)
     except OSError as exc:
-        security_event("audit.checkpoint_failed", path=str(path), error=exc.strerror or str(exc))
-        return CheckpointReport(False, f"审计链检查点无法写入 {path}：{exc.strerror or exc}")
+        reason = exc.strerror or str(exc)
+        return CheckpointReport(False, f"审计链检查点无法写入 {path}：{reason}",
+                                {"event": "audit.checkpoint_failed", "path": str(path), "error": reason})
     if not report.ok:
-        security_event("audit.chain_broken", where=report.where, problem=report.problem)
-        return CheckpointReport(False, f"审计链校验失败：{report.describe()}；今日未生成检查点")
+        return CheckpointReport(False, f"审计链校验失败：{report.describe()}；今日未生成检查点",
+                                {"event": "audit.chain_broken", "where": report.where, "problem": report.problem})
     return CheckpointReport(True, f"audit checkpoint {path}: {len(report.heads)} chains, {report.head_line}")

@@ -2,6 +2,7 @@ from django.utils import timezone
 
 from inspection.management.commands._base import AnchaCommand, county_by_code, iso_day
 from inspection.models import County
+from inspection.security.log import security_event
 from inspection.services.draws import dispatch_due, reveal_due
 from inspection.services.escalation import run_sweep
 from inspection.services.jobs import write_daily_checkpoint
@@ -46,5 +47,7 @@ class Command(AnchaCommand):
         self.stdout.write(f"draws {day.isoformat()}: {dispatched} visits dispatched, {revealed} weeks revealed")
         if checkpoint:
             (self.stdout if checkpoint.ok else self.stderr).write(checkpoint.message)
+            if not checkpoint.ok:
+                security_event(**checkpoint.problem)
         for row in report.decisions:
             self.stdout.write(f"  {row.effective_on} {row.township.name} {row.rule}: {row.reason}")
