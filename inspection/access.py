@@ -10,6 +10,7 @@ from inspection.errors import NotFound
 from inspection.models import (
     AuditEvent,
     AuditHead,
+    DamagedFile,
     Decision,
     Draw,
     Evidence,
@@ -159,6 +160,14 @@ def visible_audit_head(user) -> AuditHead | None:
     if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
         return None
     return AuditHead.objects.filter(chain=profile.county.code).first()
+
+
+def visible_damaged_files(user) -> QuerySet[DamagedFile]:
+    """Archive copies found damaged (inspection/services/stored_files.py): the commission's, of its county."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.COMMISSION:
+        return DamagedFile.objects.none()
+    return DamagedFile.objects.filter(county=profile.county)
 
 
 def ledger_county(user):

@@ -665,6 +665,32 @@ class AuditHead(models.Model):
     hash = models.CharField(max_length=64)
 
 
+class DamagedFile(models.Model):
+    """An archive copy (an issued notice's PDF, an evidence file) found, when served or verified,
+    not to be the file whose SHA-256 was recorded: changed on disk, or gone. One row per file,
+    shown on the commission's dashboard; it goes when the file checks out again (restored)."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("文书")
+        EVIDENCE = "evidence", _("证据")
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="damaged_files")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    name = models.CharField(max_length=255)
+    label = models.CharField(max_length=100, blank=True, help_text="the notice's number, or the evidence's finding")
+    expected_sha256 = models.CharField(max_length=64)
+    found_sha256 = models.CharField(max_length=64, blank=True, help_text="'' when the file is gone")
+    first_found_at = models.DateTimeField()
+    last_found_at = models.DateTimeField()
+    times = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("受损存档文件")
+        verbose_name_plural = _("受损存档文件")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="damaged_file_once")]
+
+
 class SignInAttempt(models.Model):
     """A failed sign-in, counted by the throttle (inspection.security.signin) across app servers.
     `key` is the digest of username and client address; a success deletes its key's rows."""

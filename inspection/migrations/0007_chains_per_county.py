@@ -13,6 +13,7 @@ ones installed after; their SQL is written out here as it was when this migratio
 
 from importlib import import_module
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 # fmt: off
@@ -118,4 +119,27 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("chain", "chain_seq"), name="audit_event_chain_seq"),
         ),
         migrations.RunPython(install_chain_guards),
+        migrations.CreateModel(
+            name="DamagedFile",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(choices=[("notice", "文书"), ("evidence", "证据")], max_length=16)),
+                ("object_id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=255)),
+                ("label", models.CharField(blank=True, help_text="the notice's number, or the evidence's finding",
+                                           max_length=100)),
+                ("expected_sha256", models.CharField(max_length=64)),
+                ("found_sha256", models.CharField(blank=True, help_text="'' when the file is gone", max_length=64)),
+                ("first_found_at", models.DateTimeField()),
+                ("last_found_at", models.DateTimeField()),
+                ("times", models.PositiveIntegerField(default=1)),
+                ("county", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="damaged_files",
+                                             to="inspection.county")),
+            ],
+            options={
+                "verbose_name": "受损存档文件",
+                "verbose_name_plural": "受损存档文件",
+                "constraints": [models.UniqueConstraint(fields=("kind", "object_id"), name="damaged_file_once")],
+            },
+        ),
     ]

@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from inspection.access import visible_notices, visible_townships
+from inspection.access import visible_damaged_files, visible_notices, visible_townships
 from inspection.services.escalation import last_sweep
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
@@ -62,6 +62,7 @@ def dashboard(request, profile):
     notices = visible_notices(request.user)
     draft_list, draft_count = board.drafts(notices)
     capacity = coverage.capacity(county, townships, day)
+    damaged = visible_damaged_files(request.user).order_by("-last_found_at")
     context = {
         "section": "home",
         "county": county,
@@ -84,6 +85,8 @@ def dashboard(request, profile):
         "notice_counts": board.notice_counts(notices),
         "capacity": capacity,
         "capacity_chart": _capacity_chart(capacity),
+        "damaged_files": list(damaged[:20]),
+        "damaged_count": damaged.count(),
     }
     return render(request, "web/dashboard.html", context)
 
