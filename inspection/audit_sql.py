@@ -1,7 +1,8 @@
 """Database-level guards of the audit chains (used by a migration and by flush).
 
 - Events are append-only: UPDATE, DELETE (and TRUNCATE on PostgreSQL) are refused, and an
-  INSERT must follow its chain's head (the next chain_seq, the head's hash as prev_hash).
+  INSERT must go past its chain's head and follow its predecessor (chain_seq one more, its hash
+  as prev_hash).
 - A head row moves only forward, to the newest event of its own chain; it cannot be deleted,
   and a new head starts at the genesis of a chain that has no events.
 
@@ -22,9 +23,12 @@ _HEAD_ON_NEWEST = (
     f"EXISTS (SELECT 1 FROM {TABLE} e WHERE e.chain = NEW.chain AND e.chain_seq = NEW.seq AND e.hash = NEW.hash)"
     f" AND NOT EXISTS (SELECT 1 FROM {TABLE} f WHERE f.chain = NEW.chain AND f.chain_seq > NEW.seq)"
 )
+# A new event goes past its chain's head and follows its predecessor: the head itself, or (in a
+# bulk append, before the head is moved once at the end) the event just before it.
 _FOLLOWS_HEAD = (
-    f"EXISTS (SELECT 1 FROM {HEAD} h WHERE h.chain = NEW.chain AND h.seq + 1 = NEW.chain_seq"
-    f" AND h.hash = NEW.prev_hash)"
+    f"EXISTS (SELECT 1 FROM {HEAD} h WHERE h.chain = NEW.chain AND NEW.chain_seq > h.seq"
+    f" AND ((NEW.chain_seq = h.seq + 1 AND NEW.prev_hash = h.hash) OR EXISTS (SELECT 1 FROM {TABLE} p"
+    f" WHERE p.chain = NEW.chain AND p.chain_seq = NEW.chain_seq - 1 AND p.hash = NEW.prev_hash)))"
 )
 _FRESH_HEAD = f"NEW.seq = 0 AND NEW.hash = '{GENESIS}' AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE e.chain = NEW.chain)"
 

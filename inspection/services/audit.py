@@ -71,7 +71,8 @@ def _actor_name(actor) -> str:
     return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
 
 
-def _lock_head(chain: str) -> AuditHead:
+def lock_head(chain: str) -> AuditHead:
+    """Lock the head row of `chain` (made at the genesis if the chain is new) until the transaction ends."""
     head = AuditHead.objects.select_for_update().filter(chain=chain).first()
     if head is None:  # the county's first event: start its chain (a racing writer's row wins)
         AuditHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "hash": GENESIS})
@@ -103,7 +104,7 @@ def record_event(
         "chain": county_code,
         "data": data or {},
     }
-    head = _lock_head(county_code)
+    head = lock_head(county_code)
     seq = head.seq + 1
     at = timezone.now()
     body.update(seq=seq, at=at.isoformat())
