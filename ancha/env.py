@@ -101,7 +101,12 @@ def database_from_url(url: str, *, sqlite_default: Path) -> dict:
             # busy_timeout instead of one failing with "database is locked" mid-transaction.
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # recursive_triggers: INSERT OR REPLACE's implicit delete then fires the DELETE guards
+            # (inspection/audit_sql.py, inspection/finding_sql.py), so an upsert cannot edit a guarded row.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA recursive_triggers=ON;"
+            ),
         }
     else:
         if not config.get("NAME"):

@@ -1,5 +1,6 @@
 """Ancha settings: one module, read from the environment (DESIGN.md §4)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -77,6 +78,13 @@ try:
     ANCHA_TOKEN_DAYS = env_int("ANCHA_TOKEN_DAYS", 30)
     # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (none by default).
     ANCHA_TRUSTED_PROXIES = env_networks("ANCHA_TRUSTED_PROXIES")
+    # Where audit_checkpoint and every morning's escalate append the audit chains' heads and root
+    # (JSON lines), outside the database; copy it off the machine.
+    # Empty: never written by itself.
+    AUDIT_CHECKPOINT_FILE = os.environ.get("ANCHA_AUDIT_CHECKPOINT_FILE", str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))
+    AUDIT_CHECKPOINT_FILE = AUDIT_CHECKPOINT_FILE.strip() or None
+    # `flush` empties every table, the audit chains included: only the test runner may.
+    ANCHA_ALLOW_FLUSH = env_bool("ANCHA_ALLOW_FLUSH", False)
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
     # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
     PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

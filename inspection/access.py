@@ -12,6 +12,8 @@ from inspection.models import (
     ApiToken,
     AuditEvent,
     CalendarDay,
+    AuditHead,
+    DamagedFile,
     Decision,
     Draw,
     Evidence,
@@ -183,6 +185,22 @@ def visible_audit_events(user) -> QuerySet[AuditEvent]:
     if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(county_code=profile.county.code)
+
+
+def visible_audit_head(user) -> AuditHead | None:
+    """The head of the caller's county's audit chain (the readers of its audit log), else None."""
+    profile = profile_of(user)
+    if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
+        return None
+    return AuditHead.objects.filter(chain=profile.county.code).first()
+
+
+def visible_damaged_files(user) -> QuerySet[DamagedFile]:
+    """Archive copies found damaged (inspection/services/stored_files.py): the commission's, of its county."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.COMMISSION:
+        return DamagedFile.objects.none()
+    return DamagedFile.objects.filter(county=profile.county)
 
 
 def ledger_county(user):

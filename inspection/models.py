@@ -789,9 +789,16 @@ class ResponseAttachment(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only, hash-chained record of every state change (triggers refuse UPDATE/DELETE)."""
+    """Append-only, hash-chained record of every state change (triggers refuse UPDATE/DELETE).
 
-    seq = models.BigIntegerField(primary_key=True)
+    One chain per county (`chain` = the county code) and one for the deployment (`chain` = ''),
+    which also holds every event recorded before the chains were split (the legacy segment).
+    `seq` is the record number across all chains, given by the database in insertion order;
+    `chain_seq` is the event's place in its own chain, the number the hashes cover."""
+
+    seq = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=12, blank=True, default="")
+    chain_seq = models.BigIntegerField(default=0)
     at = models.DateTimeField()
     actor = models.CharField(max_length=150, blank=True, help_text="username, or '' for the system")
     action = models.CharField(max_length=64)
@@ -810,17 +817,42 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["action"]),
         ]
+        constraints = [models.UniqueConstraint(fields=["chain", "chain_seq"], name="audit_event_chain_seq")]
 
 
 class AuditHead(models.Model):
-    """One row, locked by every append, so the chain never forks."""
+    """One row per chain, locked by every append to that chain, so a chain never forks and two
+    counties never wait for each other. Triggers let it move only to its chain's newest event."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain = models.CharField(max_length=12, blank=True, default="", unique=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+
+class DamagedFile(models.Model):
+    """An archive copy (an issued notice's PDF, an evidence file) found, when served or verified,
+    not to be the file whose SHA-256 was recorded: changed on disk, or gone. One row per file,
+    shown on the commission's dashboard; it goes when the file checks out again (restored)."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("文书")
+        EVIDENCE = "evidence", _("证据")
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="damaged_files")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    name = models.CharField(max_length=255)
+    label = models.CharField(max_length=100, blank=True, help_text="the notice's number, or the evidence's finding")
+    expected_sha256 = models.CharField(max_length=64)
+    found_sha256 = models.CharField(max_length=64, blank=True, help_text="'' when the file is gone")
+    first_found_at = models.DateTimeField()
+    last_found_at = models.DateTimeField()
+    times = models.PositiveIntegerField(default=1)
+
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+        verbose_name = _("受损存档文件")
+        verbose_name_plural = _("受损存档文件")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="damaged_file_once")]
 
 
 class SignInAttempt(models.Model):

@@ -9,4 +9,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("ANCHA_SECURE", "0")
+# The test runner flushes databases between tests; no test writes checkpoints unless it asks to.
+os.environ.setdefault("ANCHA_ALLOW_FLUSH", "1")
+os.environ.setdefault("ANCHA_AUDIT_CHECKPOINT_FILE", "")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

@@ -25,7 +25,7 @@ would refuse: findings are inserted while their inspection is still dispatched a
 inspection is submitted afterwards (so the database's freeze triggers see the same order as in
 the field), numbers are consecutive, and every change that a service would log has its audit
 event: the events of one county are chained with the audit module's own hash function under the
-AuditHead row lock, in one transaction with the county's rows, so `verify_audit` passes and a
+lock on their chain's AuditHead row, in one transaction with the county's rows, so `verify_audit` passes and a
 concurrent writer simply queues.
 
 What is not made: PDFs (an issued generated notice has its number, verification code and

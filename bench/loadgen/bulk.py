@@ -20,7 +20,7 @@ from inspection.models import (
     NoticeResponse,
     SeedPeriod,
 )
-from inspection.services.audit import canonical_json, chain_hash
+from inspection.services.audit import canonical_json, chain_hash, lock_head
 
 SYSTEM = ""  # the actor of the scheduled jobs in the audit log
 BATCH = 2000
@@ -137,32 +137,40 @@ class AuditBatch:
     def flush(self) -> int:
         if not self.events:
             return 0
-        head = AuditHead.objects.select_for_update().get(id=1)
-        seq, prev = head.seq, head.hash
         at = timezone.now()
         stamp = at.isoformat()
-        rows = []
-        for action, actor, obj, county, data in self.events:
-            seq += 1
-            body = {
-                "seq": seq,
-                "at": stamp,
-                "actor": actor[:150],
-                "action": action,
-                "object_type": obj._meta.label_lower if obj is not None else "",
-                "object_id": str(obj.pk) if obj is not None else "",
-                "county": county,
-                "data": (data() if callable(data) else data) or {},
-            }
-            payload = canonical_json(body)
-            digest = chain_hash(prev, payload)
-            rows.append(AuditEvent(
-                seq=seq, at=at, actor=body["actor"], action=action, object_type=body["object_type"],
-                object_id=body["object_id"], county_code=county, payload=payload, prev_hash=prev, hash=digest,
-            ))
-            prev = digest
-        insert(AuditEvent, rows)
-        AuditHead.objects.filter(id=1).update(seq=seq, hash=prev)
+        by_chain: dict[str, list[tuple]] = {}
+        for event in self.events:
+            by_chain.setdefault(event[3], []).append(event)
+        rows, heads = [], []
+        for chain in sorted(by_chain):  # heads locked in one order, so two batches cannot deadlock
+            head = lock_head(chain)
+            seq, prev = head.seq, head.hash
+            for action, actor, obj, county, data in by_chain[chain]:
+                seq += 1
+                body = {
+                    "seq": seq,
+                    "at": stamp,
+                    "actor": actor[:150],
+                    "action": action,
+                    "object_type": obj._meta.label_lower if obj is not None else "",
+                    "object_id": str(obj.pk) if obj is not None else "",
+                    "county": county,
+                    "chain": chain,
+                    "data": (data() if callable(data) else data) or {},
+                }
+                payload = canonical_json(body)
+                digest = chain_hash(prev, payload)
+                rows.append(AuditEvent(
+                    chain=chain, chain_seq=seq, at=at, actor=body["actor"], action=action,
+                    object_type=body["object_type"], object_id=body["object_id"], county_code=county,
+                    payload=payload, prev_hash=prev, hash=digest,
+                ))
+                prev = digest
+            heads.append((head.pk, seq, prev))
+        insert(AuditEvent, rows)  # record numbers (seq) from the table's sequence
+        for pk, seq, digest in heads:
+            AuditHead.objects.filter(pk=pk).update(seq=seq, hash=digest)
         count = len(self.events)
         self.events = []
         return count

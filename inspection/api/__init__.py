@@ -6,7 +6,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import auth, draws, inspections, ledger, notices, public, townships, verify
 from inspection.errors import InspectionError
+from inspection.security.log import security_event
 from inspection.security.openapi import DocumentedErrorsAPI
+from inspection.services.stored_files import DamagedArchiveCopy
 
 api = DocumentedErrorsAPI(  # a NinjaAPI whose schema documents the shared error replies
     title="Ancha 暗查 API",
@@ -19,6 +21,12 @@ api = DocumentedErrorsAPI(  # a NinjaAPI whose schema documents the shared error
 
 @api.exception_handler(InspectionError)
 def _domain_error(request, exc: InspectionError):
+    return api.create_response(request, {"detail": exc.detail}, status=exc.status)
+
+
+@api.exception_handler(DamagedArchiveCopy)
+def _damaged_archive_copy(request, exc: DamagedArchiveCopy):
+    security_event("archive.damaged", request=request, **exc.log_fields())
     return api.create_response(request, {"detail": exc.detail}, status=exc.status)
 
 

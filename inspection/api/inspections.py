@@ -4,11 +4,11 @@ Everything is looked up through inspection.access, so an inspection, finding or 
 caller's scope answers 404 whatever it is.
 """
 
+import io
 import json
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -30,6 +30,7 @@ from inspection.services.inspections import (
     submit_inspection,
 )
 from inspection.services.visits import MAX_REASON, cancel_inspection, mark_missed
+from inspection.services.stored_files import evidence_file
 from scoring import Severity
 
 router = Router(tags=["inspections"])
@@ -304,7 +305,7 @@ def post_evidence(request, inspection_id: Id, finding_id: Id):
 @router.get(
     "/{inspection_id}/findings/{finding_id}/evidence/{evidence_id}",
     url_name="evidence_file",
-    response={404: ErrorOut},
+    response={404: ErrorOut, 409: ErrorOut},
     openapi_extra=binary("The file as stored (photos without their metadata)", "image/jpeg", "image/png", "application/pdf"),
 )
 def get_evidence_file(request, inspection_id: Id, finding_id: Id, evidence_id: Id):
@@ -312,13 +313,10 @@ def get_evidence_file(request, inspection_id: Id, finding_id: Id, evidence_id: I
     inspection = _visible(request, inspection_id)
     finding = _finding(inspection, finding_id)
     evidence = get_visible(visible_evidence(request.auth).filter(finding=finding), pk=evidence_id)
-    try:
-        handle = default_storage.open(evidence.file.name, "rb")
-    except OSError:
-        raise NotFound("文件不存在") from None
+    data = evidence_file(evidence)  # the recorded bytes, or DamagedArchiveCopy (409)
     extension = evidence.file.name.rsplit(".", 1)[-1]
     return FileResponse(
-        handle,
+        io.BytesIO(data),
         content_type=evidence.content_type,
         as_attachment=evidence.content_type == "application/pdf",
         filename=f"evidence-{evidence.pk}.{extension}",

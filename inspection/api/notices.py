@@ -191,7 +191,7 @@ def get_notice(request, notice_id: Id):
     return _visible(request, notice_id)
 
 
-@router.get("/{notice_id}/pdf", response={404: ErrorOut}, url_name="notice_pdf",
+@router.get("/{notice_id}/pdf", response={404: ErrorOut, 409: ErrorOut}, url_name="notice_pdf",
             openapi_extra=binary("文书 PDF（草稿为预览）", "application/pdf"))
 def get_notice_pdf(request, notice_id: Id):
     """The issued PDF as stored (its SHA-256 is in the notice), or a 草稿 preview of a draft.

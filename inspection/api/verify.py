@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from inspection.api.common import ClientRateThrottle, ErrorOut
-from inspection.services.notices import find_by_verify_code, public_facts
+from inspection.security.log import security_event
+from inspection.services.notices import find_by_verify_code, public_facts, stored_pdf_damage
 
 router = Router(tags=["verify"])
 
+ARCHIVE_DAMAGED = "本系统存档的该文书 PDF 已损坏或缺失，与印发时记录的 SHA-256 不符；这不表示所持文书是伪造的，请以上列记录核对或向发文机关核实"
 NOT_FOUND = "未找到与该验证码对应的文书，请核对验证码；如仍无法核验，该文书可能是伪造的"
 
 
@@ -34,6 +36,11 @@ class VerifyOut(Schema):
     township: TownshipRef | None
     sha256: str
     status: Literal["valid", "void"]
+    archive: Literal["intact", "damaged"] = Field(
+        description="damaged: the stored PDF is not the one whose SHA-256 was recorded at issue "
+        "(the archive copy is at fault, not the paper)"
+    )
+    archive_detail: str = ""
 
 
 @router.get("/{code}", auth=None, response={200: VerifyOut, 404: ErrorOut},
@@ -42,4 +49,8 @@ def verify(request, code: str):
     notice = find_by_verify_code(code)
     if notice is None:
         return Status(404, {"detail": NOT_FOUND})
-    return Status(200, public_facts(notice))
+    damage = stored_pdf_damage(notice)
+    if damage is not None:
+        security_event("archive.damaged", request=request, **damage.log_fields())
+        return Status(200, {**public_facts(notice), "archive": "damaged", "archive_detail": ARCHIVE_DAMAGED})
+    return Status(200, {**public_facts(notice), "archive": "intact"})

@@ -1,29 +1,45 @@
-"""The audit log: an append-only hash chain (seq, prev_hash, hash = SHA-256(prev_hash ‖ payload)).
+"""The audit log: one append-only hash chain per county, plus the deployment's chain.
+
+Each event belongs to the chain of its county (`chain` = the county code; events without a
+county go to the deployment chain, `chain` = ''). In its chain it has a `chain_seq` and
+hash = SHA-256(prev_hash ‖ payload). The deployment chain begins with every event recorded
+before the chains were split (migration 0007), unchanged.
 
 Every state change calls `record_event` inside the transaction that makes the change, so the
 event and the change commit or roll back together.
 
-Appends are serialised so the chain never forks:
-- PostgreSQL: every append locks the single AuditHead row (SELECT ... FOR UPDATE) until its
-  transaction ends, so a second writer waits and then reads the head the first one left;
+Appends to one chain are serialised so it never forks; appends to two chains do not wait for
+each other:
+- PostgreSQL: an append locks its own chain's AuditHead row (SELECT ... FOR UPDATE) until its
+  transaction ends, so a second writer to that county waits and then reads the head the first
+  one left;
 - SQLite: every transaction is BEGIN IMMEDIATE (ancha/env.py), so writers already queue on
   the database write lock before they read the head.
-The primary key on `seq` and the unique `hash` are a second line: a forked append cannot commit.
+The unique (chain, chain_seq) and `hash`, and a trigger that makes every insert follow its
+head, are a second line: a forked append cannot commit.
 
-Because the head lock is held to the end of the caller's transaction, call `record_event` after
-taking the locks your own service needs (a counter, a row), never before: two writers that take
-the same locks in different orders deadlock on PostgreSQL.
+Because the head lock is held to the end of the caller's transaction, call `record_event` as
+late as possible, after taking the locks your own service needs (a counter, a row): two writers
+that take the same locks in different orders deadlock on PostgreSQL, and the later the lock,
+the shorter others of the county wait.
 
-The database refuses UPDATE, DELETE (and TRUNCATE on PostgreSQL) on the event table. Someone with
-full control of the database can still drop those guards and rewrite the whole chain; that is
-caught by comparing with a checkpoint (`audit_checkpoint`) kept off the machine.
+The root is SHA-256 of the canonical JSON of `[[chain, seq, hash], ...]` over every head,
+sorted by chain: one value that vouches for every chain at once. Checkpoints of the heads and
+the root (`audit_checkpoint`, and every morning's `escalate`) are kept outside the database, so
+a chain cut short or rewritten after a checkpoint is caught (`verify_audit`).
+
+The database refuses UPDATE, DELETE (and TRUNCATE on PostgreSQL) on the event table, inserts
+that do not follow the head, and head moves to anything but the chain's newest event
+(inspection/audit_sql.py). Someone with full control of the database can still drop those
+guards and rewrite a chain; that is caught by comparing with a checkpoint kept off the machine.
 """
 
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +47,7 @@ from django.utils import timezone
 from inspection.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+DEPLOYMENT = ""  # the chain of events without a county (and of the legacy single chain)
 
 
 def canonical_json(data) -> str:
@@ -41,12 +58,26 @@ def chain_hash(prev_hash: str, payload: str) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + payload.encode("utf-8")).hexdigest()
 
 
+def chain_label(chain: str) -> str:
+    """How a chain is named in output and checkpoints: its county code, `-` for the deployment."""
+    return chain or "-"
+
+
 def _actor_name(actor) -> str:
     if actor is None:
         return ""
     if isinstance(actor, str):
         return actor[:150]
     return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+
+
+def lock_head(chain: str) -> AuditHead:
+    """Lock the head row of `chain` (made at the genesis if the chain is new) until the transaction ends."""
+    head = AuditHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # the county's first event: start its chain (a racing writer's row wins)
+        AuditHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "hash": GENESIS})
+        head = AuditHead.objects.select_for_update().get(chain=chain)
+    return head
 
 
 @transaction.atomic
@@ -60,26 +91,28 @@ def record_event(
     object_type: str = "",
     object_id: str = "",
 ) -> AuditEvent:
-    """Append one event. `obj` names the object changed; `object_type`/`object_id` name something
-    that is not a model row (e.g. a sign-in key) and are used only when `obj` is None."""
-    head = AuditHead.objects.select_for_update().get(id=1)
-    seq = head.seq + 1
-    at = timezone.now()
+    """Append one event to its county's chain. `obj` names the object changed; `object_type`/
+    `object_id` name something that is not a model row (e.g. a sign-in key) and are used only
+    when `obj` is None."""
     county_code = county.code if county is not None and hasattr(county, "code") else (county or "")
     body = {
-        "seq": seq,
-        "at": at.isoformat(),
         "actor": _actor_name(actor),
         "action": action,
         "object_type": obj._meta.label_lower if obj is not None else object_type[:64],
         "object_id": str(obj.pk) if obj is not None else str(object_id)[:64],
         "county": county_code,
+        "chain": county_code,
         "data": data or {},
     }
+    head = lock_head(county_code)
+    seq = head.seq + 1
+    at = timezone.now()
+    body.update(seq=seq, at=at.isoformat())
     payload = canonical_json(body)
     digest = chain_hash(head.hash, payload)
     event = AuditEvent.objects.create(
-        seq=seq,
+        chain=county_code,
+        chain_seq=seq,
         at=at,
         actor=body["actor"],
         action=action,
@@ -90,21 +123,57 @@ def record_event(
         prev_hash=head.hash,
         hash=digest,
     )
-    AuditHead.objects.filter(id=1).update(seq=seq, hash=digest)
+    AuditHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
     return event
+
+
+@dataclass(frozen=True)
+class Head:
+    chain: str
+    seq: int
+    hash: str
+
+    @property
+    def line(self) -> str:
+        return f"{chain_label(self.chain)} {self.seq} {self.hash}"
+
+
+def root_hash(heads: Iterable[Head]) -> str:
+    rows = sorted([h.chain, h.seq, h.hash] for h in heads)
+    return hashlib.sha256(canonical_json(rows).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
-    head_seq: int
-    head_hash: str
-    first_bad_seq: int | None = None
+    heads: tuple[Head, ...]
     problem: str = ""
+    first_bad: tuple[str, int] | None = None  # (chain, chain_seq)
+    record: int | None = None  # the bad event's record number (AuditEvent.seq), when it exists
+
+    @property
+    def root(self) -> str:
+        return root_hash(self.heads)
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        return self.first_bad[1] if self.first_bad else None
+
+    @property
+    def where(self) -> str:
+        return f"{chain_label(self.first_bad[0])} {self.first_bad[1]}" if self.first_bad else ""
 
     @property
     def head_line(self) -> str:
-        return f"{self.head_seq} {self.head_hash}"
+        return f"root {self.root}"
+
+    @property
+    def lines(self) -> list[str]:
+        return [h.line for h in self.heads] + [self.head_line]
+
+    def describe(self) -> str:
+        number = f"（记录号 {self.record}）" if self.record is not None else ""
+        return f"{chain_label(self.first_bad[0])} 链第 {self.first_bad[1]} 号记录{number}，{self.problem}"
 
 
 def _columns_match(event: AuditEvent, body: dict) -> bool:
@@ -113,7 +182,8 @@ def _columns_match(event: AuditEvent, body: dict) -> bool:
     except (TypeError, ValueError):
         return False
     return (
-        body.get("seq") == event.seq
+        body.get("seq") == event.chain_seq
+        and body.get("chain", DEPLOYMENT) == event.chain
         and body.get("action") == event.action
         and body.get("actor") == event.actor
         and body.get("object_type") == event.object_type
@@ -122,73 +192,147 @@ def _columns_match(event: AuditEvent, body: dict) -> bool:
         and at == event.at
     )
 
+def _is_hash(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
-def parse_checkpoints(text: str) -> list[tuple[int, str]]:
-    """Lines of `SEQ HASH` (a `#` starts a comment). Raises ValueError naming the bad line."""
-    points = []
+
+def _is_chain(label: str) -> bool:
+    return label == "-" or (label.isascii() and label.isdigit() and len(label) <= 12)
+
+
+def _checkpoint_line(number: int, line: str) -> list[tuple[str, int, str]]:
+    if line.startswith("{"):
+        try:
+            point = json.loads(line)
+            heads = [Head(str(h["chain"]), int(h["seq"]), str(h["hash"])) for h in point["heads"]]
+        except (ValueError, TypeError, KeyError):
+            raise ValueError(f"第 {number} 行不是检查点 JSON") from None
+        if any(not _is_hash(h.hash) for h in heads) or point.get("root") != root_hash(heads):
+            raise ValueError(f"第 {number} 行的根哈希与所列链头不符")
+        return [(h.chain, h.seq, h.hash) for h in heads]
+    parts = line.split()
+    if len(parts) == 2:  # the single chain's `SEQ HASH`: now the deployment chain's
+        parts = ["-", *parts]
+    if len(parts) != 3 or not _is_chain(parts[0]) or not parts[1].isascii() or not parts[1].isdigit():
+        raise ValueError(f"第 {number} 行不是“链 序号 哈希”格式：{line[:80]}")
+    if not _is_hash(parts[2].lower()):
+        raise ValueError(f"第 {number} 行的哈希不是 64 位十六进制：{line[:80]}")
+    return [("" if parts[0] == "-" else parts[0], int(parts[1]), parts[2].lower())]
+
+
+def parse_checkpoints(text: str) -> list[tuple[str, int, str]]:
+    """`(chain, seq, hash)` from checkpoint lines: the JSON lines `audit_checkpoint` writes,
+    `CHAIN SEQ HASH` (`-` for the deployment chain), or the single chain's `SEQ HASH` (now the
+    deployment chain), each printout optionally closed by `root HASH`, which must then be the root
+    of the heads listed since the last blank, comment or root line. A `#` starts a comment outside
+    JSON. Raises ValueError naming the bad line."""
+    points, listed = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        parts = line.split()
-        if (
-            len(parts) != 2
-            or not parts[0].isdigit()
-            or len(parts[1]) != 64
-            or any(c not in "0123456789abcdef" for c in parts[1].lower())
-        ):
-            raise ValueError(f"第 {number} 行不是“序号 哈希”格式：{raw.strip()[:80]}")
-        points.append((int(parts[0]), parts[1].lower()))
+        line = raw.strip() if raw.strip().startswith("{") else raw.split("#", 1)[0].strip()
+        if line.startswith("root "):  # a pasted printout ends so: the root of the heads above it
+            if line.split(None, 1)[1].strip().lower() != root_hash(Head(*point) for point in listed):
+                raise ValueError(f"第 {number} 行的根哈希与所列链头不符")
+            listed = []
+        elif line:
+            found = _checkpoint_line(number, line)
+            points.extend(found)
+            listed.extend(found if not line.startswith("{") else [])
+        else:  # a blank or comment line ends a printout
+            listed = []
     if not points:
         raise ValueError("检查点为空")
     return points
 
 
-def verify_chain(
-    *, checkpoint: tuple[int, str] | None = None, checkpoints: Iterable[tuple[int, str]] = ()
-) -> ChainReport:
-    """Walk the chain from the start; name the first seq that does not follow.
+@dataclass
+class _Walk:
+    """One pass over every chain; `saved` is {chain: {seq: hash}} from checkpoints."""
 
-    Checkpoints are `(seq, hash)` pairs saved earlier, off the machine: a chain rewritten and
-    re-hashed from some event on still differs from them at or before the first checkpoint
-    after that event, and a chain cut shorter than a checkpoint is caught too.
-    """
-    saved = dict(checkpoints)
-    if checkpoint:
-        saved[checkpoint[0]] = checkpoint[1]
-    if 0 in saved and saved.pop(0) != GENESIS:
-        return ChainReport(False, 0, GENESIS, 0, "检查点的第 0 号哈希不是起始值")
+    heads: dict[str, AuditHead]
+    saved: dict[str, dict[int, str]]
+    at: dict[str, tuple[int, str]] = field(default_factory=dict)  # chain → (last seq, its hash)
 
-    # Read the head before the events: events appended while we walk are then simply later
-    # than the head we compare with, never a false alarm.
-    head = AuditHead.objects.filter(id=1).first()
-    expected_seq, prev = 1, GENESIS
-
-    def bad(seq, problem):
-        return ChainReport(False, expected_seq - 1, prev, seq, problem)
-
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            return bad(expected_seq, "记录缺失或顺序被改动（missing or reordered event）")
+    def event_problem(self, event: AuditEvent) -> str:
+        last, prev = self.at.get(event.chain, (0, GENESIS))
+        if event.chain_seq != last + 1:
+            return "记录缺失或顺序被改动（missing or reordered event）"
         try:
             body = json.loads(event.payload)
         except ValueError:
-            return bad(event.seq, "内容不是 JSON（payload is not JSON）")
+            return "内容不是 JSON（payload is not JSON）"
         if not isinstance(body, dict) or not _columns_match(event, body):
-            return bad(event.seq, "列与内容不一致（columns differ from the payload）")
+            return "列与内容不一致（columns differ from the payload）"
         if event.prev_hash != prev or chain_hash(prev, event.payload) != event.hash:
-            return bad(event.seq, "哈希不连续（hash does not follow）")
-        if event.seq in saved and saved[event.seq] != event.hash:
-            return bad(event.seq, "与保存的检查点不符，此序号或之前的记录被改写（differs from the saved checkpoint）")
-        if head is not None and event.seq == head.seq and head.hash != event.hash:
-            return bad(event.seq, "与链头记录不符（differs from the chain head）")
-        prev, expected_seq = event.hash, expected_seq + 1
-    last = expected_seq - 1
-    beyond = [seq for seq in saved if seq > last]
-    if beyond:
-        return ChainReport(False, last, prev, last + 1, f"链比保存的检查点（第 {min(beyond)} 号）短，尾部被截断（tail cut）")
-    if head is None:
-        return ChainReport(False, last, prev, last + 1 if last else 1, "链头记录缺失（chain head missing）")
-    if head.seq > last:
-        return ChainReport(False, last, prev, last + 1, "链头记录了更晚的事件，尾部被截断（tail cut）")
-    return ChainReport(True, last, prev)
+            return "哈希不连续（hash does not follow）"
+        if self.saved.get(event.chain, {}).get(event.chain_seq, event.hash) != event.hash:
+            return "与保存的检查点不符，此序号或之前的记录被改写（differs from the saved checkpoint）"
+        head = self.heads.get(event.chain)
+        if head is not None and event.chain_seq == head.seq and head.hash != event.hash:
+            return "与链头记录不符（differs from the chain head）"
+        self.at[event.chain] = (event.chain_seq, event.hash)
+        return ""
+
+    def tail_problem(self, chain: str) -> str:
+        last, _ = self.at.get(chain, (0, GENESIS))
+        beyond = [seq for seq in self.saved.get(chain, {}) if seq > last]
+        if beyond:
+            return f"链比保存的检查点（第 {min(beyond)} 号）短，尾部被截断（tail cut）"
+        head = self.heads.get(chain)
+        if head is None:
+            return "链头记录缺失（chain head missing）"
+        if head.seq > last or (head.seq == 0 and head.hash != GENESIS):
+            return "链头记录了更晚的事件，尾部被截断（tail cut）"
+        return ""
+
+
+def verify_chain(*, checkpoints: Iterable[tuple[str, int, str]] = ()) -> ChainReport:
+    """Walk every chain from its start; name the first (chain, seq) that does not follow.
+
+    Checkpoints are `(chain, seq, hash)` saved earlier, off the machine: a chain rewritten and
+    re-hashed from some event on still differs from them at or before the first checkpoint
+    after that event, and a chain cut shorter than a checkpoint (head reset or not) is caught.
+    """
+    saved: dict[str, dict[int, str]] = {}
+    for chain, seq, digest in checkpoints:
+        if seq == 0 and digest != GENESIS:
+            return ChainReport(False, (), "检查点的第 0 号哈希不是起始值", (chain, 0))
+        if seq:
+            saved.setdefault(chain, {})[seq] = digest
+    # Read the heads before the events: events appended while we walk are then simply later
+    # than the heads we compare with, never a false alarm.
+    walk = _Walk({h.chain: h for h in AuditHead.objects.all()}, saved)
+    for event in AuditEvent.objects.order_by("chain", "chain_seq").iterator(chunk_size=2000):
+        problem = walk.event_problem(event)
+        if problem:
+            last = walk.at.get(event.chain, (0, GENESIS))[0]
+            bad_seq = last + 1 if event.chain_seq > last + 1 else event.chain_seq
+            record = event.seq if bad_seq == event.chain_seq else None
+            return ChainReport(False, _heads(walk), problem, (event.chain, bad_seq), record)
+    for chain in sorted(set(walk.heads) | set(walk.at) | set(saved)):
+        problem = walk.tail_problem(chain)
+        if problem:
+            return ChainReport(False, _heads(walk), problem, (chain, walk.at.get(chain, (0, ""))[0] + 1))
+    return ChainReport(True, _heads(walk))
+
+
+def _heads(walk: _Walk) -> tuple[Head, ...]:
+    chains = sorted(set(walk.heads) | set(walk.at))
+    return tuple(Head(c, *walk.at.get(c, (0, GENESIS))) for c in chains)
+
+
+def checkpoint_record(report: ChainReport) -> str:
+    """One JSON line vouching for every verified head and their root."""
+    heads = [{"chain": h.chain, "seq": h.seq, "hash": h.hash} for h in report.heads]
+    return canonical_json({"at": timezone.now().isoformat(timespec="seconds"), "heads": heads, "root": report.root})
+
+
+def write_checkpoint(path: str | Path) -> ChainReport:
+    """Verify every chain and, only if all hold, append a checkpoint line to `path` (a file
+    outside the database, kept append-only: copy it off the machine). Raises OSError."""
+    report = verify_chain()
+    if report.ok:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(checkpoint_record(report) + "\n")
+    return report

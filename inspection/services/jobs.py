@@ -12,6 +12,8 @@ escalate` (the sweep, then the day's dispatch and the reveal of finished weeks, 
     morning_draws(county=, today=None, now=None)  the morning job's part of issue 17: overdue visits
                                 become missed, a week the Friday job missed is sealed late, freed
                                 slots go to a make-up draw when a deadline is at risk
+    write_daily_checkpoint()    every morning, after the sweep: the audit chains' heads and
+                                root appended to ANCHA_AUDIT_CHECKPOINT_FILE, outside the database
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 import rotation
 from inspection.errors import InspectionError
 from inspection.models import County, Draw, Inspection
 from inspection.services import draws, makeups, visits
+from inspection.services.audit import write_checkpoint
 from inspection.services.locks import exclusive
 
 
@@ -112,3 +116,29 @@ def morning_draws(*, county: County, today: date | None = None, now=None, report
     except InspectionError as exc:  # said aloud by the command; the other counties go on
         report.refused[county.code] = exc.detail
     return report
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    ok: bool
+    message: str
+    problem: dict = field(default_factory=dict)  # for the security log when not ok
+
+
+def write_daily_checkpoint() -> CheckpointReport | None:
+    """Append today's checkpoint of every audit chain (None when no file is configured). A broken
+    chain or an unwritable file is reported, never raised: the sweep has done its work, and the
+    next morning tries again."""
+    path = getattr(settings, "AUDIT_CHECKPOINT_FILE", None)
+    if not path:
+        return None
+    try:
+        report = write_checkpoint(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return CheckpointReport(False, f"审计链检查点无法写入 {path}：{reason}",
+                                {"event": "audit.checkpoint_failed", "path": str(path), "error": reason})
+    if not report.ok:
+        return CheckpointReport(False, f"审计链校验失败：{report.describe()}；今日未生成检查点",
+                                {"event": "audit.chain_broken", "where": report.where, "problem": report.problem})
+    return CheckpointReport(True, f"audit checkpoint {path}: {len(report.heads)} chains, {report.head_line}")

@@ -52,6 +52,7 @@ from inspection.notices.snapshot import KIND_LABELS, SnapshotError, validate_sna
 from inspection.services.audit import record_event
 from inspection.services.ladder_history import effective_findings
 from inspection.services.ladder_writer import letterhead
+from inspection.services.stored_files import DamagedArchiveCopy, notice_file
 
 logger = logging.getLogger("ancha.notices")
 
@@ -326,11 +327,7 @@ def notice_pdf(*, notice: Notice, user=None) -> bytes:
         from inspection.notices.renderer import render_notice
 
         return render_notice(notice.snapshot, draft=True)
-    try:
-        with default_storage.open(notice.pdf.name, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        raise NotFound("文书文件不存在") from None
+    data = notice_file(notice)  # the recorded bytes, or DamagedArchiveCopy (409)
     if user is not None:
         record_delivery(notice=notice, user=user)
     return data
@@ -455,12 +452,17 @@ def public_facts(notice: Notice) -> dict:
     }
 
 
-def matches_stored_pdf(notice: Notice, data: bytes) -> bool:
-    """Byte for byte, not only by hash: the stored file is the record."""
-    if hashlib.sha256(data).hexdigest() != notice.pdf_sha256:
-        return False
+def stored_pdf_damage(notice: Notice) -> DamagedArchiveCopy | None:
+    """None if the issued PDF on file is the one whose SHA-256 was recorded at issue; else the
+    damage (noted for the dashboard), so that /verify blames the archive copy, not the paper."""
     try:
-        with default_storage.open(notice.pdf.name, "rb") as handle:
-            return handle.read() == data
-    except OSError:
-        return False
+        notice_file(notice)
+    except DamagedArchiveCopy as exc:
+        return exc
+    return None
+
+
+def matches_stored_pdf(notice: Notice, data: bytes) -> bool:
+    """Byte for byte, not only by hash: the stored file is the record. Raises DamagedArchiveCopy
+    when the stored file itself is not the one recorded."""
+    return notice_file(notice) == data

@@ -1,15 +1,15 @@
 """The audit log page (commission, observer): the county's events, newest first, read-only.
 
 The chain itself is checked by `manage.py verify_audit` (a walk of every event); the page shows
-the head that a checkpoint would copy, and each event's own hash.
+the head of the county's chain that a checkpoint would copy, and each event's own hash.
 """
 
 import json
 
 from django.shortcuts import render
 
-from inspection.access import visible_audit_events
-from inspection.models import AuditHead, Role
+from inspection.access import visible_audit_events, visible_audit_head
+from inspection.models import Role
 from inspection.web.common import Page, role_view
 
 
@@ -27,6 +27,6 @@ def audit_log(request):
         "page": page,
         "action": action,
         "areas": ["auth", "draw", "inspection", "finding", "decision", "notice", "user"],
-        "head": AuditHead.objects.filter(id=1).first(),
+        "head": visible_audit_head(request.user),
     }
     return render(request, "web/audit.html", context)

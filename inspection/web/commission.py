@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from inspection.access import visible_inspections, visible_notices, visible_townships
+from inspection.access import visible_damaged_files, visible_inspections, visible_notices, visible_townships
 from inspection.services import follow_ups
 from inspection.services.escalation import last_sweep
 from inspection.web import board, charts, coverage
@@ -63,6 +63,7 @@ def dashboard(request, profile):
     notices = visible_notices(request.user)
     draft_list, draft_count = board.drafts(notices)
     capacity = coverage.capacity(county, townships, day)
+    damaged = visible_damaged_files(request.user).order_by("-last_found_at")
     context = {
         "section": "home",
         "county": county,
@@ -88,6 +89,8 @@ def dashboard(request, profile):
         "alarms": board.alarms(county, day),
         # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
         "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
+        "damaged_files": list(damaged[:20]),
+        "damaged_count": damaged.count(),
     }
     return render(request, "web/dashboard.html", context)
 

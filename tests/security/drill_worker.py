@@ -46,23 +46,83 @@ def in_threads(count, work):
 
 
 @scenario
-def audit_threads(threads="4", per_thread="25"):
+def audit_threads(threads="4", per_thread="25", spread="deployment"):
+    """Writers appending at once: all to the deployment chain, or (`counties`) each to its own."""
     from inspection.models import AuditEvent
     from inspection.services.audit import record_event, verify_chain
 
     def work(i):
         for n in range(int(per_thread)):
-            record_event("drill.append", data={"thread": i, "n": n})
+            county = f"52058{i}" if spread == "counties" else None
+            record_event("drill.append", county=county, data={"thread": i, "n": n})
 
     errors = in_threads(int(threads), work)
     report = verify_chain()
+    chains = {}
+    for chain, seq in AuditEvent.objects.filter(action="drill.append").order_by("chain", "chain_seq").values_list(
+        "chain", "chain_seq"
+    ):
+        chains.setdefault(chain, []).append(seq)
     return {
         "errors": errors,
         "seqs": list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)),
+        "chains": chains,
         "per_thread": sorted(
             [json.loads(p)["data"]["thread"], json.loads(p)["data"]["n"]]
             for p in AuditEvent.objects.filter(action="drill.append").values_list("payload", flat=True)
         ),
+        "ok": report.ok,
+        "problem": report.problem,
+    }
+
+
+@scenario
+def legacy_chain():
+    """Events of the single chain written as before migration 0007, then the migration, then new events."""
+    import hashlib
+    import io
+    from datetime import datetime, timedelta
+    from datetime import timezone as tz
+
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    call_command("migrate", "inspection", "0006_work_state", verbosity=0)
+    old = MigrationExecutor(connection).loader.project_state(("inspection", "0006_work_state")).apps
+    OldEvent, OldHead = old.get_model("inspection", "AuditEvent"), old.get_model("inspection", "AuditHead")
+    prev, before = "0" * 64, []
+    for seq in range(1, 6):  # record_event as it was: one chain, seq = head + 1
+        at = datetime(2026, 11, 2, 8, tzinfo=tz.utc) + timedelta(minutes=seq)
+        county = "520581" if seq % 2 else ""
+        body = {"seq": seq, "at": at.isoformat(), "actor": "", "action": "legacy.step", "object_type": "",
+                "object_id": "", "county": county, "data": {"n": seq, "text": "旧链"}}
+        payload = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(prev.encode("ascii") + payload.encode("utf-8")).hexdigest()
+        OldEvent.objects.create(seq=seq, at=at, action="legacy.step", county_code=county, payload=payload,
+                                prev_hash=prev, hash=digest)
+        OldHead.objects.filter(id=1).update(seq=seq, hash=digest)
+        before.append([seq, digest])
+        prev = digest
+    call_command("migrate", verbosity=0)
+
+    from inspection.models import AuditEvent
+    from inspection.services.audit import record_event, verify_chain
+
+    after = [list(row) for row in AuditEvent.objects.order_by("seq").values_list("chain_seq", "hash")]
+    try:
+        call_command("verify_audit", "--checkpoint", f"5 {prev}", stdout=io.StringIO(), stderr=io.StringIO())
+        verified = 0
+    except SystemExit as exc:
+        verified = exc.code
+    deployment = record_event("drill.after_split", data={})
+    county = record_event("drill.after_split", county="520581", data={})
+    report = verify_chain()
+    return {
+        "before": before,
+        "after": after,
+        "verify_old_checkpoint": verified,
+        "deployment_next": [deployment.chain_seq, deployment.prev_hash],
+        "county_first": [county.chain_seq, county.prev_hash],
         "ok": report.ok,
         "problem": report.problem,
     }

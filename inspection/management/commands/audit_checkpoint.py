@@ -1,35 +1,33 @@
-"""Print the audit chain's head `SEQ HASH` to copy off the machine (e.g. daily, by cron).
+"""Print every audit chain's head and the root over them, to keep off the machine.
 
-The chain is verified first: a checkpoint of a broken chain would vouch for the breakage.
-`--append FILE` also adds the line (with the time, as a comment) to a file of checkpoints that
-`verify_audit --checkpoint FILE` reads back.
+The chains are verified first: a checkpoint of a broken chain would vouch for the breakage.
+The checkpoint is also appended, as one JSON line, to `--append FILE` or else to
+`ANCHA_AUDIT_CHECKPOINT_FILE` (which the morning `escalate` appends to as well, and
+`verify_audit` reads back).
 """
 
 import sys
 
+from django.conf import settings
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from inspection.management.commands._base import AnchaCommand
-from inspection.services.audit import verify_chain
+from inspection.services.audit import verify_chain, write_checkpoint
 
 
 class Command(AnchaCommand):
-    help = "输出审计链链头“序号 哈希”，请保存到本机以外（用于 verify_audit --checkpoint）。"
+    help = "输出各审计链链头“县代码 序号 哈希”及根哈希，并追加到检查点文件；请把该文件保存到本机以外。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--append", metavar="FILE", help="同时把检查点追加到此文件")
+        parser.add_argument("--append", metavar="FILE", help="追加检查点的文件（默认 ANCHA_AUDIT_CHECKPOINT_FILE）")
 
     def handle(self, *args, append=None, **options):
-        report = verify_chain()
+        path = append or getattr(settings, "AUDIT_CHECKPOINT_FILE", None)
+        try:
+            report = write_checkpoint(path) if path else verify_chain()
+        except OSError as exc:
+            raise CommandError(f"无法写入 {path}：{exc.strerror}") from None
         if not report.ok:
-            self.stderr.write(f"审计链校验失败：第 {report.first_bad_seq} 号记录，{report.problem}；不生成检查点")
+            self.stderr.write(f"审计链校验失败：{report.describe()}；不生成检查点")
             sys.exit(1)
-        line = report.head_line
-        if append:
-            try:
-                with open(append, "a", encoding="utf-8") as handle:
-                    handle.write(f"{line}  # {timezone.now().isoformat(timespec='seconds')}\n")
-            except OSError as exc:
-                raise CommandError(f"无法写入 {append}：{exc.strerror}") from None
-        self.stdout.write(line)
+        self.stdout.write("\n".join(report.lines))

@@ -31,5 +31,5 @@ class Command(AnchaCommand):
             self.stdout.write(f"备份时的审计链头：{report.head_line}")
         else:
             self.stderr.write(
-                f"注意：备份前审计链校验失败（第 {report.first_bad_seq} 号记录，{report.problem}），备份照原样保存"
+                f"注意：备份前审计链校验失败（{report.describe()}），备份照原样保存"
             )

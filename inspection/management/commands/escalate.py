@@ -4,9 +4,10 @@ from django.utils import timezone
 
 from inspection.management.commands._base import AnchaCommand, county_by_code, iso_day
 from inspection.models import County
+from inspection.security.log import security_event
 from inspection.services.draws import dispatch_due, reveal_due
 from inspection.services.escalation import run_sweep
-from inspection.services.jobs import MorningReport, morning_draws
+from inspection.services.jobs import MorningReport, morning_draws, write_daily_checkpoint
 from inspection.services.locks import Busy, exclusive
 
 
@@ -36,6 +37,7 @@ class Command(AnchaCommand):
                     morning_draws(county=c, today=day, now=now, report=morning)
                     dispatched += dispatch_due(county=c, on=day)
                     revealed += len(reveal_due(county=c, today=day))
+                checkpoint = write_daily_checkpoint()
         except Busy as exc:  # another server is sweeping this morning: stand down, exit 0
             self.stdout.write(exc.detail)
             return
@@ -49,6 +51,10 @@ class Command(AnchaCommand):
             f"escalate {span}: {len(report.decisions)} decisions, {report.dispatched} follow-ups dispatched"
         )
         self.stdout.write(f"draws {day.isoformat()}: {dispatched} visits dispatched, {revealed} weeks revealed")
+        if checkpoint:
+            (self.stdout if checkpoint.ok else self.stderr).write(checkpoint.message)
+            if not checkpoint.ok:
+                security_event(**checkpoint.problem)
         for row in report.decisions:
             self.stdout.write(f"  {row.effective_on} {row.township.name} {row.rule}: {row.reason}")
         self._say_morning(morning)

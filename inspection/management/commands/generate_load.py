@@ -62,6 +62,6 @@ class Command(AnchaCommand):
             began = time.perf_counter()
             chain = verify_chain()
             if not chain.ok:
-                self.stderr.write(f"审计链校验失败：第 {chain.first_bad_seq} 号记录，{chain.problem}")
+                self.stderr.write(f"审计链校验失败：{chain.describe()}")
                 raise SystemExit(1)
             self.stdout.write(f"审计链完好：{chain.head_line}（{time.perf_counter() - began:.1f} 秒）")

@@ -19,6 +19,6 @@ class Command(AnchaCommand):
         restore_database(Path(path), replace=replace)
         report = verify_chain()
         if not report.ok:
-            self.stderr.write(f"已恢复，但审计链校验失败：第 {report.first_bad_seq} 号记录，{report.problem}")
+            self.stderr.write(f"已恢复，但审计链校验失败：{report.describe()}")
             sys.exit(1)
         self.stdout.write(f"已恢复 {path}；审计链完整，链头：{report.head_line}")
