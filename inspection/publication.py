@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from inspection.chain import Head, root_hash
 from inspection.models import AuditHead, County, Draw, SeedPeriod
 
 LABEL = "督查员"
@@ -139,7 +140,11 @@ def public_feed(county: County) -> dict:
     for draw in draws:
         draw.county = county  # one county for the whole feed: no query per week
         weeks.append(public_record(draw))
-    head = AuditHead.objects.filter(id=1).values("seq", "hash").first()
+    # The county's own chain head and the root over every chain's head, as the heads stand now: a
+    # copy of this feed kept elsewhere is a checkpoint that a later cut of the log cannot match.
+    heads = [Head(h.chain, h.seq, h.hash) for h in AuditHead.objects.all()]
+    own = next((h for h in heads if h.chain == county.code), None)
+    head = {"seq": own.seq, "hash": own.hash, "root": root_hash(heads)} if own else None
     return {
         "county": county.code,
         "name": county.name,

@@ -34,7 +34,6 @@ that do not follow the head, and head moves to anything but the chain's newest e
 guards and rewrite a chain; that is caught by comparing with a checkpoint kept off the machine.
 """
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,23 +43,16 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from inspection.chain import (  # noqa: F401 - the chain arithmetic, importable from here as before
+    DEPLOYMENT,
+    GENESIS,
+    Head,
+    canonical_json,
+    chain_hash,
+    chain_label,
+    root_hash,
+)
 from inspection.models import AuditEvent, AuditHead
-
-GENESIS = "0" * 64
-DEPLOYMENT = ""  # the chain of events without a county (and of the legacy single chain)
-
-
-def canonical_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def chain_hash(prev_hash: str, payload: str) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + payload.encode("utf-8")).hexdigest()
-
-
-def chain_label(chain: str) -> str:
-    """How a chain is named in output and checkpoints: its county code, `-` for the deployment."""
-    return chain or "-"
 
 
 def _actor_name(actor) -> str:
@@ -125,22 +117,6 @@ def record_event(
     )
     AuditHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
     return event
-
-
-@dataclass(frozen=True)
-class Head:
-    chain: str
-    seq: int
-    hash: str
-
-    @property
-    def line(self) -> str:
-        return f"{chain_label(self.chain)} {self.seq} {self.hash}"
-
-
-def root_hash(heads: Iterable[Head]) -> str:
-    rows = sorted([h.chain, h.seq, h.hash] for h in heads)
-    return hashlib.sha256(canonical_json(rows).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
