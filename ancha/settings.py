@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the session: a cookie, path, query or body value PostgreSQL cannot hold stops here.
+    "inspection.security.hygiene.InputHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "inspection.web.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from ninja import Field, Router, Schema, Status
 
 from inspection.access import profile_of, role_of, visible_draws
+from inspection.api.common import Week
 from inspection.errors import Forbidden, NotFound
 from inspection.models import Draw, Role
 from inspection.services.draws import public_record, record_look, seal_draw
@@ -74,7 +75,7 @@ class DrawDetailOut(DrawOut):
 
 
 class DrawIn(Schema):
-    week: str
+    week: Week
     public_value: str | None = None
 
 
@@ -98,7 +99,7 @@ def create_draw(request, body: DrawIn):
 
 
 @router.get("/{week}", response=DrawDetailOut, url_name="draw")
-def get_draw(request, week: str):
+def get_draw(request, week: Week):
     draw = _visible(request).filter(week=week).first()
     if draw is None:
         raise NotFound("未找到")

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from inspection.access import get_visible, visible_draws
 from inspection.models import Draw, Inspection, Inspector, Role, Township
+from inspection.security.hygiene import require_week
 from inspection.services.draws import record_look, verify_draw
 from inspection.web.common import Page, role_view
 
@@ -52,7 +53,7 @@ def _visits(draw):
 
 @role_view(Role.COMMISSION)
 def draw_detail(request, week):
-    draw = get_visible(visible_draws(request.user).select_related("period"), week=week)
+    draw = get_visible(visible_draws(request.user).select_related("period"), week=require_week(week))
     sealed = draw.state == Draw.State.SEALED
     # The look is on the record before a single township of the sealed week is shown.
     look = record_look(draw=draw, user=request.user, via="web") if sealed else None
