@@ -4,7 +4,7 @@ An object outside the caller's scope is reported as not found, never as forbidde
 its existence does not leak.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from inspection.errors import NotFound
 from inspection.models import (
@@ -17,6 +17,7 @@ from inspection.models import (
     NoticeResponse,
     Official,
     Profile,
+    Rectification,
     Role,
     Township,
 )
@@ -115,12 +116,36 @@ def sees_team(user) -> bool:
     return role_of(user) in (Role.COMMISSION, Role.INSPECTOR)
 
 
+UNISSUED = (Notice.State.DRAFT, Notice.State.VOID)
+
+
+def _behind_a_draft() -> Q:
+    """A decision of an event whose letter is still a draft: the ladder writes one event's
+    decisions (level, rectification and its deadline, key management, the letter) on one day for
+    one inspection (or none, for a sweep's), and the letter is what makes them known."""
+    draft_letter = Decision.objects.filter(
+        township=OuterRef("township"), effective_on=OuterRef("effective_on"), notice__state=Notice.State.DRAFT
+    )
+    return Exists(draft_letter.filter(inspection=OuterRef("inspection"))) | (
+        Q(inspection__isnull=True) & Exists(draft_letter.filter(inspection__isnull=True))
+    )
+
+
+def _demands_unissued() -> Q:
+    """A decision about an inspection none of whose letters is issued yet: the lights and reminders
+    of its rectification tell the deadline the letter will set."""
+    letters = Notice.objects.filter(inspection=OuterRef("inspection"))
+    return Q(inspection__isnull=False) & Exists(letters) & ~Exists(letters.exclude(state__in=UNISSUED))
+
+
 def visible_decisions(user, township: Township | None = None) -> QuerySet[Decision]:
     """The escalation history the caller may read, of one township or of every visible one.
 
-    The follow-up is unannounced, so its planning (the window) is the commission's alone; an
-    official never sees the decisions behind a letter not yet issued to them (a draft, or a
-    voided one, is the commission's).
+    The commission reads it all. The follow-up is unannounced, so its planning (the window) is the
+    commission's alone. The observer (纪委) reads everything else, on the web and in the API alike:
+    its reading of the record is complete, though a draft letter itself stays the commission's.
+    An official reads nothing a letter not yet issued will tell them: no decision of its event
+    (level, deadline, key management) until it is issued, and never a draft or voided letter's own.
     """
     role = role_of(user)
     if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
@@ -132,8 +157,50 @@ def visible_decisions(user, township: Township | None = None) -> QuerySet[Decisi
         return qs
     qs = qs.exclude(kind=DecisionKind.FOLLOW_UP_WANTED.value)
     if role == Role.OFFICIAL:
-        qs = qs.exclude(notice__state__in=[Notice.State.DRAFT, Notice.State.VOID])
+        qs = qs.exclude(notice__state__in=UNISSUED).exclude(_behind_a_draft()).exclude(_demands_unissued())
     return qs
+
+
+def visible_rectifications(user, township: Township | None = None) -> QuerySet[Rectification]:
+    """The rectifications (deadlines, lights, reminders) the caller may read: an official's only
+    once a letter demanding them has been issued (the rectification notice, or the summons that
+    carries its demands), never while the letter is a draft."""
+    role = role_of(user)
+    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
+        return Rectification.objects.none()
+    qs = Rectification.objects.filter(township__in=visible_townships(user))
+    if township is not None:
+        qs = qs.filter(township=township)
+    if role != Role.OFFICIAL:
+        return qs
+    issued = Notice.objects.filter(inspection=OuterRef("inspection")).exclude(state__in=UNISSUED)
+    return qs.filter(
+        (Q(notice__isnull=False) & ~Q(notice__state__in=UNISSUED))
+        | (Q(inspection__isnull=False) & Exists(issued))
+    )
+
+
+def readable_notice_id(user, notice_id: int | None) -> int | None:
+    """The id of a letter named inside another record (a decision, a rectification), or None when
+    the caller may not read that letter: a draft's id is the commission's."""
+    if notice_id is None or role_of(user) == Role.COMMISSION:
+        return notice_id
+    return notice_id if visible_notices(user).filter(pk=notice_id).exists() else None
+
+
+def as_seen_by(user, township: Township) -> Township:
+    """The township with the level and key management its official may know of: while the
+    letter of an event is a draft, its level change and entry into key management are not
+    shown (the township row already holds them). Changes the instance in memory only."""
+    if role_of(user) != Role.OFFICIAL:
+        return township
+    hidden = Decision.objects.filter(township=township).exclude(pk__in=visible_decisions(user, township))
+    first_change = hidden.filter(kind=DecisionKind.LEVEL_CHANGE.value).order_by("effective_on", "id").first()
+    if first_change is not None and first_change.from_level:
+        township.level = first_change.from_level
+    if hidden.filter(kind=DecisionKind.KEY_MANAGEMENT_ENTERED.value).exists():
+        township.key_managed, township.key_managed_since = False, None
+    return township
 
 
 def visible_draws(user) -> QuerySet[Draw]:
