@@ -219,6 +219,16 @@ def visible_audit_events(user) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(county_code=profile.county.code)
 
 
+def sealed_draws_named_by(events) -> list[Draw]:
+    """The sealed draws whose visits these audit events name (a dispatch or submission of a visit
+    of a week not yet revealed): reading them is reading the sealed schedule."""
+    ids = {int(e.object_id) for e in events if e.object_type == "inspection.inspection" and e.object_id.isascii()
+           and e.object_id.isdigit()}
+    if not ids:
+        return []
+    return list(Draw.objects.filter(state=Draw.State.SEALED, inspections__pk__in=ids).distinct().order_by("week_start"))
+
+
 def ledger_county(user):
     """The county whose accountability ledger (and its export) the caller reads, else NotFound."""
     return require_role(user, Role.COMMISSION, Role.OBSERVER).county

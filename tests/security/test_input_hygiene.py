@@ -227,6 +227,8 @@ def test_a_week_far_away_is_refused_by_the_api_and_the_web(client, api, wang, we
     assert sealed.status_code == 422 and "周次应在 2000-W01 至 2099-W52 之间" in detail(sealed)
     read = api(wang).get(f"/api/v1/draws/{week}")
     assert read.status_code == 422 and "周次应在" in detail(read)
+    drafted = api(wang).post_json("/api/v1/notices/circulars", {"week": week})
+    assert drafted.status_code == 422 and "周次应在" in detail(drafted)
     client.force_login(wang)
     page = client.get(f"/draws/{week}/")
     assert page.status_code == 400 and "周次应在" in page_text(page)
