@@ -4,7 +4,8 @@ An object outside the caller's scope is reported as not found, never as forbidde
 its existence does not leak.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Left, StrIndex
 
 from inspection.errors import NotFound
 from inspection.models import (
@@ -119,16 +120,33 @@ def sees_team(user) -> bool:
 UNISSUED = (Notice.State.DRAFT, Notice.State.VOID)
 
 
+def _family():
+    """A decision's rule family (`prominent` of `prominent.summons`): the decisions one ladder step
+    writes (level, deadline, key management, the letter) share it."""
+    return Left("rule", StrIndex("rule", Value(".")) - 1)
+
+
 def _behind_a_draft() -> Q:
-    """A decision of an event whose letter is still a draft: the ladder writes one event's
-    decisions (level, rectification and its deadline, key management, the letter) on one day for
-    one inspection (or none, for a sweep's), and the letter is what makes them known."""
-    draft_letter = Decision.objects.filter(
-        township=OuterRef("township"), effective_on=OuterRef("effective_on"), notice__state=Notice.State.DRAFT
+    """A decision of an event whose letter is still a draft: one step of the ladder writes its
+    decisions on one day, for one inspection (or none, for a sweep's), under one rule family, and
+    the letter is what makes them known. Needs the `family` alias on the outer query."""
+    draft_letter = Decision.objects.alias(family=_family()).filter(
+        township=OuterRef("township"), effective_on=OuterRef("effective_on"), family=OuterRef("family"),
+        notice__state=Notice.State.DRAFT,
     )
     return Exists(draft_letter.filter(inspection=OuterRef("inspection"))) | (
         Q(inspection__isnull=True) & Exists(draft_letter.filter(inspection__isnull=True))
     )
+
+
+def _escalation_rows(user, model, township: Township | None) -> tuple[str | None, QuerySet]:
+    """The caller's role (None for one who reads no escalation) and the rows of `model` of the
+    townships they see (of `township` alone if given): the outer bound of the two rules below."""
+    role = role_of(user)
+    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
+        return None, model.objects.none()
+    qs = model.objects.filter(township__in=visible_townships(user))
+    return role, qs if township is None else qs.filter(township=township)
 
 
 def _demands_unissued() -> Q:
@@ -147,17 +165,13 @@ def visible_decisions(user, township: Township | None = None) -> QuerySet[Decisi
     An official reads nothing a letter not yet issued will tell them: no decision of its event
     (level, deadline, key management) until it is issued, and never a draft or voided letter's own.
     """
-    role = role_of(user)
-    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
-        return Decision.objects.none()
-    qs = Decision.objects.filter(township__in=visible_townships(user))
-    if township is not None:
-        qs = qs.filter(township=township)
-    if role == Role.COMMISSION:
+    role, qs = _escalation_rows(user, Decision, township)
+    if role in (None, Role.COMMISSION):
         return qs
     qs = qs.exclude(kind=DecisionKind.FOLLOW_UP_WANTED.value)
     if role == Role.OFFICIAL:
-        qs = qs.exclude(notice__state__in=UNISSUED).exclude(_behind_a_draft()).exclude(_demands_unissued())
+        qs = qs.alias(family=_family()).exclude(notice__state__in=UNISSUED).exclude(_behind_a_draft())
+        qs = qs.exclude(_demands_unissued())
     return qs
 
 
@@ -165,12 +179,7 @@ def visible_rectifications(user, township: Township | None = None) -> QuerySet[R
     """The rectifications (deadlines, lights, reminders) the caller may read: an official's only
     once a letter demanding them has been issued (the rectification notice, or the summons that
     carries its demands), never while the letter is a draft."""
-    role = role_of(user)
-    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
-        return Rectification.objects.none()
-    qs = Rectification.objects.filter(township__in=visible_townships(user))
-    if township is not None:
-        qs = qs.filter(township=township)
+    role, qs = _escalation_rows(user, Rectification, township)
     if role != Role.OFFICIAL:
         return qs
     issued = Notice.objects.filter(inspection=OuterRef("inspection")).exclude(state__in=UNISSUED)
@@ -194,13 +203,17 @@ def as_seen_by(user, township: Township) -> Township:
     shown (the township row already holds them). Changes the instance in memory only."""
     if role_of(user) != Role.OFFICIAL:
         return township
-    hidden = Decision.objects.filter(township=township).exclude(pk__in=visible_decisions(user, township))
-    first_change = hidden.filter(kind=DecisionKind.LEVEL_CHANGE.value).order_by("effective_on", "id").first()
-    if first_change is not None and first_change.from_level:
-        township.level = first_change.from_level
+    changes = Decision.objects.filter(township=township, kind=DecisionKind.LEVEL_CHANGE.value).order_by("effective_on", "id")
+    seen = visible_decisions(user, township)
+    hidden = Decision.objects.filter(township=township).exclude(pk__in=seen.values("pk"))
+    first_hidden = changes.filter(pk__in=hidden.values("pk")).first()
+    if first_hidden is not None:
+        last_seen = changes.filter(pk__in=seen.values("pk")).last()
+        township.level = last_seen.to_level if last_seen else first_hidden.from_level or township.level
     if hidden.filter(kind=DecisionKind.KEY_MANAGEMENT_ENTERED.value).exists():
         township.key_managed, township.key_managed_since = False, None
     return township
+
 
 
 def visible_draws(user) -> QuerySet[Draw]:
