@@ -106,6 +106,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "inspection.security.proxy.TrustedProxyMiddleware",  # first: everything after sees only believed headers
     "django.middleware.security.SecurityMiddleware",
+    # Before the session: a cookie, path, query or body value PostgreSQL cannot hold stops here.
+    "inspection.security.hygiene.InputHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "inspection.web.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

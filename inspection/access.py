@@ -4,7 +4,8 @@ An object outside the caller's scope is reported as not found, never as forbidde
 its existence does not leak.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
 
 from inspection.errors import NotFound
@@ -22,6 +23,7 @@ from inspection.models import (
     NoticeResponse,
     Official,
     Profile,
+    Rectification,
     Role,
     Township,
     grace_hours,
@@ -130,25 +132,103 @@ def sees_team(user) -> bool:
     return role_of(user) in (Role.COMMISSION, Role.INSPECTOR)
 
 
+UNISSUED = (Notice.State.DRAFT, Notice.State.VOID)
+
+
+def _family():
+    """A decision's rule family (`prominent` of `prominent.summons`): the decisions one ladder step
+    writes (level, deadline, key management, the letter) share it."""
+    return Left("rule", StrIndex("rule", Value(".")) - 1)
+
+
+def _behind_a_draft() -> Q:
+    """A decision of an event whose letter is still a draft: one step of the ladder writes its
+    decisions on one day, for one inspection (or none, for a sweep's), under one rule family, and
+    the letter is what makes them known. Needs the `family` alias on the outer query."""
+    draft_letter = Decision.objects.alias(family=_family()).filter(
+        township=OuterRef("township"), effective_on=OuterRef("effective_on"), family=OuterRef("family"),
+        notice__state=Notice.State.DRAFT,
+    )
+    return Exists(draft_letter.filter(inspection=OuterRef("inspection"))) | (
+        Q(inspection__isnull=True) & Exists(draft_letter.filter(inspection__isnull=True))
+    )
+
+
+def _escalation_rows(user, model, township: Township | None) -> tuple[str | None, QuerySet]:
+    """The caller's role (None for one who reads no escalation) and the rows of `model` of the
+    townships they see (of `township` alone if given): the outer bound of the two rules below."""
+    role = role_of(user)
+    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
+        return None, model.objects.none()
+    qs = model.objects.filter(township__in=visible_townships(user))
+    return role, qs if township is None else qs.filter(township=township)
+
+
+def _demands_unissued() -> Q:
+    """A decision about an inspection none of whose letters is issued yet: the lights and reminders
+    of its rectification tell the deadline the letter will set."""
+    letters = Notice.objects.filter(inspection=OuterRef("inspection"))
+    return Q(inspection__isnull=False) & Exists(letters) & ~Exists(letters.exclude(state__in=UNISSUED))
+
+
 def visible_decisions(user, township: Township | None = None) -> QuerySet[Decision]:
     """The escalation history the caller may read, of one township or of every visible one.
 
-    The follow-up is unannounced, so its planning (the window) is the commission's alone; an
-    official never sees the decisions behind a letter not yet issued to them (a draft, or a
-    voided one, is the commission's).
+    The commission reads it all. The follow-up is unannounced, so its planning (the window) is the
+    commission's alone. The observer (纪委) reads everything else, on the web and in the API alike:
+    its reading of the record is complete, though a draft letter itself stays the commission's.
+    An official reads nothing a letter not yet issued will tell them: no decision of its event
+    (level, deadline, key management) until it is issued, and never a draft or voided letter's own.
     """
-    role = role_of(user)
-    if role not in (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL):
-        return Decision.objects.none()
-    qs = Decision.objects.filter(township__in=visible_townships(user))
-    if township is not None:
-        qs = qs.filter(township=township)
-    if role == Role.COMMISSION:
+    role, qs = _escalation_rows(user, Decision, township)
+    if role in (None, Role.COMMISSION):
         return qs
     qs = qs.exclude(kind=DecisionKind.FOLLOW_UP_WANTED.value)
     if role == Role.OFFICIAL:
-        qs = qs.exclude(notice__state__in=[Notice.State.DRAFT, Notice.State.VOID])
+        qs = qs.alias(family=_family()).exclude(notice__state__in=UNISSUED).exclude(_behind_a_draft())
+        qs = qs.exclude(_demands_unissued())
     return qs
+
+
+def visible_rectifications(user, township: Township | None = None) -> QuerySet[Rectification]:
+    """The rectifications (deadlines, lights, reminders) the caller may read: an official's only
+    once a letter demanding them has been issued (the rectification notice, or the summons that
+    carries its demands), never while the letter is a draft."""
+    role, qs = _escalation_rows(user, Rectification, township)
+    if role != Role.OFFICIAL:
+        return qs
+    issued = Notice.objects.filter(inspection=OuterRef("inspection")).exclude(state__in=UNISSUED)
+    return qs.filter(
+        (Q(notice__isnull=False) & ~Q(notice__state__in=UNISSUED))
+        | (Q(inspection__isnull=False) & Exists(issued))
+    )
+
+
+def readable_notice_id(user, notice_id: int | None) -> int | None:
+    """The id of a letter named inside another record (a decision, a rectification), or None when
+    the caller may not read that letter: a draft's id is the commission's."""
+    if notice_id is None or role_of(user) == Role.COMMISSION:
+        return notice_id
+    return notice_id if visible_notices(user).filter(pk=notice_id).exists() else None
+
+
+def as_seen_by(user, township: Township) -> Township:
+    """The township with the level and key management its official may know of: while the
+    letter of an event is a draft, its level change and entry into key management are not
+    shown (the township row already holds them). Changes the instance in memory only."""
+    if role_of(user) != Role.OFFICIAL:
+        return township
+    changes = Decision.objects.filter(township=township, kind=DecisionKind.LEVEL_CHANGE.value).order_by("effective_on", "id")
+    seen = visible_decisions(user, township)
+    hidden = Decision.objects.filter(township=township).exclude(pk__in=seen.values("pk"))
+    first_hidden = changes.filter(pk__in=hidden.values("pk")).first()
+    if first_hidden is not None:
+        last_seen = changes.filter(pk__in=seen.values("pk")).last()
+        township.level = last_seen.to_level if last_seen else first_hidden.from_level or township.level
+    if hidden.filter(kind=DecisionKind.KEY_MANAGEMENT_ENTERED.value).exists():
+        township.key_managed, township.key_managed_since = False, None
+    return township
+
 
 
 def visible_draws(user) -> QuerySet[Draw]:
@@ -201,6 +281,16 @@ def visible_damaged_files(user) -> QuerySet[DamagedFile]:
     if profile is None or profile.role != Role.COMMISSION:
         return DamagedFile.objects.none()
     return DamagedFile.objects.filter(county=profile.county)
+
+
+def sealed_draws_named_by(events) -> list[Draw]:
+    """The sealed draws whose visits these audit events name (a dispatch or submission of a visit
+    of a week not yet revealed): reading them is reading the sealed schedule."""
+    ids = {int(e.object_id) for e in events if e.object_type == "inspection.inspection" and e.object_id.isascii()
+           and e.object_id.isdigit()}
+    if not ids:
+        return []
+    return list(Draw.objects.filter(state=Draw.State.SEALED, inspections__pk__in=ids).distinct().order_by("week_start"))
 
 
 def ledger_county(user):

@@ -11,9 +11,11 @@ from pydantic import BeforeValidator
 
 from inspection.security.proxy import client_ip
 
-# The largest id PostgreSQL's bigint holds: a bigger one is refused by the validator (422), not by
-# the database (500).
-MAX_ID = 2**63 - 1
+# The bounded dates, times and weeks of every schema (and the largest id PostgreSQL's bigint holds:
+# a bigger one is refused by the validator, 422, not by the database, 500) come from the one place
+# that checks input at the edge.
+from inspection.security.hygiene import MAX_ID, SafeDate, SafeDateTime, Week  # noqa: F401 (the routers' types)
+
 PAGE_SIZE = 50
 PAGE_MAX = 200
 MAX_OFFSET = 10**9

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from ninja import Field, Router, Schema, Status
 
 from inspection.access import draw_record_for, profile_of, role_of, visible_draws
+from inspection.api.common import Week
 from inspection.errors import Forbidden, NotFound
 from inspection.models import Draw, Role
 from inspection.services.draws import MAIN_LABELS, record_look, seal_draw
@@ -89,7 +90,7 @@ class DrawDetailOut(DrawOut):
 
 
 class DrawIn(Schema):
-    week: str
+    week: Week
     public_value: str | None = None
     accept_shortfall: str | None = None  # a reason: draw even below the minimum capacity
 
@@ -115,7 +116,7 @@ def create_draw(request, body: DrawIn):
 
 
 @router.get("/{week}", response=DrawDetailOut, url_name="draw")
-def get_draw(request, week: str, label: str | None = None):
+def get_draw(request, week: Week, label: str | None = None):
     draws = _visible(request).filter(week=week)
     draw = (draws.filter(label=label) if label else draws.filter(label__in=MAIN_LABELS)).first()
     if draw is None:

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from inspection.access import get_visible, role_of, sees_team, visible_evidence, visible_inspections
-from inspection.api.common import MAX_ID, Blank, ErrorOut, Id, LimitOffset, binary, multipart
+from inspection.api.common import MAX_ID, Blank, ErrorOut, Id, LimitOffset, SafeDate, SafeDateTime, binary, multipart
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
 from inspection.services import idempotency
@@ -81,7 +81,7 @@ class FindingIn(Schema):
     severity: SeverityValue | None = Field(None, description="缺省为检查项的严重程度")
     text: str = Field(..., max_length=2000)
     location: str = Field("", max_length=200)
-    observed_at: datetime | None = None
+    observed_at: SafeDateTime | None = None
     corrects: int | None = Field(None, ge=1, le=MAX_ID, description="更正时：被更正的问题 id")
     correction_reason: str = Field("", max_length=1000)
 
@@ -179,8 +179,8 @@ class InspectionDetailOut(InspectionOut):
 class InspectionFilter(FilterSchema):
     status: Literal["planned", "dispatched", "submitted", "missed", "cancelled"] | None = None
     township: Annotated[str | None, Blank, FilterLookup("township__code")] = Field(None, max_length=12)
-    date_from: Annotated[date | None, FilterLookup("date__gte")] = None
-    date_to: Annotated[date | None, FilterLookup("date__lte")] = None
+    date_from: Annotated[SafeDate | None, FilterLookup("date__gte")] = None
+    date_to: Annotated[SafeDate | None, FilterLookup("date__lte")] = None
 
 
 def render_json(obj, schema: type[Schema], request) -> bytes:

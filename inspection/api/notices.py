@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from inspection.access import get_visible, profile_of, role_of, visible_notices
-from inspection.api.common import Blank, ErrorOut, Id, LimitOffset, binary, multipart
+from inspection.api.common import Blank, ErrorOut, Id, LimitOffset, Week, binary, multipart
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Notice, NoticeResponse, Role
 from inspection.notices.snapshot import KIND_LABELS
@@ -144,7 +144,7 @@ class BatchIssueIn(Schema):
 
 class CircularIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    week: str = Field(..., pattern=r"^[0-9]{4}-W[0-9]{2}$", description="YYYY-Www")
+    week: Week = Field(..., pattern=r"^[0-9]{4}-W[0-9]{2}$", description="YYYY-Www")
 
 
 def _visible(request, notice_id: int) -> Notice:

@@ -3,7 +3,8 @@
 Commission and observer see every township of their county, an official only their own, an
 inspector none. The escalation history is shown to all who may see the township, except the
 follow-up planning (its window), which only the commission sees: the follow-up is unannounced;
-an official does not see the decisions behind a letter not yet issued to them.
+an official does not see the decisions behind a letter not yet issued to them, nor its deadlines,
+nor the level it announces (access.py decides all three, and which letters' ids a reader may see).
 """
 
 from datetime import date
@@ -11,7 +12,14 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery
 from ninja import Field, Router, Schema
 
-from inspection.access import get_visible, visible_decisions, visible_townships
+from inspection.access import (
+    as_seen_by,
+    get_visible,
+    readable_notice_id,
+    visible_decisions,
+    visible_rectifications,
+    visible_townships,
+)
 from inspection.models import Decision, Inspection, Rectification, Township
 from inspection.services.ladder_writer import current_post
 from scoring import RULES, Level
@@ -45,13 +53,17 @@ class ScoreOut(Schema):
 class RectificationOut(Schema):
     id: int
     inspection: int | None = Field(alias="inspection_id")
-    notice: int | None = Field(alias="notice_id")
+    notice: int | None  # resolved: a draft's id is the commission's
     opened_on: date | None
     due_on: date
     state: str
     light: str
     reminded_on: date | None
     accepted_on: date | None
+
+    @staticmethod
+    def resolve_notice(rectification: Rectification, context) -> int | None:
+        return readable_notice_id(context["request"].auth, rectification.notice_id)
 
 
 class DecisionOut(Schema):
@@ -64,7 +76,7 @@ class DecisionOut(Schema):
     from_level: str
     to_level: str
     reason: str
-    notice: int | None = Field(alias="notice_id")
+    notice: int | None  # resolved: a draft's id is the commission's
 
     @staticmethod
     def resolve_date(decision: Decision):
@@ -73,6 +85,10 @@ class DecisionOut(Schema):
     @staticmethod
     def resolve_rule_title(decision: Decision) -> str:
         return RULES.get(decision.rule, decision.rule)
+
+    @staticmethod
+    def resolve_notice(decision: Decision, context) -> int | None:
+        return readable_notice_id(context["request"].auth, decision.notice_id)
 
 
 class OfficialOut(Schema):
@@ -95,8 +111,8 @@ class TownshipDetailOut(TownshipOut):
         return _submitted().filter(township=township).order_by("date", "id")
 
     @staticmethod
-    def resolve_rectifications(township: Township):
-        return Rectification.objects.filter(township=township).order_by("due_on", "id")
+    def resolve_rectifications(township: Township, context):
+        return visible_rectifications(context["request"].auth, township).order_by("due_on", "id")
 
     @staticmethod
     def resolve_decisions(township: Township, context):
@@ -117,9 +133,9 @@ def _with_last(townships: QuerySet[Township]) -> QuerySet[Township]:
 
 @router.get("", response=list[TownshipOut], url_name="townships")
 def list_townships(request):
-    return _with_last(visible_townships(request.auth)).order_by("code")
+    return [as_seen_by(request.auth, t) for t in _with_last(visible_townships(request.auth)).order_by("code")]
 
 
 @router.get("/{code}", response=TownshipDetailOut, url_name="township")
 def township_detail(request, code: str):
-    return get_visible(_with_last(visible_townships(request.auth)), code=code)
+    return as_seen_by(request.auth, get_visible(_with_last(visible_townships(request.auth)), code=code))

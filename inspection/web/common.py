@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from inspection.access import require_role
 from inspection.errors import InspectionError, NotFound
+from inspection.security.hygiene import require_page
 
 PER_PAGE = 20
 
@@ -67,7 +68,7 @@ class Page:
 
     def __init__(self, request, queryset, *, param="page", per_page=PER_PAGE):
         paginator = Paginator(queryset, per_page)
-        self.page = paginator.get_page(request.GET.get(param))
+        self.page = paginator.get_page(require_page(request.GET.get(param)))
         self.items = list(self.page.object_list)
         self.param = param
         self._query = request.GET.copy()

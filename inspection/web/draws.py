@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 import rotation
 from inspection.access import get_visible, visible_draws
 from inspection.models import Draw, Inspection, Inspector, Role, Township
+from inspection.security.hygiene import require_week
 from inspection.services.calendar import LOOK_AHEAD_WEEKS, draw_provisional_years
 from inspection.services.draw_verify import verify_draw
 from inspection.services.draws import MAIN_LABELS, record_look, seal_draw
@@ -91,6 +92,7 @@ def _week_visits(draws):
 
 @role_view(Role.COMMISSION)
 def draw_detail(request, week):
+    week = require_week(week)
     week_draws = visible_draws(request.user).select_related("period").filter(week=week)
     draw = get_visible(week_draws.filter(label__in=MAIN_LABELS), week=week)
     makeups = list(week_draws.filter(label__startswith="makeup-").order_by("created_at", "id"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from inspection.models import CalendarDay, Severity
+from inspection.security.hygiene import StrictIdField, WeekField
 from inspection.services.calendar import NAME_MAX as CALENDAR_NAME_MAX
 from inspection.services.inspections import LOCATION_MAX, REASON_MAX, TEXT_MAX, FindingData
 from inspection.services.notices import MAX_REASON
@@ -40,7 +41,7 @@ def text_field(label, max_length: int, *, required=False, required_message=None,
 
 
 def id_field(message) -> forms.IntegerField:
-    return forms.IntegerField(required=False, min_value=1, error_messages={"invalid": message, "min_value": message})
+    return StrictIdField(required=False, min_value=1, error_messages={"invalid": message, "min_value": message})
 
 
 class MultipleFileInput(forms.FileInput):
@@ -138,10 +139,7 @@ class SealForm(forms.Form):
 
 
 class CircularForm(forms.Form):
-    week = forms.CharField(
-        max_length=8,  # YYYY-Www
-        error_messages={k: _("周次格式应为 YYYY-Www，如 2026-W49") for k in ("required", "max_length")},
-    )
+    week = WeekField(error_messages={k: _("周次格式应为 YYYY-Www，如 2026-W49") for k in ("required", "max_length")})
 
 
 class VerifyForm(forms.Form):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from inspection.access import get_visible, visible_inspections
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Evidence, Inspection, Role, Severity
+from inspection.security.hygiene import strict_id
 from inspection.services import idempotency
 from inspection.services.inspections import (
     add_evidence,
@@ -73,7 +74,7 @@ def inspection_page(request, pk):
         "corrected": corrected,
         "team": [m.inspector.name for m in inspection.members.select_related("inspector").order_by("id")],
         "open": inspection.status == Inspection.Status.DISPATCHED,
-        "selected_item": int(selected) if selected.isdigit() else None,
+        "selected_item": strict_id(selected),
         "form_key": uuid.uuid4().hex,
         "form": FindingForm(),
         "preview_score": score_inspection(inspection).score if inspection.status == Inspection.Status.DISPATCHED else None,

@@ -6,7 +6,7 @@ Never a draw or a schedule: only submitted inspections and issued notices reach 
 from django.db.models import Count, Q
 from django.shortcuts import render
 
-from inspection.access import official_township, visible_inspections, visible_notices
+from inspection.access import as_seen_by, official_township, visible_inspections, visible_notices
 from inspection.models import Notice, NoticeKind
 from inspection.web.common import Page
 
@@ -14,6 +14,7 @@ from inspection.web.common import Page
 def portal(request, profile):
     user = request.user
     township = official_township(user)
+    township = as_seen_by(user, township) if township else None
     notices = visible_notices(user).select_related("township")
     todo = notices.exclude(kind=NoticeKind.CIRCULAR).filter(
         state__in=[Notice.State.ISSUED, Notice.State.ACKNOWLEDGED]

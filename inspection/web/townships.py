@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from inspection.access import (
+    as_seen_by,
     get_visible,
     official_township,
     sees_team,
@@ -77,7 +78,7 @@ def score_chart(township, inspections):
 @role_view(Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 def township_detail(request, code):
     user = request.user
-    township = get_visible(visible_townships(user), code=code)
+    township = as_seen_by(user, get_visible(visible_townships(user), code=code))
     role = request.profile.role
     inspections = visible_visits(user).filter(township=township)
     submitted = inspections.filter(status=Inspection.Status.SUBMITTED)
