@@ -20,10 +20,6 @@ import scoring
 PROTECT = models.PROTECT
 
 
-def new_pseudonym_secret() -> str:
-    return secrets.token_hex(32)
-
-
 def choices_of(vocabulary: type[enum.Enum]) -> type[models.TextChoices]:
     """Django choices for a `scoring` enum: the same members and values, labelled from the one
     label table (`scoring.LABELS`) and translated where they are shown."""
@@ -68,7 +64,8 @@ class County(models.Model):
     demo_loaded_at = models.DateTimeField(null=True, blank=True, help_text="when load_demo played its history")
     # Keys the inspectors' pseudonyms in every published draw. Never shown, never exported: unlike
     # the period seed (revealed after its period) it must stay secret for the pseudonyms to hold.
-    pseudonym_secret = models.CharField(max_length=64, default=new_pseudonym_secret, editable=False)
+    # 32 random bytes in hex (token_hex's default size): the key of the county's pseudonyms, never shown
+    pseudonym_secret = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
     commitment_channels = models.TextField(
         _("承诺的其他公布渠道"), blank=True,
         help_text=_("每行一处，如：黔西市人民政府门户网站“政务公开”栏目；抄送市纪委监委存档。公开页据此列出。"),

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from ninja import Field, Router, Schema, Status
 
 from inspection.access import draw_record_for, profile_of, role_of, visible_draws
-from inspection.api.common import Week
 from inspection.errors import Forbidden, NotFound
+from inspection.security.hygiene import require_week
 from inspection.models import Draw, Role
 from inspection.services.draws import MAIN_LABELS, record_look, seal_draw
 
@@ -90,7 +90,7 @@ class DrawDetailOut(DrawOut):
 
 
 class DrawIn(Schema):
-    week: Week
+    week: str  # checked by require_week: a bad week is a 400 {"detail"} (DESIGN.md §4), not a 422 list
     public_value: str | None = None
     accept_shortfall: str | None = None  # a reason: draw even below the minimum capacity
 
@@ -109,15 +109,15 @@ def create_draw(request, body: DrawIn):
     profile = profile_of(request.auth)
     if profile is None or profile.role != Role.COMMISSION:
         raise Forbidden("只有未保办可以抽签")
-    draw = seal_draw(county=profile.county, week=body.week.strip(), actor=request.auth,
+    draw = seal_draw(county=profile.county, week=require_week(body.week), actor=request.auth,
                      public_value=(body.public_value or "").strip() or None,
                      accept_shortfall=body.accept_shortfall or "")
     return Status(201, draw)
 
 
 @router.get("/{week}", response=DrawDetailOut, url_name="draw")
-def get_draw(request, week: Week, label: str | None = None):
-    draws = _visible(request).filter(week=week)
+def get_draw(request, week: str, label: str | None = None):
+    draws = _visible(request).filter(week=require_week(week))
     draw = (draws.filter(label=label) if label else draws.filter(label__in=MAIN_LABELS)).first()
     if draw is None:
         raise NotFound("未找到")

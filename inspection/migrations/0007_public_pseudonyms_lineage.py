@@ -1,13 +1,11 @@
 """The county's pseudonym secret (one fresh secret per existing county), township lineage, and a
-township's establishment date. The default is the model's generator (Django serialises it by
-reference); the data step gives every existing county its own secret."""
+township's establishment date. The default is `secrets.token_hex` (32 random bytes), as on the
+model; the data step gives every existing county its own secret."""
 
 import secrets
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-import inspection.models
 
 
 def new_secret():
@@ -28,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="county",
             name="pseudonym_secret",
-            field=models.CharField(default=inspection.models.new_pseudonym_secret, editable=False, max_length=64),
+            field=models.CharField(default=secrets.token_hex, editable=False, max_length=64),
         ),
         # AddField evaluates the default once for every existing row: give each county its own.
         migrations.RunPython(give_each_county_its_own_secret, migrations.RunPython.noop),

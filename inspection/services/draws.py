@@ -389,11 +389,3 @@ def county_or_error(code: str) -> County:
     return county
 
 
-from inspection.publication import public_record  # noqa: E402,F401 - importable from here as before
-
-
-def verify_draw(*, county: County, week: str, commitment: str | None = None):
-    """Kept importable from here: the check itself lives in services/draw_verify.py."""
-    from inspection.services.draw_verify import verify_draw as verify
-
-    return verify(county=county, week=week, commitment=commitment)

@@ -9,7 +9,7 @@ from inspection.models import AuditEvent, Decision, Draw, Inspection, Notice, Re
 from inspection.services.audit import verify_chain
 from inspection.services.calendar import work_calendar
 from inspection.services.demo import load_demo_history
-from inspection.services.draws import verify_draw
+from inspection.services.draw_verify import verify_draw
 from inspection.services.ledger import ledger_entries
 from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
 from scoring import RULES

@@ -184,8 +184,9 @@ class TestRefusals:
             data=b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n",
             content_type="multipart/form-data; boundary=",
         )
+        # Refused at the edge (inspection/security/hygiene.py), before the view parses it.
         assert response.status_code == 400
-        assert "multipart" in response.json()["detail"]
+        assert "表单格式无效" in response.json()["detail"]
 
     def test_someone_not_on_the_team_cannot_add_evidence(self, api, zhou, zhang, dispatched, finding, media):
         for user in (zhou, zhang):

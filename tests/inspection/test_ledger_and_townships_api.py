@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from inspection.models import Notice
+from inspection.services.notices import issue_notices
 from tests.inspection.escalation_fixtures import (  # noqa: F401 (fixtures)
     MINOR,
     day,
@@ -89,15 +90,17 @@ def test_a_township_shows_its_score_history_rectifications_and_explained_decisio
     assert "follow_up_wanted" in {d["kind"] for d in body["decisions"]}
 
 
-def test_an_official_sees_only_their_township_and_not_the_follow_up_planning_or_draft_letters(api, zhang, referred):
+def test_an_official_sees_only_their_township_and_not_the_follow_up_planning_or_draft_letters(api, zhang, wang, referred):
     client = api(zhang)
     assert [r["code"] for r in client.get("/api/v1/townships").json()] == ["520581100"]
     body = client.get("/api/v1/townships/520581100").json()
-    kinds = {d["kind"] for d in body["decisions"]}
-    assert "follow_up_wanted" not in kinds
-    assert "notice" not in kinds, "the letters are still drafts"
-    assert {"level_change", "reminder", "light"} <= kinds
+    # Issue 13: while the letters are drafts the township reads nothing of what they will say.
+    assert body["decisions"] == [] and all(r["notice"] is None for r in body["rectifications"])
     assert client.get("/api/v1/townships/520581101").status_code == 404
+    issue_notices(notices=Notice.objects.filter(state=Notice.State.DRAFT), actor=wang)
+    kinds = {d["kind"] for d in client.get("/api/v1/townships/520581100").json()["decisions"]}
+    assert {"level_change", "reminder", "light"} <= kinds
+    assert "follow_up_wanted" not in kinds, "the follow-up's planning stays the commission's"
 
 
 def test_an_inspector_sees_no_township(api, li, referred):

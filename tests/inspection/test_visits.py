@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from inspection.errors import Conflict, InspectionError, NotFound, Unprocessable
 from inspection.models import AuditEvent, Draw, Inspection
-from inspection.services.draws import draw_inputs, reveal_due, seal_draw, verify_draw
+from inspection.services.draw_verify import verify_draw
+from inspection.services.draws import draw_inputs, reveal_due, seal_draw
 from inspection.services.inspections import submit_inspection
 from inspection.services.visits import cancel_inspection, mark_missed, miss_overdue
 from inspection.web import board

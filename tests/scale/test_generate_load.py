@@ -23,7 +23,7 @@ from inspection.models import (
     TeamMember,
     Township,
 )
-from inspection.services import draws, escalation, notices
+from inspection.services import draw_verify, draws, escalation, notices
 from inspection.services.audit import verify_chain
 from inspection.services.inspections import score_inspection
 from scoring import check_invariants
@@ -77,7 +77,7 @@ def test_every_revealed_generated_draw_verifies_against_its_seed(loaded):
     revealed = Draw.objects.filter(period__revealed_at__isnull=False).select_related("county")
     assert revealed.count() >= 2
     for draw in revealed:
-        verification = draws.verify_draw(county=draw.county, week=draw.week)
+        verification = draw_verify.verify_draw(county=draw.county, week=draw.week)
         assert verification.ok, (draw.week, verification.problems)
 
 

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from inspection.management.commands._base import AnchaCommand
 from inspection.models import Township
-from inspection.services.draws import county_or_error, public_record, reveal_draw
+from inspection.publication import public_record
+from inspection.services.draws import county_or_error, reveal_draw
 
 
 class Command(AnchaCommand):
