@@ -12,6 +12,7 @@ from django.utils import timezone
 import rotation
 from inspection.errors import Conflict, InspectionError
 from inspection.models import AuditEvent, Draw, Inspection, SeedPeriod, TeamMember
+from inspection.services.draw_verify import verify_draw
 from inspection.services.draws import (
     dispatch_due,
     draw_inputs,
@@ -19,7 +20,6 @@ from inspection.services.draws import (
     reveal_due,
     run_weeks,
     seal_draw,
-    verify_draw,
 )
 from tests.inspection.draw_fixtures import (  # noqa: F401 - fixtures
     AFTER_PERIOD,
