@@ -24,14 +24,14 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from inspection.errors import Conflict, InspectionError, Unprocessable
 from inspection.models import IdempotencyRecord
+from inspection.services.locks import bounded_transaction, is_lock_timeout
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -78,34 +78,6 @@ def wait_seconds() -> float:
     return settings.IDEMPOTENCY_WAIT_SECONDS
 
 
-@contextmanager
-def _bounded_lock_wait():
-    """Make lock waits inside the coming transaction give up after wait_seconds()."""
-    seconds = wait_seconds()
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        # The immediate BEGIN waits on SQLite's busy handler; bound it for this transaction only.
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA busy_timeout")
-            previous = cursor.fetchone()[0]
-            cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
-        return
-    yield
-
-
-def _is_lock_timeout(exc: OperationalError) -> bool:
-    text = str(exc).lower()
-    if "database is locked" in text or "database table is locked" in text:
-        return True
-    cause = exc.__cause__
-    return getattr(cause, "sqlstate", None) == "55P03"  # PostgreSQL lock_not_available
-
-
 def _replay(record: IdempotencyRecord, request_hash: str) -> Reply:
     if record.request_hash != request_hash:
         raise KeyReused(f"此 {HEADER} 已用于另一个请求；新的登记请使用新的键")
@@ -119,10 +91,7 @@ def run_once(*, user, key: str | None, request_hash: str, action: Callable[[], t
     """Run `action` (which writes and renders the reply) once per (user, key); replay afterwards."""
     key = check_key(key)
     try:
-        with _bounded_lock_wait(), transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(wait_seconds() * 1000)}ms"])
+        with bounded_transaction(wait_seconds()):
             existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
             if existing is not None:
                 return _replay(existing, request_hash)
@@ -139,6 +108,6 @@ def run_once(*, user, key: str | None, request_hash: str, action: Callable[[], t
             record.save(update_fields=["state", "status_code", "response_body"])
             return Reply(status, body, replayed=False)
     except OperationalError as exc:
-        if _is_lock_timeout(exc):
+        if is_lock_timeout(exc):
             raise InFlight("同一请求仍在处理中（或服务器繁忙），请稍后使用同一幂等键重试") from None
         raise

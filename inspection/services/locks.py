@@ -1,7 +1,13 @@
-"""One runner at a time for the scheduled jobs (weekly draw, daily sweep), across servers.
+"""Locks: one runner at a time for the scheduled jobs, and transactions whose lock waits are bounded.
 
-On PostgreSQL a session-level advisory lock is shared by every application server; on the
-embedded SQLite (one machine by definition) an exclusive file lock beside the database does it.
+`exclusive(name)`: on PostgreSQL a session-level advisory lock is shared by every application
+server; on the embedded SQLite (one machine by definition) an exclusive file lock beside the
+database does it.
+
+`bounded_transaction(seconds)`: a transaction that gives up waiting for a lock after `seconds`
+(OperationalError, told apart by `is_lock_timeout`) instead of the connection's own 30 s
+(SQLite's busy handler) or forever (PostgreSQL). On SQLite the wait is for the database's single
+writer, taken at BEGIN IMMEDIATE; on PostgreSQL it is each statement's row or index lock.
 """
 
 import contextlib
@@ -10,7 +16,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from inspection.errors import Conflict
 
@@ -51,3 +57,49 @@ def exclusive(name: str):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    text = str(exc).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return True
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "55P03"  # PostgreSQL lock_not_available
+
+
+@contextlib.contextmanager
+def _sqlite_busy_timeout(seconds: float):
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        # Inside an outer transaction SQLite already holds the write lock: nothing to wait for.
+        yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+@contextlib.contextmanager
+def bounded_transaction(seconds: float):
+    """transaction.atomic() in which a lock wait longer than `seconds` raises OperationalError."""
+    nested = connection.in_atomic_block
+    with _sqlite_busy_timeout(seconds), transaction.atomic():
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
+        yield
+        if nested and not connection.needs_rollback:
+            # The setting is local to the outer transaction and would outlive this block (a failed
+            # block's savepoint rollback undoes it by itself).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])

@@ -9,6 +9,10 @@ change to the account (password, role, deactivation).
 
 A token lives ANCHA_TOKEN_DAYS after its last use. `last_used_at` is written at most once a minute
 per token (so a busy field app does not write a row per call); expiry slides with it, to the minute.
+The note is best effort: every API call passes through it before its own work, so when the database
+is busy (SQLite's single writer held by a long write, the token's row locked) it waits at most
+USE_NOTE_WAIT_SECONDS and is left to a later call, rather than holding the call, and any bounded wait
+of its own (an Idempotency-Key in flight answers 409), behind the connection's 30 s.
 """
 
 import hashlib
@@ -16,16 +20,18 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from inspection.errors import InspectionError
 from inspection.models import ApiToken, Profile
 from inspection.services.audit import record_event
+from inspection.services.locks import bounded_transaction, is_lock_timeout
 
 MAX_LABEL = 100
 USE_RESOLUTION = timedelta(minutes=1)
+USE_NOTE_WAIT_SECONDS = 0.2
 EXPIRED = "令牌已过期，请重新登录获取新令牌"
 REVOKED = "令牌已被撤销，请重新登录获取新令牌"
 INVALID = "未登录或令牌无效"
@@ -67,11 +73,21 @@ def check_token(*, secret: str) -> ApiToken:
     if row.expires_at <= now:
         raise TokenRefused(EXPIRED)
     if row.last_used_at is None or now - row.last_used_at >= USE_RESOLUTION:
-        # Conditional, so that of two calls in the same minute on two servers only one writes.
-        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - USE_RESOLUTION)
-        ApiToken.objects.filter(stale, pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
+        _note_use(row, now)
     return row
+
+
+def _note_use(row: ApiToken, now) -> None:
+    # Conditional, so that of two calls in the same minute on two servers only one writes.
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - USE_RESOLUTION)
+    try:
+        with bounded_transaction(USE_NOTE_WAIT_SECONDS):
+            ApiToken.objects.filter(stale, pk=row.pk).update(last_used_at=now)
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        return  # busy: a later call notes the use
+    row.last_used_at = now
 
 
 @transaction.atomic

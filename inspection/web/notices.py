@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inspection.access import get_visible, visible_notices, visible_responses
-from inspection.models import Notice, NoticeKind, Role
+from inspection.models import Notice, NoticeKind, ResponseAttachment, Role
 from inspection.services import notices as service
 from inspection.services import responses as reports
 from inspection.web.common import Page, refuse, role_view, run_action
@@ -70,10 +70,15 @@ def notice_detail(request, pk):
         pk=pk,
     )
     responses = list(
-        notice.responses.select_related("submitted_by", "reviewed_by", "official")
-        .prefetch_related("attachments")
-        .order_by("submitted_at", "id")
+        notice.responses.select_related("submitted_by", "reviewed_by", "official").order_by("submitted_at", "id")
     )
+    # One query for the attachments whether or not there are reports yet (a prefetch skips it when
+    # there are none), so the page costs the same on a fresh notice and an answered one.
+    files: dict[int, list[ResponseAttachment]] = {}
+    for attachment in ResponseAttachment.objects.filter(response__notice=notice).order_by("id"):
+        files.setdefault(attachment.response_id, []).append(attachment)
+    for response in responses:
+        response.files = files.get(response.pk, [])
     role = request.profile.role
     is_recipient = role == Role.OFFICIAL and notice.kind != NoticeKind.CIRCULAR
     awaiting_report = notice.kind in reports.RESPONDABLE_KINDS

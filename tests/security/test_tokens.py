@@ -3,11 +3,13 @@ revocation by the user (API and web) and the commission (web and admin), and on 
 a role change or removal and deactivation; each refusal a 401 saying why, in Chinese."""
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -75,6 +77,35 @@ class TestLastUsed:
         frozen.shift(timedelta(seconds=1))
         assert me(token).status_code == 200
         assert ApiToken.objects.get().last_used_at == first + timedelta(seconds=60)
+
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_call_does_not_wait_behind_a_busy_database_to_note_its_use(self, zhang):
+        token = issue("zhang")
+        holding, release = threading.Event(), threading.Event()
+
+        def writer_holding_the_token_row():
+            # Stands for a long write elsewhere: SQLite's single writer, PostgreSQL's row lock.
+            try:
+                with transaction.atomic():
+                    ApiToken.objects.update(label="")
+                    holding.set()
+                    release.wait(timeout=10)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=writer_holding_the_token_row)
+        thread.start()
+        try:
+            assert holding.wait(timeout=10)
+            assert me(token).status_code == 200
+            # Had the call waited for the writer to end, it would have noted its use after it.
+            assert ApiToken.objects.get().last_used_at is None
+        finally:
+            release.set()
+            thread.join(timeout=30)
+        assert me(token).status_code == 200
+        assert ApiToken.objects.get().last_used_at is not None, "the next call notes the use"
 
 
 class TestRevocation:

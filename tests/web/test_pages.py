@@ -1,10 +1,15 @@
 """The web pages, role by role, through the real request stack (Django test client)."""
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 
 from inspection.models import AuditEvent, Level, Notice, NoticeKind, Township
 from tests.web.builders import fill_county, make_team, submit_visit
@@ -269,6 +274,35 @@ class TestNoticeWorkflowOnTheWeb:
         client.post(f"/notices/{summons.id}/responses/{response.id}/review/", {"decision": "accept"})
         summons.refresh_from_db()
         assert summons.state == Notice.State.ACCEPTED
+
+    def test_a_reports_attachments_show_and_the_page_costs_the_same_before_and_after(
+        self, client, wang, zhang, jinbi_visit, settings, tmp_path
+    ):
+        settings.MEDIA_ROOT = tmp_path
+        summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
+        client.force_login(wang)
+        client.post(f"/notices/{summons.id}/issue/")
+        client.get(f"/notices/{summons.id}/")  # the session and caches settle before counting
+        with CaptureQueriesContext(connection) as unanswered:
+            page(client, f"/notices/{summons.id}/")
+
+        client.force_login(zhang)
+        client.post(f"/notices/{summons.id}/acknowledge/")
+        photo = io.BytesIO()
+        Image.new("RGB", (30, 20), "blue").save(photo, "JPEG")
+        client.post(f"/notices/{summons.id}/respond/", {
+            "text": "已召开专题会议，补发生活费。",
+            "attachments": [SimpleUploadedFile("会议纪要.jpg", photo.getvalue(), "image/jpeg")],
+        })
+        assert summons.responses.get().attachments.count() == 1
+
+        client.force_login(wang)
+        client.get(f"/notices/{summons.id}/")
+        with CaptureQueriesContext(connection) as answered:
+            detail = page(client, f"/notices/{summons.id}/")
+        assert "会议纪要.jpg" in detail
+        # A prefetch skips its query when there is no report: the count would then grow with the answers.
+        assert len(answered) == len(unanswered), [q["sql"][:120] for q in answered]
 
     def test_a_refused_action_is_explained_on_the_page(self, client, zhang, wang, jinbi_visit):
         summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
