@@ -3,8 +3,8 @@
 A fresh interpreter in which every package that only the dev or bench extras bring is missing
 (imports of them fail as on a server) runs `manage.py load_demo` against the test database."""
 
-import json
 import importlib.util
+import json
 import os
 import subprocess
 import sys

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ancha.settings")
 
@@ -245,7 +246,13 @@ def post_findings(token, inspection, prefix, threads, per_thread):
     def work(i):
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
         for n in range(int(per_thread)):
-            response = _post_finding(client, inspection, f"{prefix}-{i}-{n}", f"并发登记 {prefix} {i} {n}")
+            # As the field app does: a 409 "still busy, send it again later" (Retry-After) is resent
+            # with the same key, so a slow machine may retry but never loses or doubles a filing.
+            for _attempt in range(5):
+                response = _post_finding(client, inspection, f"{prefix}-{i}-{n}", f"并发登记 {prefix} {i} {n}")
+                if response.status_code != 409 or not response.headers.get("Retry-After"):
+                    break
+                time.sleep(min(1.0, float(response.headers["Retry-After"])))
             statuses.append(response.status_code)
             if response.status_code >= 300:
                 bodies.append(response.content.decode()[:300])
