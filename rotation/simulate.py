@@ -141,12 +141,12 @@ def simulate(
                          key_managed=len(key_set), ratio=ratio, floor_share=floor_share, robust=False)
     run.note(plan.warnings)
     misses = _seeded_misses(run.secret, weeks, miss)
-    skipped = set(skip_weeks)
-    out_weeks = []
-    for w in range(weeks):
-        monday = start + timedelta(days=7 * w)
-        ranks = misses.get(w, []) + (["earliest"] if w + 1 in set(miss_weeks) else [])
-        out_weeks.append(_run_week(run, monday, lost=w + 1 in skipped, misses=ranks))
+    skipped, missed_weeks = set(skip_weeks), set(miss_weeks)
+    out_weeks = [  # in week order: each week's draw reads what the weeks before it left
+        _run_week(run, start + timedelta(days=7 * w), lost=w + 1 in skipped,
+                  misses=misses.get(w, []) + (["earliest"] if w + 1 in missed_weeks else []))
+        for w in range(weeks)
+    ]
     return {
         "county": county,
         "per_week": capacity,
@@ -156,7 +156,7 @@ def simulate(
         "inspectors": {name: {"home": i.home} for name, i in sorted(run.roster.items())},
         "calendar": {"source": source, **work.to_dict()},
         "margin": margin,
-        "faults": {"skip_weeks": sorted(skipped), "miss_weeks": sorted(set(miss_weeks)), "miss": miss},
+        "faults": {"skip_weeks": sorted(skipped), "miss_weeks": sorted(missed_weeks), "miss": miss},
         "plan": plan.to_dict(),
         "warnings": run.warnings,
         "weeks": out_weeks,

@@ -137,17 +137,11 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
             teams.setdefault(row["inspection_id"], []).append(row["inspector__user__username"])
         inspector_last[row["inspector_id"]] = row["inspection__township__code"]
 
-    townships = []
-    for t in Township.objects.filter(county=county, active=True).order_by("code"):
-        seen = last.get(t.pk)
-        townships.append(
-            rotation.TownshipState(
-                code=t.code,
-                key_managed=t.key_managed,
-                last_inspected=seen[0] if seen else None,
-                last_team=tuple(sorted(teams.get(seen[1], ()))) if seen else (),
-            )
-        )
+    townships = [
+        rotation.TownshipState(t.code, t.key_managed, last[t.pk][0], tuple(sorted(teams.get(last[t.pk][1], ()))))
+        if t.pk in last else rotation.TownshipState(t.code, t.key_managed)
+        for t in Township.objects.filter(county=county, active=True).order_by("code")
+    ]
     inspectors = tuple(
         rotation.InspectorState(
             username=i.user.get_username(),
@@ -160,7 +154,8 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
     townships, inspectors = apply_lineage(county=county, townships=townships, inspectors=inspectors, history=inspections)
     earlier = Draw.objects.filter(county=county, week_start__lt=week_start)
     first = earlier.order_by("week_start").first()
-    previous = earlier.order_by("-week_start").first()
+    # The age balance runs from week to week: a make-up draw of the week before does not carry it.
+    previous = earlier.filter(label__in=MAIN_LABELS).order_by("-week_start").first()
     return rotation.DrawInputs(
         county=county.code,
         week=week,
