@@ -44,11 +44,9 @@ def acknowledge_notice(*, notice: Notice, user) -> Notice:
     notice.state = Notice.State.ACKNOWLEDGED
     notice.acknowledged_at = now
     notice.acknowledged_by = user
-    fields = ["state", "acknowledged_at", "acknowledged_by"]
-    if notice.delivered_at is None:  # signing for it means it arrived
-        notice.delivered_at = now
-        fields.append("delivered_at")
-    notice.save(update_fields=fields)
+    # 签收 is recorded as 签收 only: the first download is its own fact (set when the PDF is fetched), so the
+    # timeline never claims a download that did not happen.
+    notice.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
     record_event("notice.acknowledged", actor=user, obj=notice, county=notice.county,
                  data={"number": notice.number_text})
     return notice

@@ -95,6 +95,19 @@ def test_the_first_download_by_the_addressed_official_is_the_delivery(api, lette
     assert shown["delivered_at"] is not None
 
 
+def test_signing_without_downloading_records_the_signature_only(api, letters, zhang, wang):
+    notice = letters["mine"]
+    assert api(zhang).post(f"/api/v1/notices/{notice.pk}/acknowledge").status_code == 200
+    notice.refresh_from_db()
+    assert notice.acknowledged_at is not None
+    assert notice.delivered_at is None, "签收 is not a download"
+    assert not AuditEvent.objects.filter(action="notice.delivered", object_id=str(notice.pk)).exists()
+    api(zhang).get(f"/api/v1/notices/{notice.pk}/pdf")
+    notice.refresh_from_db()
+    assert notice.delivered_at is not None
+    assert AuditEvent.objects.filter(action="notice.delivered", object_id=str(notice.pk)).count() == 1
+
+
 def default_pdf(notice):
     from django.core.files.storage import default_storage
 
