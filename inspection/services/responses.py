@@ -127,14 +127,23 @@ def _pending(response: NoticeResponse, actor) -> tuple[NoticeResponse, Notice]:
     return response, notice
 
 
+def _review_comment(comment: str) -> str:
+    """The form, the API schema and this check share one limit; nothing is cut short silently."""
+    comment = (comment or "").strip()
+    if len(comment) > MAX_REASON:
+        raise Unprocessable(f"审核意见不超过{MAX_REASON}字")
+    return comment
+
+
 @transaction.atomic
 def accept_response(*, response: NoticeResponse, actor, comment: str = "") -> NoticeResponse:
     """验收: the report is accepted, and with it the rectification it reports on."""
+    comment = _review_comment(comment)
     response, notice = _pending(response, actor)
     response.state = NoticeResponse.State.ACCEPTED
     response.reviewed_at = timezone.now()
     response.reviewed_by = None if is_system(actor) else actor
-    response.review_comment = (comment or "").strip()[:MAX_REASON]
+    response.review_comment = comment
     response.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
     notice.state = Notice.State.ACCEPTED
     notice.save(update_fields=["state"])
@@ -148,14 +157,14 @@ def accept_response(*, response: NoticeResponse, actor, comment: str = "") -> No
 @transaction.atomic
 def return_response(*, response: NoticeResponse, actor, comment: str) -> NoticeResponse:
     """退回: the official reports again; the rectification is open again."""
-    comment = (comment or "").strip()
+    comment = _review_comment(comment)
     if not comment:
         raise Unprocessable("请写明退回原因")
     response, notice = _pending(response, actor)
     response.state = NoticeResponse.State.RETURNED
     response.reviewed_at = timezone.now()
     response.reviewed_by = None if is_system(actor) else actor
-    response.review_comment = comment[:MAX_REASON]
+    response.review_comment = comment
     response.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
     notice.state = Notice.State.ACKNOWLEDGED
     notice.save(update_fields=["state"])

@@ -157,6 +157,21 @@ def test_a_rectification_report_is_filed_reviewed_sent_back_and_accepted(api, le
         "returned", "accepted"]
 
 
+def test_a_review_comment_over_the_limit_is_refused_whole_not_cut_short(letters, zhang, wang):
+    from inspection.errors import Unprocessable
+    from inspection.services import responses as service
+
+    notice = letters["mine"]
+    service.acknowledge_notice(notice=notice, user=zhang)
+    report = service.file_response(notice=notice, user=zhang, text="已整改。")
+    with pytest.raises(Unprocessable, match=f"不超过{service.MAX_REASON}字"):
+        service.return_response(response=report, actor=wang, comment="缺" * (service.MAX_REASON + 1))
+    report.refresh_from_db()
+    assert report.state == "pending" and report.review_comment == ""
+    kept = service.return_response(response=report, actor=wang, comment="缺" * service.MAX_REASON)
+    assert kept.review_comment == "缺" * service.MAX_REASON
+
+
 def test_a_report_with_a_file_that_is_not_a_picture_or_pdf_is_refused(api, letters, zhang):
     notice = letters["mine"]
     api(zhang).post(f"/api/v1/notices/{notice.pk}/acknowledge")
