@@ -3,6 +3,7 @@
 Every change goes through inspection.services.notices; these views only load, scope and call.
 """
 
+from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -63,12 +64,20 @@ def _timeline(notice, responses):
     return steps
 
 
-@role_view(*ALL_ROLES)
-def notice_detail(request, pk):
-    notice = get_visible(
+def _notice(request, pk):
+    return get_visible(
         visible_notices(request.user).select_related("township", "official", "inspection", "issued_by", "acknowledged_by"),
         pk=pk,
     )
+
+
+@role_view(*ALL_ROLES)
+def notice_detail(request, pk):
+    return _render_detail(request, _notice(request, pk))
+
+
+def _render_detail(request, notice, *, response_form=None, status=200):
+    """The notice page; a refused report comes back here with the official's text still in the form."""
     responses = list(
         notice.responses.select_related("submitted_by", "reviewed_by", "official").order_by("submitted_at", "id")
     )
@@ -96,10 +105,10 @@ def notice_detail(request, pk):
         "pending": pending,
         "show_delivery": role in (Role.COMMISSION, Role.OBSERVER),
         "pdf_url": reverse("api:notice_pdf", args=[notice.pk]),
-        "response_form": ResponseForm(),
+        "response_form": response_form or ResponseForm(),
         "review_form": ReviewForm(),
     }
-    return render(request, "web/notice.html", context)
+    return render(request, "web/notice.html", context, status=status)
 
 
 # --------------------------------------------------------------------------- the workflow buttons
@@ -129,18 +138,24 @@ def notice_acknowledge(request, pk):
 @require_POST
 @role_view(Role.OFFICIAL)
 def notice_respond(request, pk):
-    notice = get_visible(visible_notices(request.user), pk=pk)
+    notice = _notice(request, pk)
     form = ResponseForm(request.POST, request.FILES)
-    if not form.is_valid():
+    if form.is_valid():
+        data = form.cleaned_data
+        filed = run_action(
+            request,
+            lambda: reports.file_response(notice=notice, user=request.user, text=data["text"], uploads=data["attachments"]),
+            success=_("整改报告已提交，等待未保办审核。"),
+        )
+        if filed is not None:
+            return _back(notice)
+    else:
         refuse(request, form)
-        return _back(notice)
-    data = form.cleaned_data
-    run_action(
-        request,
-        lambda: reports.file_response(notice=notice, user=request.user, text=data["text"], uploads=data["attachments"]),
-        success=_("整改报告已提交，等待未保办审核。"),
-    )
-    return _back(notice)
+    # Nothing typed is lost: the page comes back with the text in the form (a browser never refills a file input,
+    # so the message says to choose the files again).
+    if request.FILES:
+        messages.warning(request, _("报告内容已保留，请重新选择附件后再提交。"))
+    return _render_detail(request, notice, response_form=form, status=422)
 
 
 REVIEWS = {

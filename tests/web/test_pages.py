@@ -314,6 +314,25 @@ class TestNoticeWorkflowOnTheWeb:
         summons.refresh_from_db()
         assert summons.state == Notice.State.ISSUED
 
+    def test_a_refused_attachment_keeps_the_typed_report(self, client, zhang, wang, jinbi_visit):
+        summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
+        client.force_login(wang)
+        client.post(f"/notices/{summons.id}/issue/")
+        client.force_login(zhang)
+        client.post(f"/notices/{summons.id}/acknowledge/")
+        typed = "已召开专题会议，孤儿基本生活费已按标准补发到位，附发放花名册。"
+        response = client.post(f"/notices/{summons.id}/respond/", {
+            "text": typed,
+            "attachments": [SimpleUploadedFile("花名册.png", b"MZ\x90\x00 not a picture", "image/png")],
+        })
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert typed in body, "the official's text must come back in the form"
+        assert "请重新选择附件" in body
+        assert not summons.responses.exists()
+        summons.refresh_from_db()
+        assert summons.state == Notice.State.ACKNOWLEDGED
+
     def test_an_official_cannot_issue_and_the_commission_cannot_acknowledge(self, client, zhang, wang, jinbi_visit):
         summons = Notice.objects.get(inspection=jinbi_visit, kind=NoticeKind.SUMMONS)
         client.force_login(zhang)
