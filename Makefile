@@ -31,6 +31,8 @@ var/fonts/.built: .venv/.installed
 	$(PY) -m inspection.notices.fonts build
 	mkdir -p var/fonts && touch $@
 
+# The letters print and QR-code the address they are verified at: in the demo, the one it is served on.
+demo: export ANCHA_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 	@echo "Ancha is at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
