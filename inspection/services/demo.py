@@ -98,6 +98,7 @@ SCRIPT = [
     ("整改逾期", [(60, [13])], []),
     ("整改期限内", [(76, [4])], []),
 ]
+UNSIGNED_ROLE = "整改期限内"  # its official has not signed the letter yet
 
 RESPONSE_TEXT = "已召开专题会议研究整改，逐项落实整改措施，相关台账和记录已补齐完善，整改情况报告如上。"
 
@@ -265,7 +266,10 @@ class _Timeline:
         drafts = list(drafts.exclude(kind="circular").order_by("id"))
         if drafts:
             self.report.issued += len(issue_notices(notices=drafts, actor=self.commission))
-        for notice in Notice.objects.filter(county=self.county, state=Notice.State.ISSUED, issued_at__date__lt=day):
+        # The official of the township still in time has not signed yet: a newcomer finds a letter waiting for 签收.
+        unsigned = [pk for pk, role in self.cast.items() if role == UNSIGNED_ROLE]
+        for notice in Notice.objects.filter(county=self.county, state=Notice.State.ISSUED, issued_at__date__lt=day
+                                            ).exclude(township_id__in=unsigned).select_related("official__user"):
             if notice.official and notice.official.user:
                 acknowledge_notice(notice=notice, user=notice.official.user)
         for notice in Notice.objects.filter(
@@ -274,10 +278,40 @@ class _Timeline:
         ).exclude(township_id__in=self.cast.keys() - self._referred()):
             if notice.official and notice.official.user:
                 file_response(notice=notice, user=notice.official.user, text=RESPONSE_TEXT)
-        for response in NoticeResponse.objects.filter(
-            notice__county=self.county, state=NoticeResponse.State.PENDING, submitted_at__date__lte=day - timedelta(days=2)
-        ).select_related("notice"):
+        pending = NoticeResponse.objects.filter(notice__county=self.county, state=NoticeResponse.State.PENDING)
+        to_accept = list(pending.filter(submitted_at__date__lte=day - timedelta(days=2)).order_by("submitted_at", "id"))
+        if day >= self.today - timedelta(days=14) and to_accept and len(to_accept) == pending.count():
+            to_accept.pop()  # in the last fortnight the newest report waits for review: work for a newcomer
+        for response in to_accept:
             accept_response(response=response, actor=self.commission, comment="整改到位，予以验收。")
+
+
+@dataclass
+class DemoTodo:
+    """What is waiting in the demo today, and for whom: a newcomer's first hour."""
+
+    visits: list[tuple[date, str, list[str]]]  # open visits up to today: date, township name, inspectors' usernames
+    to_sign: list[tuple[str, str, str]]  # number, township name, official's username
+    to_review: list[tuple[str, str]]  # number, township name
+    drafts: int
+
+
+def demo_todo(*, county: County, today: date) -> DemoTodo:
+    visits = [
+        (i.date, i.township.name, sorted(m.inspector.user.username for m in i.members.all()))
+        for i in Inspection.objects.filter(county=county, date__lte=today, status=Inspection.Status.DISPATCHED)
+        .select_related("township").prefetch_related("members__inspector__user").order_by("date", "township__code")
+    ]
+    to_sign = list(
+        Notice.objects.filter(county=county, state=Notice.State.ISSUED).exclude(official=None)
+        .order_by("issued_at", "id").values_list("number_text", "township__name", "official__user__username")
+    )
+    to_review = list(
+        NoticeResponse.objects.filter(notice__county=county, state=NoticeResponse.State.PENDING)
+        .order_by("submitted_at", "id").values_list("notice__number_text", "notice__township__name")
+    )
+    drafts = Notice.objects.filter(county=county, state=Notice.State.DRAFT).count()
+    return DemoTodo(visits=visits, to_sign=to_sign, to_review=to_review, drafts=drafts)
 
 
 @contextmanager

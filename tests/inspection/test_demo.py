@@ -8,7 +8,7 @@ from django.core.management import call_command
 from inspection.models import AuditEvent, Decision, Draw, Inspection, Notice, Rectification, Township
 from inspection.services.audit import verify_chain
 from inspection.services.calendar import work_calendar
-from inspection.services.demo import load_demo_history
+from inspection.services.demo import demo_todo, load_demo_history
 from inspection.services.draw_verify import verify_draw
 from inspection.services.ledger import ledger_entries
 from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
@@ -109,3 +109,16 @@ def test_the_record_is_intact_and_a_second_load_changes_nothing(county, history)
     assert again.skipped
     assert (Inspection.objects.count(), Notice.objects.count(), Decision.objects.count()) == before
     assert AuditEvent.objects.filter(action="demo.history_loaded").count() == 1
+
+
+def test_a_newcomer_finds_work_waiting_for_each_role(county, history):
+    """The demo's first hour: open visits with their inspectors, a letter to sign, a report to review."""
+    todo = demo_todo(county=county, today=SUNDAY)
+    assert todo.visits and {day for day, _, _ in todo.visits} == {FRIDAY}
+    for _, township, people in todo.visits:
+        assert len(people) == 2 and all(p.startswith("inspector") for p in people), township
+    assert todo.to_sign, "one letter waits for 签收"
+    number, _, username = todo.to_sign[0]
+    assert Notice.objects.get(number_text=number, county=county).state == "issued"
+    assert username.startswith("official-")
+    assert todo.to_review, "one report waits for the commission's review"

@@ -2,7 +2,9 @@ import os
 
 from inspection import defaults
 from inspection.management.commands._base import AnchaCommand
-from inspection.services.demo import load_demo_history
+from django.utils import timezone
+
+from inspection.services.demo import demo_todo, load_demo_history
 from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
 
 
@@ -25,8 +27,21 @@ class Command(AnchaCommand):
             )
             self.stdout.write("问责演示：" + "，".join(f"{name}（{role}）" for role, name in history.townships.items()))
         self.stdout.write("本周抽签已封存，今天的检查已派出")
+        self._todo(county)
         self.stdout.write(self.style.SUCCESS(f"{county.name}（{county.code}）: {county.townships.count()} 个乡镇（街道）"))
         self.stdout.write(f"演示账号（密码：{password}）:")
         for username, label in logins[:14]:
             self.stdout.write(f"  {username:<24} {label}")
         self.stdout.write(f"  official-<乡镇代码>        各乡镇分管负责人（共 {len(logins) - 14} 个，如 official-520581100）")
+
+    def _todo(self, county):
+        todo = demo_todo(county=county, today=timezone.localdate())
+        self.stdout.write("今日待办（可按此登录体验）：")
+        for day, township, people in todo.visits:
+            self.stdout.write(f"  {day.month}月{day.day}日检查{township}：请用 {'、'.join(people)} 登录填报")
+        for number, township, username in todo.to_sign[:3]:
+            self.stdout.write(f"  待签收：{number}（{township}），请用 {username} 登录")
+        for number, township in todo.to_review[:3]:
+            self.stdout.write(f"  待审核整改报告：{number}（{township}），请用 commission 登录")
+        if todo.drafts:
+            self.stdout.write(f"  待印发文书草稿 {todo.drafts} 份，请用 commission 登录")
