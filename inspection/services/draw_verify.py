@@ -185,3 +185,11 @@ def _check_last_visits(v: Verification, draw: Draw, county: County) -> None:
         v.problems.append("记录的上次检查日期与封存时的检查记录不符：" + "、".join(differing))
     else:
         v.checks.append("记录的各乡镇上次检查日期与封存时的检查记录一致")
+
+
+def newest_verifiable_week(*, county) -> str | None:
+    """The newest week whose draw and seed are both revealed: `verify_draw --week last`."""
+    return (
+        Draw.objects.filter(county=county, state=Draw.State.REVEALED, period__revealed_at__isnull=False)
+        .order_by("-week_start").values_list("week", flat=True).first()
+    )

@@ -53,9 +53,9 @@ def run_verifier(tmp_path, data, *args) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-def manage_verify(county, *extra) -> int:
+def manage_verify(county, *extra, week=WEEK) -> int:
     try:
-        call_command("verify_draw", "--county", county.code, "--week", WEEK, *extra)
+        call_command("verify_draw", "--county", county.code, "--week", week, *extra)
     except CommandError as exc:
         return exc.returncode
     return 0
@@ -174,10 +174,12 @@ def test_an_honest_week_verifies_with_the_standard_library_alone_and_with_verify
     assert run_verifier(tmp_path, feed, "--week", WEEK, "--commitment", revealed.period.commitment)[0] == 0
     assert manage_verify(roster) == 0
     assert manage_verify(roster, "--commitment", revealed.period.commitment) == 0
+    assert manage_verify(roster, week="last") == 0, "`--week last`: the newest week whose seed is revealed"
 
 
 def test_a_week_not_yet_verifiable_gets_its_own_answer_and_exit_3(sealed, roster, tmp_path):
     assert manage_verify(roster) == 3
+    assert manage_verify(roster, week="last") == 3, "no week of this county is verifiable yet"
     with at(AFTER_WEEK):
         reveal_draw(county=roster, week=WEEK)
         feed = feed_of(roster)
