@@ -7,12 +7,10 @@ visit's date; they write nothing a township can read, and invalid tries are thro
 confirmation: 201 the first time, 200 with the same confirmation afterwards.
 """
 
-from __future__ import annotations
-
-from datetime import date, datetime
+import datetime as dt
 from typing import Literal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from inspection.access import official_township
 from inspection.api.common import ErrorOut
@@ -21,24 +19,24 @@ from inspection.services.visit_codes import confirm_visit
 
 router = Router(tags=["visit-codes"])
 
-CODE = Field(..., min_length=1, max_length=64, description="核验码，如 1234-ABCDE-FGHJK")
+CODE_HELP = "核验码，如 1234-ABCDE-FGHJK"
 
 
 class VisitCodeIn(Schema):
-    code: str = CODE
+    code: str = Field(..., min_length=1, max_length=64, description=CODE_HELP)
 
 
 class VisitCheckOut(Schema):
     result: Literal["valid", "invalid", "expired"]
     county: str | None = Field(None, description="签发核验码的委员会（仅真实的核验码）")
-    date: date | None = Field(None, description="核验码的有效日期（仅真实的核验码）")
+    date: dt.date | None = Field(None, description="核验码的有效日期（仅真实的核验码）")
 
 
 class VisitConfirmationOut(Schema):
     inspection: int
     township: str
-    date: date
-    confirmed_at: datetime
+    date: dt.date
+    confirmed_at: dt.datetime
 
 
 def _answer(request, code: str):
@@ -46,7 +44,7 @@ def _answer(request, code: str):
 
 
 @router.get("/check", auth=None, response={200: VisitCheckOut, 422: ErrorOut, 429: ErrorOut}, url_name="visit_code_check")
-def check_get(request, code: str = CODE):
+def check_get(request, code: str = Query(..., min_length=1, max_length=64, description=CODE_HELP)):
     return _answer(request, code)
 
 
