@@ -338,3 +338,17 @@ def test_the_inspector_page_shows_the_code_and_its_qr_only_on_the_day(today_visi
         client.force_login(li)
         later = client.get(f"/inspector/inspections/{today_visit.pk}/").content.decode()
     assert code not in later and "核验二维码" not in later
+
+
+def test_the_migration_gives_every_existing_county_its_own_visit_code_key(county, other_county):
+    """AddField evaluates its default once for all existing rows: the data step must part them."""
+    import importlib
+
+    from inspection.models import County
+
+    migration = importlib.import_module("inspection.migrations.0009_visitcode_confirmations")
+    County.objects.update(visit_code_secret="0" * 64)
+    migration.give_each_county_its_own_key(apps, None)
+    keys = list(County.objects.values_list("visit_code_secret", flat=True))
+    assert len(set(keys)) == len(keys) == 2 and all(len(k) == 64 and int(k, 16) for k in keys)
+    assert not set(keys) & set(County.objects.values_list("pseudonym_secret", flat=True))
