@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from inspection.api import api
 from inspection.security.signin import SignInForm
-from inspection.web import public, verify, views
+from inspection.web import public, verify, views, visit_codes
 
 admin.site.site_header = "暗查 · 管理后台"
 admin.site.site_title = "暗查"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("verify/<str:code>", verify.verify_page, name="verify"),
     path("public/<str:county>/", public.public_page, name="public"),
+    path("visit/check/", visit_codes.check_page, name="visit_check"),
     path("inspector/", include("inspection.web.inspector")),
 ]
 

@@ -66,6 +66,9 @@ class County(models.Model):
     # the period seed (revealed after its period) it must stay secret for the pseudonyms to hold.
     # 32 random bytes in hex (token_hex's default size): the key of the county's pseudonyms, never shown
     pseudonym_secret = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
+    # Keys the visit codes a team shows at the door (inspection/services/visit_codes.py). Never
+    # shown, never exported, and apart from the pseudonym key so that neither leaks the other.
+    visit_code_secret = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
     commitment_channels = models.TextField(
         _("承诺的其他公布渠道"), blank=True,
         help_text=_("每行一处，如：黔西市人民政府门户网站“政务公开”栏目；抄送市纪委监委存档。公开页据此列出。"),
@@ -497,6 +500,19 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.township} {self.date}"
+
+
+class VisitConfirmation(models.Model):
+    """The township official's confirmation, with the team's visit code, that the visit took place
+    (无扰督查): one per inspection, written once by services.visit_codes.confirm_visit."""
+
+    inspection = models.OneToOneField(Inspection, PROTECT, related_name="confirmation")
+    confirmed_at = models.DateTimeField(_("乡镇确认时间"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("乡镇确认")
+        verbose_name_plural = _("乡镇确认")
 
 
 class TeamMember(models.Model):

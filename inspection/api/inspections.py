@@ -20,6 +20,7 @@ from inspection.access import get_visible, role_of, sees_team, visible_evidence,
 from inspection.api.common import MAX_ID, Blank, ErrorOut, Id, LimitOffset, SafeDate, SafeDateTime, binary, multipart
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
+from inspection.security.visit_check import check_url
 from inspection.services import idempotency
 from inspection.services.inspections import (
     FindingData,
@@ -29,6 +30,7 @@ from inspection.services.inspections import (
     score_inspection,
     submit_inspection,
 )
+from inspection.services import visit_codes
 from inspection.services.visits import MAX_REASON, cancel_inspection, mark_missed
 from inspection.services.stored_files import evidence_file
 from scoring import Severity
@@ -146,6 +148,17 @@ class InspectionDetailOut(InspectionOut):
     checklist: list[ChecklistItemOut]
     findings: list[FindingOut]
     team: list[str] | None
+    confirmed_at: datetime | None = Field(None, description="乡镇分管负责人用核验码确认来访的时间")
+    unconfirmed: bool = Field(False, description="已提交但乡镇未确认来访")
+
+    @staticmethod
+    def resolve_confirmed_at(inspection: Inspection) -> datetime | None:
+        confirmation = getattr(inspection, "confirmation", None)
+        return confirmation.confirmed_at if confirmation else None
+
+    @staticmethod
+    def resolve_unconfirmed(inspection: Inspection) -> bool:
+        return visit_codes.unconfirmed(inspection)
 
     @staticmethod
     def resolve_provisional_score(inspection: Inspection) -> int | None:
@@ -221,6 +234,23 @@ def list_inspections(request, filters: Query[InspectionFilter]):
 @router.get("/{inspection_id}", response={200: InspectionDetailOut, 404: ErrorOut}, url_name="inspection")
 def get_inspection(request, inspection_id: Id):
     return _visible(request, inspection_id)
+
+
+class VisitCodeOut(Schema):
+    code: str = Field(description="出示给被检查单位的核验码，仅当天有效")
+    date: date
+    url: str = Field(description="二维码中的核验地址")
+
+
+@router.get("/{inspection_id}/visit-code", response={200: VisitCodeOut, 404: ErrorOut, 409: ErrorOut},
+            url_name="inspection_visit_code")
+def get_visit_code(request, inspection_id: Id):
+    """The team's code for the door: only its own members, only once dispatched, only on the day."""
+    inspection = _visible(request, inspection_id)
+    if not is_team_member(inspection, request.auth):
+        raise NotFound("未找到")
+    code = visit_codes.code_for(inspection)
+    return {"code": code.text, "date": code.date, "url": check_url(request, code)}
 
 
 @router.post(

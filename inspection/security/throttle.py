@@ -96,3 +96,27 @@ def clear_failures(username: str, ip: str, device: str = "") -> None:
 def wait_text(seconds: float) -> str:
     whole = max(1, int(-(-seconds // 1)))
     return f"{whole} 秒" if whole < 60 else f"{-(-whole // 60)} 分钟"
+
+
+# The same table and delays serve a public form that anyone may try (the visit-code check at the
+# door): failures counted per address only, under a keyed hash of scope and address, with `account`
+# and `ip` left empty so that the sign-in rules above never count them.
+
+
+def address_key(scope: str, ip: str) -> str:
+    return salted_hmac(f"ancha.{scope}.address", ip, algorithm="sha256").hexdigest()
+
+
+def address_wait_seconds(scope: str, ip: str, *, free: int) -> float:
+    """Seconds the address must still wait before its next try of `scope` (0: go ahead)."""
+    now = timezone.now()
+    times = list(
+        SignInAttempt.objects.filter(key=address_key(scope, ip), at__gte=now - window()).values_list("at", flat=True)
+    )
+    return _wait(times, len(times), free, now)
+
+
+def count_address_failure(scope: str, ip: str) -> None:
+    now = timezone.now()
+    SignInAttempt.objects.filter(at__lt=now - window()).delete()
+    SignInAttempt.objects.create(key=address_key(scope, ip), at=now)

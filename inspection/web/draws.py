@@ -61,7 +61,7 @@ def _visits(draw):
     )
     made = {
         (i.township.code, i.date.isoformat()): i
-        for i in Inspection.objects.filter(draw=draw).select_related("township")
+        for i in Inspection.objects.filter(draw=draw).select_related("township", "confirmation")
     }
     rows = []
     for v in visits:
@@ -75,8 +75,16 @@ def _visits(draw):
             "percent": f"{probability * 100:.1f}%" if probability is not None else "—",
             "forced": v.get("forced", False),
             "inspection": made.get((code, v.get("date"))),
+            **_confirmation(made.get((code, v.get("date")))),
         })
     return rows
+
+
+def _confirmation(inspection) -> dict:
+    """When the township confirmed the visit with its code; a submitted visit without it is flagged."""
+    confirmation = getattr(inspection, "confirmation", None) if inspection is not None else None
+    return {"confirmed_at": confirmation.confirmed_at if confirmation else None,
+            "unconfirmed": confirmation is None and inspection is not None and inspection.status == "submitted"}
 
 
 def _week_visits(draws):

@@ -149,6 +149,16 @@ class VerifyForm(forms.Form):
         return self.cleaned_data["file"][0]
 
 
+class VisitCodeForm(forms.Form):
+    """A visit code as typed at the door or in the township's portal (services.visit_codes.parse
+    judges its shape, forgiving spaces and dashes)."""
+
+    code = forms.CharField(
+        max_length=64, strip=True,
+        error_messages={"required": _("请输入督查组出示的核验码"), "max_length": _("核验码过长，请核对后重新输入")},
+    )
+
+
 
 class CalendarDayForm(forms.Form):
     """A day off or a make-up working day, as the calendar page posts it (`add_calendar_day` judges the rest)."""

@@ -5,7 +5,7 @@ from collections import Counter
 from django.shortcuts import render
 
 from inspection.access import get_visible, sees_team, visible_notices, visible_visits
-from inspection.models import Role, Severity
+from inspection.models import Role, Severity, VisitConfirmation
 from inspection.services.visits import MAX_REASON
 from inspection.web.common import role_view
 
@@ -32,5 +32,16 @@ def inspection_detail(request, pk):
         "team": list(inspection.team.order_by("name")) if sees_team(user) else [],
         "can_issue": role == Role.COMMISSION,
         "reason_max": MAX_REASON,
+        **confirmation_context(inspection, role),
     }
     return render(request, "web/inspection.html", context)
+
+
+def confirmation_context(inspection, role) -> dict:
+    """Whether and when the township confirmed the visit with its code: the commission's and the
+    observer's proof that the visit happened (a submitted visit without it is flagged)."""
+    if role not in (Role.COMMISSION, Role.OBSERVER):
+        return {}
+    confirmation = VisitConfirmation.objects.filter(inspection=inspection).select_related("confirmed_by").first()
+    return {"show_confirmation": True, "confirmation": confirmation,
+            "unconfirmed": confirmation is None and inspection.status == "submitted"}

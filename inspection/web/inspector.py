@@ -34,6 +34,7 @@ from inspection.services.inspections import (
 from inspection.uploads import human_size
 from inspection.web.common import refuse, role_view, run_action
 from inspection.web.forms import FILES_PER_FINDING, FindingForm, SubmitForm
+from inspection.web.visit_codes import code_context
 
 app_name = "inspector"
 
@@ -83,6 +84,7 @@ def inspection_page(request, pk):
         "max_bytes": evidence_max_bytes(),
         "max_label": human_size(evidence_max_bytes()),
         "section": "inspector",
+        **code_context(request, inspection),
     }
     return render(request, "inspector/inspection.html", context)
 

@@ -11,6 +11,7 @@ from inspection.web import (
     notices,
     tokens,
     townships,
+    visit_codes,
     visits,
 )
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("townships/", townships.township_list, name="townships"),
     path("townships/<str:code>/", townships.township_detail, name="township"),
     path("my-township/", townships.my_township, name="my_township"),
+    path("my-township/confirm-visit/", visit_codes.confirm_form, name="visit_confirm"),
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection"),
     path("inspections/<int:pk>/missed/", visits.inspection_missed, name="inspection_missed"),
     path("inspections/<int:pk>/cancel/", visits.inspection_cancel, name="inspection_cancel"),
