@@ -84,7 +84,8 @@ _NAME_LEADS = (
     "事实无人抚养儿童", "困境儿童", "留守儿童", "流动儿童", "残疾儿童", "孤儿", "患儿", "儿童", "幼儿", "女童",
     "男童", "女孩", "男孩", "学生", "该生", "学童", "未成年人", "孩子", "小孩", "婴儿", "其子", "其女", "之子",
     "之女", "父亲", "母亲", "其父", "其母", "爷爷", "奶奶", "外公", "外婆", "祖父", "祖母", "监护人", "家长",
-    "哥哥", "姐姐", "弟弟", "妹妹", "姓名", "名叫", "叫做",
+    "哥哥", "姐姐", "弟弟", "妹妹", "叔叔", "伯父", "伯母", "姑姑", "姑妈", "姨妈", "舅舅", "婶婶", "继父", "继母",
+    "养父", "养母", "邻居", "姓名", "名叫", "叫做",
 )
 _LEAD = re.compile("(?:" + "|".join(sorted(_NAME_LEADS, key=len, reverse=True)) + r")[：:\s“\"「（(]*")
 # 张小花（女，9岁） / 张小花，男，12岁: the name before the sex and age inspectors add.
@@ -129,6 +130,12 @@ def _names(text: str) -> list[Hit]:
             if start >= m.start(1) and name_at(text, start) == run_end:
                 hits.append(_name_hit(text, start, run_end))
                 break
+    # A name once introduced is often repeated bare (…其叔叔汪建平，汪建平长期在外…).
+    for name in {text[h.start:h.end] for h in hits}:
+        at = text.find(name)
+        while at >= 0:
+            hits.append(_name_hit(text, at, at + len(name)))
+            at = text.find(name, at + len(name))
     return hits
 
 
@@ -137,11 +144,12 @@ def _names(text: str) -> list[Hit]:
 _SCHOOL_CHARS = f"[{HAN}]"
 _SCHOOL = (rf"(?:{_SCHOOL_CHARS}{{1,12}}?)(?P<type>中心小学|中心学校|完全小学|完小|小学|初级中学|中学|"
            rf"九年制学校|学校|幼儿园)")
-_GRADE = rf"(?:[{CN_DIGITS[:9]}1-9]年级|初[一二三]|高[一二三])"
+# 三年级, 初二, 高一, or the grade figure of 二（4）班.
+_GRADE = rf"(?:[{CN_DIGITS[:9]}1-9]年级|初[一二三]|高[一二三]|[{CN_DIGITS[:9]}1-9](?=[（(]))"
 _CLASS = rf"[（(]?(?:[{CN_DIGITS}]{{1,3}}|\d{{1,2}})[）)]?班"
 _SCHOOL_CLASS = re.compile(rf"{_SCHOOL}的?\s*{_GRADE}\s*(?P<cls>{_CLASS})?")
 # 三年级二班, 六（2）班, 3年级1班: a class without its school still narrows to a few dozen children.
-_CLASS_ONLY = re.compile(rf"(?:[{CN_DIGITS[:6]}1-6]年级|[{CN_DIGITS[:6]}1-6](?=[（(]))\s*{_CLASS}")
+_CLASS_ONLY = re.compile(rf"{_GRADE}\s*{_CLASS}")
 
 _NUMBER = rf"(?:\d{{1,4}}|[{CN_DIGITS}]{{1,3}})"
 _VILLAGE_HOUSE = re.compile(
