@@ -415,7 +415,7 @@
       var list = el("ul");
       data.warnings.forEach(function (w) { list.appendChild(el("li", "", w)); });
       box.appendChild(list);
-      box.appendChild(el("p", "", "如无必要，请改写（如“张某某”）后保存；确需保留原文供有权查看的人员核实的，请再次点击“保存”。"));
+      box.appendChild(el("p", "", "如无必要，请改写（如“张某某”）后保存；确需保留原文供有权查看的人员核实的，请再次点击下方保存按钮。"));
       box.hidden = false;
       form.dataset.privacyShown = said;
       box.scrollIntoView({ behavior: "smooth", block: "nearest" });
