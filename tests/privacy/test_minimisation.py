@@ -159,3 +159,18 @@ class TestTheCheck:
             assert codes[:60] == [200] * 60 and codes[60] == 429
             traveller.shift(timedelta(seconds=61))
             assert client.post_json(CHECK, {"text": "食堂卫生差"}).status_code == 200
+
+
+def test_the_plain_form_without_javascript_files_and_then_warns(client, li, dispatched):
+    client.force_login(li)
+    page = f"/inspector/inspections/{dispatched.pk}/"
+    form = {"idempotency_key": "plain-1", "item_id": "", "severity": "major", "location": "",
+            "text": "学生李明轩已连续两周未到校，家长电话13885176543"}
+    assert client.post(page + "findings/", form).status_code == 302
+    assert Finding.objects.get().text == form["text"]
+    shown = client.get(page).content.decode()
+    assert "李某某" in shown and "138****6543" in shown
+    assert shown.count("个人信息提示") == 2  # one per kind: the name and the phone
+    ordinary = dict(form, idempotency_key="plain-2", text="儿童之家大门紧锁，活动室堆放杂物")
+    assert client.post(page + "findings/", ordinary).status_code == 302
+    assert client.get(page).content.decode().count("个人信息提示") == 0  # none for the ordinary one
