@@ -18,6 +18,7 @@ from pydantic import ConfigDict
 
 from inspection.access import get_visible, role_of, sees_team, visible_evidence, visible_inspections
 from inspection.api.common import MAX_ID, Blank, ErrorOut, Id, LimitOffset, SafeDate, SafeDateTime, binary, multipart
+from inspection.api.privacy import warnings_for
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
 from inspection.security.visit_check import check_url
@@ -103,6 +104,7 @@ class FindingOut(Schema):
     correction_reason: str
     corrected_by: int | None
     evidence: list[EvidenceOut]
+    warnings: list[str] = Field([], description="疑似个人信息的中文提示（文书、通报、台账和日志中已隐去）")
 
     @staticmethod
     def resolve_recorded_by(finding: Finding, context) -> str:
@@ -112,6 +114,10 @@ class FindingOut(Schema):
     def resolve_recorded_by_name(finding: Finding, context) -> str:
         recorder = finding.recorded_by
         return (recorder.get_full_name() or recorder.get_username()) if _named(context) else TEAM
+
+    @staticmethod
+    def resolve_warnings(finding: Finding) -> list[str]:
+        return warnings_for(finding.text, finding.location)
 
     @staticmethod
     def resolve_corrected_by(finding: Finding) -> int | None:

@@ -7,8 +7,9 @@ and the verification code are not part of the snapshot: they are passed to the r
 beside it (a draft has neither).
 
 Keys are strict: an unknown key is an error, so nothing (a child's name, say) can ride
-along into a letter unnoticed.  ``Opt`` keys may be absent or null and are filled with
-None.  The pydantic models below are the schema; this text is its only description.
+along into a letter unnoticed; the free text that may quote a finding (a finding's text and
+place, a problem's text, grounds, a suggestion) is masked by ``privacy.mask`` as it is validated.
+``Opt`` keys may be absent or null and are filled with None.  The pydantic models below are the schema; this text is its only description.
 ``schema`` is the version: a change of shape gets a new number and models of its own, so
 snapshots frozen under an older version still validate and render.  Snapshots are composed
 from plain values by ``inspection.notices.compose``.  Dates are ISO ``YYYY-MM-DD`` strings, times ``YYYY-MM-DDTHH:MM`` (Asia/Shanghai
@@ -85,6 +86,7 @@ from pydantic import (
     ValidationError,
 )
 
+import privacy
 from scoring import NoticeKind, Severity
 
 # From the one vocabulary (scoring.vocabulary): the kinds that have a letter template, and the labels.
@@ -133,6 +135,9 @@ def _known_version(value: int) -> int:
 Date = Annotated[str, AfterValidator(_iso_date)]
 DateTime = Annotated[str, AfterValidator(_wall_clock)]
 Number = Annotated[int | float, PlainValidator(_number)]
+# Free text that may quote a finding: frozen masked (张某某, 138****5678), so no letter carries a
+# child's name, ID number or a family's phone, whoever composed it. The finding keeps the full text.
+Masked = Annotated[str, AfterValidator(privacy.mask)]
 Severity = Literal["minor", "major", "critical"]
 
 
@@ -172,8 +177,8 @@ class FindingFacts(_Strict):
     area: str
     item: str | None = None
     severity: Severity
-    text: str
-    location: str | None = None
+    text: Masked
+    location: Masked | None = None
     observed_at: str | None = None
 
 
@@ -221,7 +226,7 @@ class SummonsSnapshot(_Letter):
     kind: Literal["summons"]
     inspection: InspectionFacts
     findings: Annotated[list[FindingFacts], Field(min_length=1)]
-    grounds: Annotated[list[str], Field(min_length=1)]
+    grounds: Annotated[list[Masked], Field(min_length=1)]
     official: Person
     meeting: Meeting
     warning: str
@@ -238,10 +243,10 @@ class HistoryEntry(_Strict):
 class ReferralSnapshot(_Letter):
     kind: Literal["referral"]
     official: Person
-    grounds: Annotated[list[str], Field(min_length=1)]
+    grounds: Annotated[list[Masked], Field(min_length=1)]
     history: list[HistoryEntry]
     findings: list[FindingFacts]
-    suggestion: str
+    suggestion: Masked
 
 
 class Week(_Strict):
@@ -275,7 +280,7 @@ class Problem(_Strict):
     township: str
     area: str
     severity: Severity
-    text: str
+    text: Masked
 
 
 class CircularSnapshot(_Letter):

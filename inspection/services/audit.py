@@ -43,6 +43,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+import privacy
+
 from inspection.chain import (  # noqa: F401 - the chain arithmetic, importable from here as before
     DEPLOYMENT,
     GENESIS,
@@ -85,7 +87,8 @@ def record_event(
 ) -> AuditEvent:
     """Append one event to its county's chain. `obj` names the object changed; `object_type`/
     `object_id` name something that is not a model row (e.g. a sign-in key) and are used only
-    when `obj` is None."""
+    when `obj` is None. Every string in `data` is masked (`privacy.mask`): a reason or comment
+    may quote a finding, and the permanent log must not keep a child's name or a family's phone."""
     county_code = county.code if county is not None and hasattr(county, "code") else (county or "")
     body = {
         "actor": _actor_name(actor),
@@ -94,7 +97,7 @@ def record_event(
         "object_id": str(obj.pk) if obj is not None else str(object_id)[:64],
         "county": county_code,
         "chain": county_code,
-        "data": data or {},
+        "data": privacy.mask_value(data or {}),
     }
     head = lock_head(county_code)
     seq = head.seq + 1

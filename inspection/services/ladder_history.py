@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import privacy
 import scoring
 from inspection.errors import InspectionError
 from inspection.models import County, Decision, Finding, Inspection, Notice, Rectification, TeamMember, Township
@@ -38,7 +39,9 @@ def effective_findings(inspection: Inspection) -> list[Finding]:
 def _title(row: Finding) -> str:
     if row.item_id:
         return row.item.text
-    text = " ".join(row.text.split())
+    # Masked before it is cut: the title travels into decisions' reasons, the ledger and letters,
+    # and a half-cut ID number would no longer be recognised.
+    text = privacy.mask(" ".join(row.text.split()))
     return text if len(text) <= 40 else text[:39] + "…"
 
 

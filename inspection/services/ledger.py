@@ -20,6 +20,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 
+import privacy
 from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
 from scoring import RULES, DecisionKind, Level
 
@@ -164,7 +165,7 @@ def _entry(row: Decision, kind: str, end: date | None, due: date | None, notice:
         notice_state=notice.state if notice else None,
         rule=row.rule,
         rule_title=RULES.get(row.rule, row.rule),
-        reason=row.reason,
+        reason=privacy.mask(row.reason),  # rows written before reasons were masked
         decision_id=row.pk,
     )
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+import privacy
 from inspection.access import get_visible, visible_inspections
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Evidence, Inspection, Role, Severity
@@ -133,6 +134,8 @@ def add_finding_form(request, pk):
         except InspectionError as exc:
             problems.append(_("佐证材料未保存 —— %(name)s：%(problem)s") % {"name": upload.name, "problem": exc.detail})
     messages.success(request, _("问题已保存。"))
+    for warning in privacy.warnings(f"{finding.text}\n{finding.location}"):
+        messages.warning(request, _("个人信息提示：%(warning)s") % {"warning": warning})
     for problem in problems:
         messages.error(request, problem)
     return redirect(back)

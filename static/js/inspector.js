@@ -142,7 +142,11 @@
       body: JSON.stringify(entry.body)
     }).then(function (response) {
       if (response.status === 201) {
-        return response.json().then(function (data) { entry.findingId = data.id; return put(entry); });
+        return response.json().then(function (data) {
+          entry.findingId = data.id;
+          entry.warnings = data.warnings || [];
+          return put(entry);
+        });
       }
       var kind = classify(response);
       if (kind !== "refused") throw new Stop(kind);
@@ -280,6 +284,7 @@
       parts.push("佐证材料 " + arrived + "/" + entry.files.length + " 已送达");
     }
     if (entry.message) parts.push(entry.message);
+    if (entry.warnings && entry.warnings.length) parts.push("个人信息提示：" + entry.warnings.join("；"));
     if ((entry.state === "waiting" || entry.state === "sending") && !navigator.onLine) parts.push("无网络，联网后自动发送");
     return parts.join(" · ");
   }
@@ -386,6 +391,39 @@
     }
     if (!body.text.trim()) { flash(form, "请填写问题描述", true); return Promise.resolve(); }
     if (!body.item_id && !body.severity) { flash(form, "清单外问题须选择严重程度", true); return Promise.resolve(); }
+    return privacyCheck(form, body).then(function (go) { return go ? queueFinding(form, data, body) : null; });
+  }
+
+  // Before a finding is saved, the server says whether the text names a child, a class, a house or a
+  // phone. The first press only shows the warning; pressing again files the text as it stands (the
+  // finding keeps it for those allowed to see it, letters show it masked). Offline, or if the check
+  // fails, the finding is saved at once and the warning comes with the server's reply instead.
+  function privacyCheck(form, body) {
+    var box = form.querySelector(".privacy");
+    var said = body.text + "\n" + body.location;
+    if (!root.dataset.privacy || !box || form.dataset.privacyShown === said || !navigator.onLine) {
+      return Promise.resolve(true);
+    }
+    return send(root.dataset.privacy, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: body.text, location: body.location })
+    }).then(function (response) { return response.ok ? response.json() : null; }).then(function (data) {
+      if (!data || !data.warnings.length) { box.hidden = true; return true; }
+      box.textContent = "";
+      box.appendChild(el("p", "privacy-head", "请注意：这条问题可能含有未成年人或其家庭的个人信息"));
+      var list = el("ul");
+      data.warnings.forEach(function (w) { list.appendChild(el("li", "", w)); });
+      box.appendChild(list);
+      box.appendChild(el("p", "", "如无必要，请改写（如“张某某”）后保存；确需保留原文供有权查看的人员核实的，请再次点击下方保存按钮。"));
+      box.hidden = false;
+      form.dataset.privacyShown = said;
+      box.scrollIntoView({ behavior: "smooth", block: "nearest" });
+      return false;
+    }, function () { return true; });
+  }
+
+  function queueFinding(form, data, body) {
     var files = data.getAll("files").filter(function (f) { return f && f.size > 0; }).map(function (f) {
       var tooBig = maxBytes && f.size > maxBytes;
       return {
@@ -401,6 +439,9 @@
     };
     return put(entry).then(function () {
       form.reset();
+      var privacyBox = form.querySelector(".privacy");
+      if (privacyBox) privacyBox.hidden = true;
+      delete form.dataset.privacyShown;
       var details = form.closest("details");
       if (details) details.open = false;
       flash(form, navigator.onLine ? "已保存，正在发送…" : "已保存在本机，联网后自动发送");
