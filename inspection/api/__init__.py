@@ -4,7 +4,7 @@ router (one module per area) added here, one line each. What the routers share i
 from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from inspection.api import auth, draws, inspections, ledger, notices, public, townships, verify
+from inspection.api import auth, draws, inspections, ledger, notices, public, reports, townships, verify
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
 from inspection.security.openapi import DocumentedErrorsAPI
@@ -53,3 +53,4 @@ api.add_router("/notices", notices.router)
 api.add_router("/ledger", ledger.router)
 api.add_router("/verify", verify.router)
 api.add_router("/public", public.router)
+api.add_router("/reports", reports.router)
