@@ -8,7 +8,6 @@ counts (`/reports/summary`); an inspector the confirmation of what they filed; o
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Literal
 
@@ -31,10 +30,9 @@ from inspection.errors import NotFound
 from inspection.models import MandatoryReport
 from inspection.services import idempotency
 from inspection.services.report_jobs import escalate_late_reports
-from inspection.services.reports import file_report, issue_transfer_letter, record_receipt
+from inspection.services.reports import file_and_transfer, record_receipt
 from inspection.services.verification import letter_file
 
-logger = logging.getLogger("ancha.reports")
 router = Router(tags=["reports"])
 
 Agency = Literal[tuple(MandatoryReport.Agency.values)]
@@ -141,11 +139,7 @@ def post_report(request, body: ReportIn):
 
     def action():
         fields = body.model_dump(exclude={"inspection_id"})
-        report = file_report(actor=user, inspection=inspection, **fields)
-        try:
-            report = issue_transfer_letter(report=report, actor=user)
-        except Exception:  # noqa: BLE001 - the case must stand; check_reports issues the letter later
-            logger.exception("transfer letter of report %s not issued on filing", report.pk)
+        report = file_and_transfer(actor=user, inspection=inspection, **fields)
         payload = ReportFiledOut.model_validate(report).model_dump_json().encode("utf-8")
         return 201, payload
 

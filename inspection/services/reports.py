@@ -1,5 +1,6 @@
 """The mandatory-report fast lane (强制报告, issue 16): a suspected harm to a child, outside the ladder.
 
+    file_and_transfer(actor=, ...)              file_report, then the letter (which may fail alone)
     file_report(actor=, ...)                    opens a case (a finding marked 疑似侵害未成年人, or
                                                 a report filed directly); no Finding row is made
     issue_transfer_letter(report=, actor=)      the 强制报告线索移送函: 移 number, PDF, SHA-256
@@ -241,6 +242,17 @@ def issue_transfer_letter(*, report: MandatoryReport, actor) -> MandatoryReport:
         default_storage.delete(name)
         raise
     return report
+
+
+def file_and_transfer(*, actor, **fields) -> MandatoryReport:
+    """File the case, then issue its letter at once. A letter that fails (a render, a full disk)
+    rolls back alone: the case stands, and `check_reports` issues the letter on its next run."""
+    report = file_report(actor=actor, **fields)
+    try:
+        return issue_transfer_letter(report=report, actor=actor)
+    except Exception:  # noqa: BLE001 - the duty to report must not depend on the PDF
+        logger.exception("transfer letter of report %s not issued on filing", report.pk)
+        return report
 
 
 # --------------------------------------------------------------------------- receipt, roles

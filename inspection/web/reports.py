@@ -21,7 +21,7 @@ from inspection.models import Profile, Role
 from inspection.security.hygiene import strict_id
 from inspection.services.inspections import is_team_member
 from inspection.services.report_jobs import escalate_late_reports, mark_notifications_read
-from inspection.services.reports import file_report, issue_transfer_letter, record_receipt, set_report_roles
+from inspection.services.reports import file_and_transfer, issue_transfer_letter, record_receipt, set_report_roles
 from inspection.services.verification import letter_file
 from inspection.web.common import refuse, role_view, run_action
 from inspection.web.forms import ReceiptForm, ReportForm, ReportRolesForm
@@ -42,14 +42,6 @@ def _visit(request):
     return inspection
 
 
-def _file_and_issue(request, inspection, data):
-    report = file_report(actor=request.user, inspection=inspection, **data)
-    try:
-        return issue_transfer_letter(report=report, actor=request.user)
-    except Exception:  # noqa: BLE001 - the case stands; check_reports issues the letter later
-        return report
-
-
 @role_view(Role.COMMISSION, Role.INSPECTOR)
 def report_new(request):
     inspection = _visit(request)
@@ -58,7 +50,7 @@ def report_new(request):
         "location": inspection.township.name if inspection else ""})
     if request.method == "POST":
         if form.is_valid():
-            report = run_action(request, lambda: _file_and_issue(request, inspection, form.cleaned_data),
+            report = run_action(request, lambda: file_and_transfer(actor=request.user, inspection=inspection, **form.cleaned_data),
                                 success=FILED)
             if report is not None:
                 return redirect("web:reports")
