@@ -157,8 +157,8 @@ def file_report(*, actor, what: str, location: str, discovered_at: datetime, chi
     report.save()
     add_event(report, kind="filed", actor=actor, digest=report.content_sha256, at=now)
     record_event("report.filed", actor=actor, obj=report, county=county,
-                 data={"sha256": report.content_sha256, "agency": agency,
-                       "inspection": inspection.pk if inspection else None})
+                 # Not even which visit: office staff who read the audit log see only that a case exists.
+                 data={"sha256": report.content_sha256, "agency": agency})
     return report
 
 
