@@ -79,7 +79,7 @@ def _escalate(report_id: int, now) -> bool:
     recipients = _heads(report.county)
     for user in recipients:
         notify(recipient=user, county=report.county, kind="report_late", key=f"report_late:{report.pk}",
-               text=text, link=reverse("web:report", args=[report.pk]), now=now)
+               text=text, link=reverse("web:reports"), now=now)
     add_event(report, kind="late", actor=None, digest=report.content_sha256, at=now)
     record_event("report.late", obj=report, county=report.county,
                  data={"due_at": report.due_at.isoformat(), "notified": [u.get_username() for u in recipients]})

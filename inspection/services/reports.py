@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -59,8 +60,13 @@ CONTENT_FIELDS = ("what", "location", "discovered_at", "child_description", "chi
                   "agency_name")
 
 
+def _canonical(value) -> str:
+    # A time in UTC, so that the digest of a case read back from the database is the filed one.
+    return value.astimezone(dt_timezone.utc).isoformat() if isinstance(value, datetime) else str(value)
+
+
 def content_digest(report: MandatoryReport) -> str:
-    values = {f: str(getattr(report, f)) for f in CONTENT_FIELDS}
+    values = {f: _canonical(getattr(report, f)) for f in CONTENT_FIELDS}
     return hashlib.sha256(canonical_json(values).encode("utf-8")).hexdigest()
 
 

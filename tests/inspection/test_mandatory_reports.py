@@ -236,7 +236,9 @@ def test_retention_purges_closed_cases_text_audited_letter_kept(api, filed, wang
     assert report.content_sha256 == filed.content_sha256  # the digest stays
     assert not MandatoryReportEvent.objects.exclude(kind="letter").exclude(note="").exists()
     purged = AuditEvent.objects.filter(action="report.purged")
-    assert purged.count() == 1 and filed.content_sha256 in purged.get().payload
+    # What was removed is what was filed: the digest in the chain vouches for the text no longer kept.
+    assert json.loads(purged.get().payload)["data"]["sha256"] == filed.content_sha256
+    assert purged.count() == 1
     report.pdf.open("rb")
     assert report.pdf.read() == letter  # the letter is untouched
     assert verify_chain().ok
@@ -255,3 +257,22 @@ def test_the_letter_verifies_publicly_without_revealing_the_case(client, filed):
     answer = client.get(f"/api/v1/verify/{code}").json()
     assert answer["number"] == filed.letter_number and answer["township"] is None
     assert answer["kind_label"] == "强制报告线索移送函"
+
+
+def test_a_letter_that_fails_never_loses_the_case_and_the_job_issues_it(api, li, dispatched, monkeypatch):  # noqa: F811
+    from inspection.services import reports
+
+    def broken(*args, **kwargs):
+        raise reports.RenderFailed("移送函生成失败，文号未占用（OSError）")
+
+    monkeypatch.setattr(reports, "_render_letter", broken)
+    response = file(api, li, body(dispatched))
+    assert response.status_code == 201 and response.json()["letter_issued"] is False
+    report = MandatoryReport.objects.get()
+    assert report.letter_number == "" and not AuditEvent.objects.filter(action="report.letter_issued").exists()
+    monkeypatch.undo()
+    out = io.StringIO()
+    call_command("check_reports", stdout=out)
+    assert "1 letters issued" in out.getvalue()
+    report.refresh_from_db()
+    assert report.letter_number.endswith("移〔%d〕1号" % timezone.localdate().year)  # the failed try used no number
