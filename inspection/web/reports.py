@@ -52,7 +52,9 @@ def report_new(request):
         if form.is_valid():
             report = run_action(request, lambda: file_and_transfer(actor=request.user, inspection=inspection, **form.cleaned_data),
                                 success=FILED)
-            if report is not None:
+            if report is not None:  # an inspector goes back to the visit (they have no menu)
+                if request.profile.role == Role.INSPECTOR:
+                    return redirect("inspector:inspection", pk=inspection.pk)
                 return redirect("web:reports")
         else:
             refuse(request, form)
