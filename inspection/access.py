@@ -19,6 +19,8 @@ from inspection.models import (
     Draw,
     Evidence,
     Inspection,
+    MandatoryReport,
+    Notification,
     Notice,
     NoticeResponse,
     Official,
@@ -348,3 +350,55 @@ def county_tokens(user) -> QuerySet[ApiToken]:
     if profile is None or profile.role != Role.COMMISSION:
         return ApiToken.objects.none()
     return ApiToken.objects.filter(user__profile__county_id=profile.county_id).select_related("user", "user__profile")
+
+
+# --------------------------------------------------------------------------- mandatory reports (强制报告)
+#
+# Details: the county's designated officers (Profile.report_officer) and the observer. Other office
+# staff: a count. An inspector: what they filed (their confirmation). Officials: nothing at all.
+# The identity field: the designated officers only, on screen.
+
+
+def sees_report_details(user) -> bool:
+    profile = profile_of(user)
+    return profile is not None and (
+        profile.role == Role.OBSERVER or (profile.role == Role.COMMISSION and profile.report_officer)
+    )
+
+
+def sees_child_identity(user) -> bool:
+    profile = profile_of(user)
+    return profile is not None and profile.role == Role.COMMISSION and profile.report_officer
+
+
+def visible_reports(user) -> QuerySet[MandatoryReport]:
+    profile, reports = _of_county(user, MandatoryReport)
+    if profile is None:
+        return reports
+    if sees_report_details(user):
+        return reports
+    if profile.role == Role.INSPECTOR:
+        return reports.filter(reported_by=user)
+    return reports.none()
+
+
+def report_is_late(report: MandatoryReport, now=None) -> bool:
+    """Red on the board: read from the clock, whether or not the job has run."""
+    if report.state != MandatoryReport.State.OPEN:
+        return False
+    return report.due_at <= (now or timezone.now())
+
+
+def report_counts(user, now=None) -> dict | None:
+    """What every member of the office sees on the board: how many cases are open and late."""
+    profile = profile_of(user)
+    if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
+        return None
+    open_ = MandatoryReport.objects.filter(county_id=profile.county_id, state=MandatoryReport.State.OPEN)
+    return {"open": open_.count(), "late": open_.filter(due_at__lte=now or timezone.now()).count()}
+
+
+def visible_notifications(user) -> QuerySet[Notification]:
+    if user is None or not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user)

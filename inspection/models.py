@@ -69,6 +69,16 @@ class County(models.Model):
     # Keys the visit codes a team shows at the door (inspection/services/visit_codes.py). Never
     # shown, never exported, and apart from the pseudonym key so that neither leaks the other.
     visit_code_secret = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
+    # The mandatory-report fast lane (issue 16): how long the receiving agency has to confirm
+    # receipt before the commission's head is told, and how long a closed case keeps its text.
+    report_receipt_hours = models.PositiveSmallIntegerField(
+        _("强制报告接收确认时限（小时）"), default=1,
+        help_text=_("线索移送后，接收单位在此时限内未确认接收的，提醒未保办负责人并在看板标红"),
+    )
+    report_retention_days = models.PositiveSmallIntegerField(
+        _("强制报告结案后保留全文天数"), default=365,
+        help_text=_("结案超过此天数的强制报告线索，其全文（含儿童情况描述）予以清除，只保留摘要值"),
+    )
     commitment_channels = models.TextField(
         _("承诺的其他公布渠道"), blank=True,
         help_text=_("每行一处，如：黔西市人民政府门户网站“政务公开”栏目；抄送市纪委监委存档。公开页据此列出。"),
@@ -86,6 +96,11 @@ class County(models.Model):
             ),
             models.CheckConstraint(condition=Q(margin_days__lte=30), name="county_margin_days_at_most_30"),
             models.CheckConstraint(condition=Q(grace_hours__lte=720), name="county_grace_hours_at_most_720"),
+            models.CheckConstraint(
+                condition=Q(report_receipt_hours__gte=1) & Q(report_receipt_hours__lte=72),
+                name="county_report_receipt_hours_1_72",
+            ),
+            models.CheckConstraint(condition=Q(report_retention_days__gte=1), name="county_report_retention_positive"),
         ]
 
     def __str__(self):
@@ -196,6 +211,14 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     county = models.ForeignKey(County, PROTECT, related_name="profiles", verbose_name=_("县（市）"))
+    # Only meaningful for the commission: who handles mandatory reports (强制报告) in full, and
+    # who is told when an agency has not confirmed receipt in time.
+    report_officer = models.BooleanField(
+        _("强制报告指定专员"), default=False, help_text=_("可查看强制报告线索全文及需移送的身份信息（仅限未保办人员）")
+    )
+    commission_head = models.BooleanField(
+        _("未保办负责人"), default=False, help_text=_("强制报告线索超时未确认接收时接收提醒（仅限未保办人员）")
+    )
 
     class Meta:
         verbose_name = _("用户角色")
@@ -850,6 +873,7 @@ class DamagedFile(models.Model):
     class Kind(models.TextChoices):
         NOTICE = "notice", _("文书")
         EVIDENCE = "evidence", _("证据")
+        REPORT_LETTER = "report_letter", _("强制报告线索移送函")
 
     county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="damaged_files")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -923,3 +947,114 @@ class ApiToken(models.Model):
         from datetime import timedelta
 
         return (self.last_used_at or self.created_at) + timedelta(days=settings.ANCHA_TOKEN_DAYS)
+
+
+# ---------------------------------------------------------------------------
+# The mandatory-report fast lane (强制报告, issue 16)
+#
+# A suspected harm to a child never enters the township ladder: it is kept here, outside the
+# findings, notices, ledger and exports, and only inspection/access.py decides who reads it.
+
+
+class MandatoryReport(models.Model):
+    class Agency(models.TextChoices):
+        POLICE = "police", _("公安机关")
+        CIVIL_AFFAIRS = "civil_affairs", _("民政部门")
+        EDUCATION = "education", _("教育行政部门")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待接收确认")
+        CLOSED = "closed", _("已接收，已结案")
+
+    county = models.ForeignKey(County, PROTECT, related_name="mandatory_reports")
+    # The visit on which it was discovered, if any: for who may file and for context only.
+    inspection = models.ForeignKey(
+        Inspection, PROTECT, null=True, blank=True, related_name="mandatory_reports"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    what = models.TextField(_("线索情况"))
+    location = models.CharField(_("发现地点"), max_length=200)
+    discovered_at = models.DateTimeField(_("发现时间"))
+    child_description = models.TextField(
+        _("未成年人情况描述"), help_text=_("如：约10岁女童；不得填写姓名、身份证号等身份信息")
+    )
+    # Shown on screen to the designated officers only, to pass on through the agency's own
+    # channel; never in a letter, the audit log or an export.
+    child_identity = models.TextField(_("需移送的身份信息"), blank=True)
+    agency = models.CharField(_("接收单位"), max_length=16, choices=Agency.choices)
+    agency_name = models.CharField(_("接收单位名称"), max_length=128)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="mandatory_reports")
+    reported_at = models.DateTimeField(_("报告时间"))
+    due_at = models.DateTimeField(_("应确认接收时间"))
+    content_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the case's text when filed")
+    # The 强制报告线索移送函: numbered in its own series, stored with its SHA-256 like a notice.
+    letter_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    letter_serial = models.PositiveIntegerField(null=True, blank=True)
+    letter_number = models.CharField(max_length=64, blank=True)
+    verify_code = models.CharField(max_length=32, null=True, blank=True, unique=True)
+    pdf = models.FileField(upload_to="reports/%Y/", null=True, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    letter_issued_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="when the head was told it is late")
+    received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    received_by = models.CharField(_("接收人"), max_length=64, blank=True)
+    receipt_number = models.CharField(_("接收回执编号"), max_length=64, blank=True)
+    receipt_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True, help_text="full text removed after retention")
+
+    class Meta:
+        verbose_name = _("强制报告线索")
+        verbose_name_plural = _("强制报告线索")
+        ordering = ["-discovered_at", "-id"]
+        indexes = [models.Index(fields=["county", "state"], name="mandatory_report_county_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "letter_year", "letter_serial"],
+                condition=Q(letter_serial__isnull=False),
+                name="mandatory_report_letter_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open") | Q(received_at__isnull=False), name="mandatory_report_closed_has_receipt"
+            ),
+        ]
+
+    def __str__(self):
+        return self.letter_number or f"强制报告线索 {self.pk}"
+
+
+class MandatoryReportEvent(models.Model):
+    """One step of a case (filed, letter issued, late, received, purged), with the SHA-256 of
+    the case's text at that step; a note only where the step has one (purged with the case)."""
+
+    report = models.ForeignKey(MandatoryReport, models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Notification(models.Model):
+    """A message for one user, shown in the header until read. `channel` is where it was sent:
+    'inbox' (in the app) now; issue 15 adds email and SMS as further channels of the same row."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
+    county = models.ForeignKey(County, PROTECT, related_name="+")
+    kind = models.CharField(max_length=32)
+    channel = models.CharField(max_length=16, default="inbox")
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    # One notification per cause and recipient, however often the check runs.
+    key = models.CharField(max_length=120)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]

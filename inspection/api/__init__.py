@@ -4,7 +4,9 @@ router (one module per area) added here, one line each. What the routers share i
 from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from inspection.api import auth, draws, inspections, ledger, notices, privacy, public, townships, verify, visit_codes
+from inspection.api import (
+    auth, draws, inspections, ledger, notices, privacy, public, reports, townships, verify, visit_codes,
+)
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
 from inspection.security.openapi import DocumentedErrorsAPI
@@ -55,3 +57,4 @@ api.add_router("/verify", verify.router)
 api.add_router("/public", public.router)
 api.add_router("/visit-codes", visit_codes.router)
 api.add_router("/privacy", privacy.router)
+api.add_router("/reports", reports.router)

@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 
 from inspection.api.common import ClientRateThrottle, ErrorOut
 from inspection.security.log import security_event
-from inspection.services.notices import find_by_verify_code, public_facts, stored_pdf_damage
+from inspection.services.verification import find_verifiable, public_facts, stored_pdf_damage
 
 router = Router(tags=["verify"])
 
@@ -46,7 +46,7 @@ class VerifyOut(Schema):
 @router.get("/{code}", auth=None, response={200: VerifyOut, 404: ErrorOut},
             throttle=[ClientRateThrottle("60/m")], url_name="verify")
 def verify(request, code: str):
-    notice = find_by_verify_code(code)
+    notice = find_verifiable(code)
     if notice is None:
         return Status(404, {"detail": NOT_FOUND})
     damage = stored_pdf_damage(notice)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+import privacy
 import rotation
 import scoring
 
@@ -350,4 +351,40 @@ def circular(*, letterhead: Letterhead, on: date, week_start: date, rows: list[d
         "inspections": rows,
         "problems": problems,
         "requirements": list(requirements),
+    }
+
+
+# --------------------------------------------------------------------------- 强制报告线索移送函
+
+
+def _letter_text(text: str) -> str:
+    """Every free-text field of a transfer letter passes here on its way into the letter: an ID number,
+    a phone, a child's name, a class or a house address is masked (the designated officer passes an
+    identity the agency needs through the agency's own channel, never in the letter)."""
+    return privacy.mask(" ".join(text.split()))
+
+
+TRANSFER_REQUIREMENTS = (
+    "请你单位收到本函后立即依法核查处置，并将接收情况（接收人、接收时间、回执编号）即时告知我办。",
+    "需移送的未成年人身份等信息，由我办指定专员通过你单位渠道另行告知，本函不予载明。",
+    "请依法保护未成年人隐私和个人信息，处置情况及时反馈我办。",
+)
+
+
+def transfer(*, letterhead: Letterhead, on: date, addressee: str, what: str, location: str, discovered_at: datetime,
+             child: str, reported_by: str, agency: str, contact: dict | None = None) -> dict:
+    """强制报告线索移送函 to the receiving agency (Minors' Protection Law art. 11): the child
+    appears only as described, never named."""
+    return {
+        **header(kind="transfer", letterhead=letterhead, title="关于移送强制报告线索的函", addressee=addressee,
+                 township=None, on=on, copy_to=[], attachments=[], contact=contact),
+        "report": {
+            "what": _letter_text(what),
+            "location": _letter_text(location),
+            "discovered_at": discovered_at.strftime("%Y-%m-%dT%H:%M"),
+            "child": _letter_text(child),
+            "reported_by": _letter_text(reported_by),
+            "agency": agency,
+        },
+        "requirements": list(TRANSFER_REQUIREMENTS),
     }

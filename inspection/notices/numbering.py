@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 
-# One series per kind of notice: 改 整改通知书, 约 约谈通知书, 问 问责建议函, 通 情况通报.
+# One series per kind of notice: 改 整改通知书, 约 约谈通知书, 问 问责建议函, 通 情况通报,
+# 移 强制报告线索移送函 (kept in the mandatory-report tables, never a township's notice).
 SERIES_BY_KIND = {
     "rectification": "改",
     "summons": "约",
     "referral": "问",
     "circular": "通",
+    "transfer": "移",
 }
 
-NUMBER_RE = re.compile(r"^(?P<prefix>.+?)(?P<series>[改约问通])〔(?P<year>\d{4})〕(?P<n>[1-9]\d*)号$")
+NUMBER_RE = re.compile(r"^(?P<prefix>.+?)(?P<series>[改约问通移])〔(?P<year>\d{4})〕(?P<n>[1-9]\d*)号$")
 
 
 def format_number(*, prefix: str, series: str, year: int, n: int) -> str:

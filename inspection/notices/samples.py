@@ -136,7 +136,17 @@ def _circular(place: compose.Place) -> dict:
     )
 
 
-SAMPLES = {"rectification": _rectification, "summons": _summons, "referral": _referral, "circular": _circular}
+def _transfer(place: compose.Place) -> dict:
+    return compose.transfer(
+        letterhead=LETTERHEAD, on=DATE, addressee="黔西市公安局", agency="公安机关",
+        what="督查组入户走访时发现该儿童面部、手臂有多处新旧淤伤，自述常被同住成年人殴打，家中无其他监护人在场。",
+        location=f"{place.name}某村", discovered_at=datetime(2026, 11, 30, 15, 40), child="约9岁男童，小学在读",
+        reported_by="黔西市未成年人保护工作委员会办公室督查组", contact=CONTACT,
+    )
+
+
+SAMPLES = {"rectification": _rectification, "summons": _summons, "referral": _referral, "circular": _circular,
+           "transfer": _transfer}
 
 
 def sample_snapshot(kind: str, *, township: tuple[str, str] = ("520581100", "金碧镇")) -> dict:

@@ -64,6 +64,14 @@ circular (暗查暗访情况通报, weekly; townships named, never a child)::
     problems      [{township: name, area, severity, text}]
     requirements  [下步工作要求]
 
+transfer (强制报告线索移送函, to the police, civil affairs or education department; kept with
+the mandatory-report case, never a township's notice; the child only as described)::
+
+    township      null
+    report        {what: 线索情况, location: 发现地点, discovered_at: time, child: 未成年人情况描述,
+                   reported_by: 报告人, agency: 接收单位}
+    requirements  [有关要求]
+
 FINDING::
 
     {area: 检查领域, item: Opt 检查项目, severity: "minor" | "major" | "critical",
@@ -90,8 +98,10 @@ import privacy
 from scoring import NoticeKind, Severity
 
 # From the one vocabulary (scoring.vocabulary): the kinds that have a letter template, and the labels.
-KINDS = tuple(k.value for k in NoticeKind if k is not NoticeKind.REMINDER)
-KIND_LABELS = {k.value: k.label for k in NoticeKind}
+# transfer is no NoticeKind: it never enters the ladder, so scoring does not know it.
+TRANSFER = "transfer"
+KINDS = tuple(k.value for k in NoticeKind if k is not NoticeKind.REMINDER) + (TRANSFER,)
+KIND_LABELS = {k.value: k.label for k in NoticeKind} | {TRANSFER: "强制报告线索移送函"}
 SEVERITIES = tuple(s.value for s in Severity)
 SEVERITY_LABELS = {s.value: s.label for s in Severity}
 SCHEMA_VERSION = 1
@@ -293,11 +303,28 @@ class CircularSnapshot(_Letter):
     requirements: list[str]
 
 
+class ReportFacts(_Strict):
+    what: Masked
+    location: Masked
+    discovered_at: DateTime
+    child: Masked
+    reported_by: Masked
+    agency: str
+
+
+class TransferSnapshot(_Letter):
+    kind: Literal["transfer"]
+    township: None = None  # addressed to an agency, never to a township
+    report: ReportFacts
+    requirements: list[str]
+
+
 MODELS: dict[str, type[_Letter]] = {
     "rectification": RectificationSnapshot,
     "summons": SummonsSnapshot,
     "referral": ReferralSnapshot,
     "circular": CircularSnapshot,
+    TRANSFER: TransferSnapshot,
 }
 _ADAPTERS = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 

@@ -172,7 +172,11 @@ def load_demo_people(*, county: County, password: str, inspectors: int = 12):
     """Commission, observer, inspectors with home townships, one official per township. Idempotent."""
     passwords = _Passwords(password)
     logins = []
-    ensure_user(username="commission", full_name="王主任", role=Role.COMMISSION, county=county, passwords=passwords, staff=True)
+    first_time = not get_user_model().objects.filter(username="commission").exists()
+    commission = ensure_user(username="commission", full_name="王主任", role=Role.COMMISSION, county=county,
+                             passwords=passwords, staff=True)
+    if first_time:  # the demo's office head handles mandatory reports too; a later change of hers stays
+        Profile.objects.filter(user=commission).update(report_officer=True, commission_head=True)
     logins.append(("commission", "未保办"))
     ensure_user(username="observer", full_name="纪委监委观察员", role=Role.OBSERVER, county=county, passwords=passwords)
     logins.append(("observer", "纪委监委"))

@@ -3,9 +3,16 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from inspection.access import visible_damaged_files, visible_inspections, visible_notices, visible_townships
+from inspection.access import (
+    report_counts,
+    visible_damaged_files,
+    visible_inspections,
+    visible_notices,
+    visible_townships,
+)
 from inspection.services import follow_ups
 from inspection.services.escalation import last_sweep
+from inspection.services.report_jobs import escalate_late_reports
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
 
@@ -91,8 +98,16 @@ def dashboard(request, profile):
         "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
         "damaged_files": list(damaged[:20]),
         "damaged_count": damaged.count(),
+        "reports": _reports_on_read(request.user, county),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _reports_on_read(user, county) -> dict:
+    """Every member of the office sees how many mandatory reports wait and how many are late
+    (red); the late ones tell the head now, not only when check_reports next runs."""
+    escalate_late_reports(county=county)
+    return report_counts(user)
 
 
 def observer_home(request, profile):
@@ -112,5 +127,6 @@ def observer_home(request, profile):
         "notice_counts": board.notice_counts(notices),
         "circular_week": board.circular_week(today()),
         "circular": board.circular_for(notices, board.circular_week(today())),
+        "reports": _reports_on_read(request.user, county),
     }
     return render(request, "web/observer_home.html", context)

@@ -10,11 +10,12 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from inspection.models import CalendarDay, Severity
+from inspection.models import CalendarDay, MandatoryReport, Severity
 from inspection.security.hygiene import StrictIdField, WeekField
 from inspection.services.calendar import NAME_MAX as CALENDAR_NAME_MAX
 from inspection.services.inspections import LOCATION_MAX, REASON_MAX, TEXT_MAX, FindingData
 from inspection.services.notices import MAX_REASON
+from inspection.services.reports import MAX_LINE as REPORT_LINE, MAX_TEXT as REPORT_TEXT
 from inspection.services.responses import MAX_RESPONSE_FILES, MAX_RESPONSE_TEXT
 
 # The plain form files a finding's photos with it; more are left for the finding's own page.
@@ -176,3 +177,41 @@ class CalendarDayForm(forms.Form):
         error_messages={k: _("依据应为“国务院通知”或“本县安排”") for k in ("required", "invalid_choice")},
     )
     name = text_field(_("名称或事由"), CALENDAR_NAME_MAX, required=True)
+
+
+# --------------------------------------------------------------------------- mandatory reports (强制报告)
+
+
+class _WhenField(forms.DateTimeField):
+    """A wall-clock time as a phone's datetime-local input sends it (Asia/Shanghai)."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def __init__(self, label, **kwargs):
+        super().__init__(error_messages={"required": _say(gettext_noop("请填写%(field)s"), field=label),
+                                         "invalid": _say(gettext_noop("%(field)s格式不正确"), field=label)},
+                         **kwargs)
+
+
+class ReportForm(forms.Form):
+    what = text_field(_("线索情况"), REPORT_TEXT, required=True, required_message=_("请填写线索情况"))
+    location = text_field(_("发现地点"), REPORT_LINE, required=True, required_message=_("请填写发现地点"))
+    discovered_at = _WhenField(_("发现时间"))
+    child_description = text_field(_("未成年人情况描述"), REPORT_LINE, required=True,
+                                   required_message=_("请填写未成年人情况描述"))
+    child_identity = text_field(_("需移送的身份信息"), REPORT_TEXT)
+    agency = forms.ChoiceField(choices=MandatoryReport.Agency.choices,
+                               error_messages={"required": _("请选择接收单位"), "invalid_choice": _("请选择接收单位")})
+    agency_name = text_field(_("接收单位名称"), 128)
+
+
+class ReceiptForm(forms.Form):
+    received_at = _WhenField(_("接收时间"))
+    received_by = text_field(_("接收人"), 64, required=True, required_message=_("请填写接收人"))
+    receipt_number = text_field(_("接收回执编号"), 64, required=True, required_message=_("请填写接收回执编号"))
+
+
+class ReportRolesForm(forms.Form):
+    profile = StrictIdField(min_value=1, error_messages={"required": _("未找到"), "invalid": _("未找到")})
+    report_officer = forms.BooleanField(required=False)
+    commission_head = forms.BooleanField(required=False)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
-from inspection.services.notices import find_by_verify_code, matches_stored_pdf, public_facts, stored_pdf_damage
+from inspection.services.verification import find_verifiable, matches_stored_pdf, public_facts, stored_pdf_damage
 from inspection.uploads import read_limited
 from inspection.web.forms import VerifyForm
 
@@ -22,7 +22,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 @require_http_methods(["GET", "POST"])
 def verify_page(request, code):
-    notice = find_by_verify_code(code)
+    notice = find_verifiable(code)
     if notice is None:
         return render(request, "verify/verify.html", {"facts": None}, status=404)
     context = {"facts": public_facts(notice), "comparison": None, "error": None, "archive_damaged": False}

@@ -75,7 +75,8 @@ def test_numbers_are_written_with_the_full_year_in_hexagonal_brackets_and_no_pad
     assert parse_number("黔西未保办约〔2026〕3号") == {"prefix": "黔西未保办", "series": "约",
                                                     "year": 2026, "n": 3}
     assert parse_number("黔西未保办约〔2026〕03号") is None
-    assert set(SERIES_BY_KIND.values()) == {"改", "约", "问", "通"}
+    # 移: the mandatory-report transfer letter (issue 16), its own series outside the ladder.
+    assert set(SERIES_BY_KIND.values()) == {"改", "约", "问", "通", "移"}
     with pytest.raises(ValueError):
         format_number(prefix="黔西未保办", series="约", year=26, n=3)
     with pytest.raises(ValueError):
