@@ -12,15 +12,17 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
 from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
+from rotation.workdays import WorkCalendar
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -31,7 +33,7 @@ class Week:
     start_ord: int
     origin_ord: int  # fresh start: a township never visited counts as visited the day before
     slot_days: list[int]  # this draw's slots (ordinals, sorted)
-    future: list[int]  # every later slot up to the look-ahead's horizon
+    future: Sequence[int]  # every later slot up to the look-ahead's horizon (shared between draws: never mutate)
     deadlines: dict[str, int]  # real deadlines, by township code in code order
     frame: list[TownshipState]  # by (planned deadline, real deadline, order key)
     frame_deadlines: list[int]  # planned (v1: real)
@@ -81,6 +83,28 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
                 next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots)
 
 
+@lru_cache(maxsize=512)
+def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord: int, weekly: int, cap: int,
+                    margin: int) -> tuple[tuple[int, ...], Planned, Callable[[int], int], tuple]:
+    """What a week's look-ahead needs from the calendar alone: the future slots up to `horizon`, the
+    planned deadlines, the deadline a visit on a day creates, and the weights' cycle caps.
+
+    The same for every county drawing the same week with the same capacity and horizon (a national
+    week, a province run), so it is computed once; the result is shared, hence immutable.
+    """
+    days = workday_ordinals(calendar, first, horizon + LOOK_AHEAD + 7)
+    future = tuple(future_slots(days, start_ord + 7, weekly, cap, horizon))
+    planned = Planned(days, margin)
+
+    @lru_cache(maxsize=None)  # called for every future slot by each family of look-ahead bounds
+    def planned_after(x: int) -> int:
+        return planned(next_deadline_ord(x))
+
+    # The weights' cycle caps: the next eight weeks' real slots, as the planner sees them.
+    sample = future_slots(days, start_ord, weekly, cap, start_ord + 7 * 7)
+    return future, planned, planned_after, calendar_caps(tuple(sample), planned_after)
+
+
 def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start = inputs.week_start
     start_ord = start.toordinal()
@@ -93,18 +117,10 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
     horizon = max(deadlines.values()) + LOOK_AHEAD
     first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
-    days = workday_ordinals(inputs.calendar, first, horizon + LOOK_AHEAD + 7)
-    future = future_slots(days, start_ord + 7, weekly, cap, horizon)
-    planned = Planned(days, inputs.margin)
-
-    def planned_after(x: int) -> int:
-        return planned(next_deadline_ord(x))
-
+    future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
+                                                           inputs.margin)
     planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
     frame = sorted(towns, key=lambda t: (planned_deadlines[t.code], deadlines[t.code], order_key(week_key, t.code)))
-    # The weights' cycle caps: the next eight weeks' real slots, as the planner sees them.
-    sample = future_slots(days, start_ord, weekly, cap, start_ord + 7 * 7)
-    caps = calendar_caps(tuple(sample), planned_after)
     return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
                 [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,
                 caps, min(weekly, len(towns)), cap)
