@@ -12,6 +12,7 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -61,6 +62,13 @@ def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int
     return {
         t.code: next_deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns
     }
+
+
+def _by_deadline(towns: list[TownshipState], due: dict[str, tuple[int, int]], week_key: bytes) -> list[TownshipState]:
+    """The frame order: by `due` (planned, real deadline), ties by the order key. Only a township
+    that shares its deadlines with another needs its key (an HMAC each): the order is the same."""
+    tied = Counter(due.values())
+    return sorted(towns, key=lambda t: (due[t.code], order_key(week_key, t.code) if tied[due[t.code]] > 1 else b""))
 
 
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
@@ -120,7 +128,7 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
                                                            inputs.margin)
     planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
-    frame = sorted(towns, key=lambda t: (planned_deadlines[t.code], deadlines[t.code], order_key(week_key, t.code)))
+    frame = _by_deadline(towns, {code: (planned_deadlines[code], d) for code, d in deadlines.items()}, week_key)
     return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
                 [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,
                 caps, min(weekly, len(towns)), cap)

@@ -28,6 +28,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from itertools import accumulate
 
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
@@ -37,6 +38,21 @@ from rotation.notes import Facts, warnings_v1, warnings_v2
 from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
 from rotation.teams import assign_teams, staff_days
+
+
+@lru_cache(maxsize=2048)
+def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[[int], int]) -> tuple[int, ...]:
+    """For each future slot z_k: the future slots before it minus the deadlines that this week's and
+    the earlier future slots create before it. It depends on the calendar alone, not on the townships,
+    so every county drawing the same week with the same slots shares it."""
+    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
+    out = []
+    gi = 0
+    for k, z in enumerate(future):  # k: future slots before z
+        gi = bisect_left(generated, z, gi)  # sorted, and z only grows
+        out.append(k - gi)
+        generated.append(after(z))
+    return tuple(out)
 
 
 def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequence[int],
@@ -49,15 +65,12 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     """
     n = len(deadlines)
     slots = len(this_days)
-    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
     cuts: dict[int, int] = {}
     shortfall = None
-    gi = di = 0
-    for k, z in enumerate(future):  # k: future slots before z
-        # Both lists are sorted and z only grows: bisect from where the last slot left off.
-        gi = bisect_left(generated, z, gi)
-        di = bisect_left(deadlines, z, di)
-        need = di - (k - gi)
+    di = 0
+    for z, spent in zip(future, _spent(tuple(this_days), tuple(future), after)):
+        di = bisect_left(deadlines, z, di)  # sorted, and z only grows
+        need = di - spent
         if need > 0:
             if need > min(di, slots) and shortfall is None:
                 shortfall = z
@@ -65,7 +78,6 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
                 need = min(need, di, slots)
                 if need > cuts.get(di, 0):
                     cuts[di] = need
-        generated.append(after(z))
     return cuts, shortfall
 
 
