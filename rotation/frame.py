@@ -91,26 +91,51 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
                 next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots)
 
 
-@lru_cache(maxsize=512)
 def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord: int, weekly: int, cap: int,
-                    margin: int) -> tuple[tuple[int, ...], Planned, Callable[[int], int], tuple]:
+                    margin: int) -> tuple[tuple[int, ...], Callable[[int], int], Callable[[int], int], tuple]:
     """What a week's look-ahead needs from the calendar alone: the future slots up to `horizon`, the
-    planned deadlines, the deadline a visit on a day creates, and the weights' cycle caps.
+    planned deadline of a real one, the deadline a visit on a day creates, and the weights' cycle caps.
 
-    The same for every county drawing the same week with the same capacity and horizon (a national
-    week, a province run), so it is computed once; the result is shared, hence immutable.
+    Each part is cached on exactly what it depends on, so the counties drawing the same week (a
+    national week, a province run) share them; shared results are immutable.
     """
-    days = workday_ordinals(calendar, first, horizon + LOOK_AHEAD + 7)
-    future = tuple(future_slots(days, start_ord + 7, weekly, cap, horizon))
-    planned = Planned(days, margin)
+    last = horizon + LOOK_AHEAD + 7  # the working days are known from `first` to `last`
+    if margin > 0:
+        planned, planned_after = _planning(calendar, first, last, margin)
+    else:  # planning is the identity: the known days do not matter
+        planned, planned_after = _same, next_deadline_ord
+    future = _future(calendar, start_ord, weekly, cap, horizon)
+    # The weights' cycle caps: the next eight weeks' real slots (as far as the days are known), as the planner sees them.
+    return future, planned, planned_after, _caps(calendar, start_ord, weekly, cap, min(last, start_ord + 55),
+                                                 planned_after)
+
+
+def _same(deadline: int) -> int:
+    return deadline
+
+
+@lru_cache(maxsize=256)
+def _planning(calendar: WorkCalendar, first: int, last: int, margin: int):
+    planned = Planned(workday_ordinals(calendar, first, last), margin)
 
     @lru_cache(maxsize=None)  # called for every future slot by each family of look-ahead bounds
     def planned_after(x: int) -> int:
         return planned(next_deadline_ord(x))
 
-    # The weights' cycle caps: the next eight weeks' real slots, as the planner sees them.
-    sample = future_slots(days, start_ord, weekly, cap, start_ord + 7 * 7)
-    return future, planned, planned_after, calendar_caps(tuple(sample), planned_after)
+    return planned, planned_after
+
+
+@lru_cache(maxsize=1024)
+def _future(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, horizon: int) -> tuple[int, ...]:
+    """Every slot from next week on, while a week starts on or before `horizon`."""
+    return tuple(future_slots(workday_ordinals(calendar, start_ord + 7, horizon + 6), start_ord + 7, weekly, cap,
+                              horizon))
+
+
+@lru_cache(maxsize=1024)
+def _caps(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, last: int, after: Callable[[int], int]):
+    sample = future_slots(workday_ordinals(calendar, start_ord, last), start_ord, weekly, cap, start_ord + 7 * 7)
+    return calendar_caps(tuple(sample), after)
 
 
 def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
