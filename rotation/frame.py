@@ -12,15 +12,18 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
 from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
+from rotation.workdays import WorkCalendar
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -31,7 +34,7 @@ class Week:
     start_ord: int
     origin_ord: int  # fresh start: a township never visited counts as visited the day before
     slot_days: list[int]  # this draw's slots (ordinals, sorted)
-    future: list[int]  # every later slot up to the look-ahead's horizon
+    future: Sequence[int]  # every later slot up to the look-ahead's horizon (shared between draws: never mutate)
     deadlines: dict[str, int]  # real deadlines, by township code in code order
     frame: list[TownshipState]  # by (planned deadline, real deadline, order key)
     frame_deadlines: list[int]  # planned (v1: real)
@@ -61,6 +64,13 @@ def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int
     }
 
 
+def _by_deadline(towns: list[TownshipState], due: dict[str, tuple[int, int]], week_key: bytes) -> list[TownshipState]:
+    """The frame order: by `due` (planned, real deadline), ties by the order key. Only a township
+    that shares its deadlines with another needs its key (an HMAC each): the order is the same."""
+    tied = Counter(due.values())
+    return sorted(towns, key=lambda t: (due[t.code], order_key(week_key, t.code) if tied[due[t.code]] > 1 else b""))
+
+
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
     start = inputs.week_start
     start_ord = start.toordinal()
@@ -81,6 +91,53 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
                 next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots)
 
 
+def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord: int, weekly: int, cap: int,
+                    margin: int) -> tuple[tuple[int, ...], Callable[[int], int], Callable[[int], int], tuple]:
+    """What a week's look-ahead needs from the calendar alone: the future slots up to `horizon`, the
+    planned deadline of a real one, the deadline a visit on a day creates, and the weights' cycle caps.
+
+    Each part is cached on exactly what it depends on, so the counties drawing the same week (a
+    national week, a province run) share them; shared results are immutable.
+    """
+    last = horizon + LOOK_AHEAD + 7  # the working days are known from `first` to `last`
+    if margin > 0:
+        planned, planned_after = _planning(calendar, first, last, margin)
+    else:  # planning is the identity: the known days do not matter
+        planned, planned_after = _same, next_deadline_ord
+    future = _future(calendar, start_ord, weekly, cap, horizon)
+    # The weights' cycle caps: the next eight weeks' real slots (as far as the days are known), as the planner sees them.
+    return future, planned, planned_after, _caps(calendar, start_ord, weekly, cap, min(last, start_ord + 55),
+                                                 planned_after)
+
+
+def _same(deadline: int) -> int:
+    return deadline
+
+
+@lru_cache(maxsize=256)
+def _planning(calendar: WorkCalendar, first: int, last: int, margin: int):
+    planned = Planned(workday_ordinals(calendar, first, last), margin)
+
+    @lru_cache(maxsize=None)  # called for every future slot by each family of look-ahead bounds
+    def planned_after(x: int) -> int:
+        return planned(next_deadline_ord(x))
+
+    return planned, planned_after
+
+
+@lru_cache(maxsize=1024)
+def _future(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, horizon: int) -> tuple[int, ...]:
+    """Every slot from next week on, while a week starts on or before `horizon`."""
+    return tuple(future_slots(workday_ordinals(calendar, start_ord + 7, horizon + 6), start_ord + 7, weekly, cap,
+                              horizon))
+
+
+@lru_cache(maxsize=1024)
+def _caps(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, last: int, after: Callable[[int], int]):
+    sample = future_slots(workday_ordinals(calendar, start_ord, last), start_ord, weekly, cap, start_ord + 7 * 7)
+    return calendar_caps(tuple(sample), after)
+
+
 def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start = inputs.week_start
     start_ord = start.toordinal()
@@ -93,18 +150,10 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
     horizon = max(deadlines.values()) + LOOK_AHEAD
     first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
-    days = workday_ordinals(inputs.calendar, first, horizon + LOOK_AHEAD + 7)
-    future = future_slots(days, start_ord + 7, weekly, cap, horizon)
-    planned = Planned(days, inputs.margin)
-
-    def planned_after(x: int) -> int:
-        return planned(next_deadline_ord(x))
-
+    future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
+                                                           inputs.margin)
     planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
-    frame = sorted(towns, key=lambda t: (planned_deadlines[t.code], deadlines[t.code], order_key(week_key, t.code)))
-    # The weights' cycle caps: the next eight weeks' real slots, as the planner sees them.
-    sample = future_slots(days, start_ord, weekly, cap, start_ord + 7 * 7)
-    caps = calendar_caps(tuple(sample), planned_after)
+    frame = _by_deadline(towns, {code: (planned_deadlines[code], d) for code, d in deadlines.items()}, week_key)
     return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
                 [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,
                 caps, min(weekly, len(towns)), cap)

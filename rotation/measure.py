@@ -164,18 +164,20 @@ def within_week(simulation: Mapping, visits: Visits, key_set: set[str], k_max: i
         days = sorted(date.fromisoformat(row["date"]) for row in week["inspections"])
         if not days:
             continue
-        slot_days = sorted(set(days))
+        # Per slot day, once a week rather than once per township: its weekday and the share of the
+        # week's visits on it or later.
+        slot_days = [(d, d.weekday(), sum(1 for x in days if x >= d) / len(days)) for d in sorted(set(days))]
         for code in visits:
             key = code in key_set
             age = min(w - last_week[code], k_max + 1)
             seen = day_of.get((code, w))
-            for d in slot_days:
+            for d, weekday, later in slot_days:
                 if seen is not None and seen < d:
                     break
-                cell = cells.setdefault((key, age, d.weekday()), [0, 0, 0.0])
+                cell = cells.setdefault((key, age, weekday), [0, 0, 0.0])
                 cell[0] += 1
                 cell[1] += seen is not None
-                cell[2] += sum(1 for x in days if x >= d) / len(days) * p[key]
+                cell[2] += later * p[key]
             if seen is not None:
                 last_week[code] = w
     return [

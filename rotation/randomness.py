@@ -21,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import struct
 from collections.abc import Sequence
 
 TICKS = 2**32  # probabilities are integers of 1/TICKS, so they are exact
+_WORDS = struct.Struct(">8I")
 
 
 def canonical_json(obj) -> bytes:
@@ -68,7 +70,7 @@ def noise(week_key: bytes, label: str, n: int) -> list[float]:
     block = 0
     while len(out) < n:
         digest = _mac(week_key, f"{label}:{block}")
-        out.extend(int.from_bytes(digest[i : i + 4], "big") / TICKS for i in range(0, 32, 4))
+        out.extend(word / TICKS for word in _WORDS.unpack(digest))  # eight 4-byte big-endian words
         block += 1
     return out[:n]
 

@@ -36,6 +36,7 @@ from rotation.inputs import (
 )
 from rotation.randomness import draw_key
 from rotation.robust import calendar_plan
+from rotation.slots import workday_ordinals
 from rotation.weekly import draw
 from rotation.workdays import PLAIN, WorkCalendar
 
@@ -174,7 +175,7 @@ def _seeded_misses(secret: bytes, weeks: int, count: int) -> dict[int, list[floa
 
 def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
     label = week_label(monday)
-    workdays = len(run.calendar.workdays(monday, monday + timedelta(days=6)))
+    workdays = len(workday_ordinals(run.calendar, monday.toordinal(), monday.toordinal() + 6))
     week = {"week": label, "start": monday.isoformat(), "workdays": workdays, "lost": lost, "inspections": []}
     if lost:
         run.note([f"{label} 未抽签（模拟：该周丢失）"])
@@ -243,6 +244,9 @@ def _row(v, name: str) -> dict:
 def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
     for visit in sorted(visits, key=lambda v: v.date):
-        towns[visit.township] = replace(towns[visit.township], last_inspected=visit.date, last_team=visit.inspectors)
+        # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
+        town = towns[visit.township]
+        towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
-            roster[name] = replace(roster[name], last_township=visit.township)
+            i = roster[name]
+            roster[name] = InspectorState(i.username, i.home, visit.township, i.busy)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import date
+from functools import lru_cache
 
 from rotation.workdays import WorkCalendar
 
@@ -34,15 +35,18 @@ def spread(days: list[int], slots: int) -> list[int]:
     return [days[((2 * j + 1) * n) // (2 * slots)] for j in range(slots)] if n else []
 
 
+@lru_cache(maxsize=256)
+def _exceptions(calendar: WorkCalendar) -> tuple[frozenset[int], frozenset[int]]:
+    """The calendar's off days and make-up days as ordinals (every draw of a run shares its calendar)."""
+    return (frozenset(d.toordinal() for d in calendar.off_days),
+            frozenset(d.toordinal() for d in calendar.make_up_days))
+
+
 def workday_ordinals(calendar: WorkCalendar, first: int, last: int) -> list[int]:
     """The working days from ordinal `first` to `last`, both included, as sorted ordinals."""
-    off, make_up = calendar.off_days, calendar.make_up_days
-    out = []
-    for x in range(first, last + 1):
-        day = date.fromordinal(x)
-        if day in make_up or (x % 7 not in (6, 0) and day not in off):  # ordinal % 7: 0 Sunday, 6 Saturday
-            out.append(x)
-    return out
+    off, make_up = _exceptions(calendar)
+    # ordinal % 7: 0 Sunday, 6 Saturday; no date objects, this runs for every day of every draw's horizon
+    return [x for x in range(first, last + 1) if x in make_up or (x % 7 not in (6, 0) and x not in off)]
 
 
 def week_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int,

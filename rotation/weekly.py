@@ -25,8 +25,10 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from itertools import accumulate
 
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
@@ -36,6 +38,21 @@ from rotation.notes import Facts, warnings_v1, warnings_v2
 from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
 from rotation.teams import assign_teams, staff_days
+
+
+@lru_cache(maxsize=2048)
+def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[[int], int]) -> tuple[int, ...]:
+    """For each future slot z_k: the future slots before it minus the deadlines that this week's and
+    the earlier future slots create before it. It depends on the calendar alone, not on the townships,
+    so every county drawing the same week with the same slots shares it."""
+    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
+    out = []
+    gi = 0
+    for k, z in enumerate(future):  # k: future slots before z
+        gi = bisect_left(generated, z, gi)  # sorted, and z only grows
+        out.append(k - gi)
+        generated.append(after(z))
+    return tuple(out)
 
 
 def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequence[int],
@@ -48,16 +65,12 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     """
     n = len(deadlines)
     slots = len(this_days)
-    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
     cuts: dict[int, int] = {}
     shortfall = None
-    gi = di = 0
-    for k, z in enumerate(future):  # k: future slots before z
-        while gi < len(generated) and generated[gi] < z:
-            gi += 1
-        while di < n and deadlines[di] < z:
-            di += 1
-        need = di - (k - gi)
+    di = 0
+    for z, spent in zip(future, _spent(tuple(this_days), tuple(future), after)):
+        di = bisect_left(deadlines, z, di)  # sorted, and z only grows
+        need = di - spent
         if need > 0:
             if need > min(di, slots) and shortfall is None:
                 shortfall = z
@@ -65,7 +78,6 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
                 need = min(need, di, slots)
                 if need > cuts.get(di, 0):
                     cuts[di] = need
-        generated.append(after(z))
     return cuts, shortfall
 
 
@@ -143,8 +155,20 @@ BALANCE_CLASSES = 8
 
 def _age_class(town: TownshipState, start_ord: int, origin_ord: int) -> str:
     last = town.last_inspected.toordinal() if town.last_inspected else origin_ord - 1
-    age = (start_ord - (last - date.fromordinal(last).weekday())) // 7
+    age = (start_ord - (last - (last + 6) % 7)) // 7  # from the Monday of the last visit's week (ordinal 1: a Monday)
     return ("k" if town.key_managed else "o") + str(max(1, min(age, BALANCE_CLASSES)))
+
+
+def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int) -> list[str]:
+    """`_age_class` of every township in the frame, computed once per distinct (key-managed, last visit)."""
+    memo: dict[tuple, str] = {}
+    out = []
+    for t in frame:
+        key = (t.key_managed, t.last_inspected)
+        if key not in memo:
+            memo[key] = _age_class(t, start_ord, origin_ord)
+        out.append(memo[key])
+    return out
 
 
 def _tilt(debt_ticks: int) -> float:
@@ -205,7 +229,8 @@ def _check_ticks(ticks: list[int], cuts: list[tuple[int, int]], slots: int) -> N
 def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], list[int]]:
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
     planned = _quantise(_inclusion(weights, cuts, slots))
-    tilted = [w * _tilt(balance.get(c, 0)) for w, c in zip(weights, classes)]
+    tilts = {c: _tilt(balance.get(c, 0)) for c in set(classes)}
+    tilted = [w * tilts[c] for w, c in zip(weights, classes)]
     ticks = _quantise(_inclusion(tilted, cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
@@ -273,7 +298,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     key_count = sum(1 for t in week.frame if t.key_managed)
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
     cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
-    classes = [_age_class(t, week.start_ord, week.origin_ord) for t in week.frame]
+    classes = _age_classes(week.frame, week.start_ord, week.origin_ord)
     balance = inputs.balance or {}
     planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
     u = start_ticks(week_key)

@@ -4,6 +4,7 @@ import csv
 import re
 from datetime import date
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -54,12 +55,31 @@ def read_divisions(path: Path = STREETS_CSV) -> list[DivisionRow]:
         ]
 
 
-def county_name_for(code: str) -> str | None:
+def _county_rows(path: Path, county_code: str) -> list[DivisionRow]:
+    """The file's rows of one county, parsed once per version of the file (its size and time).
+
+    Every county setup (and every test's county) would otherwise parse all 41,352 national rows.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return [r for r in read_divisions(path) if r.county_code == county_code]  # read_divisions says why
+    return list(_cached_county_rows(path, stat.st_mtime_ns, stat.st_size, county_code))
+
+
+@lru_cache(maxsize=16)
+def _cached_county_rows(path: Path, mtime_ns: int, size: int, county_code: str) -> tuple[DivisionRow, ...]:
+    return tuple(r for r in read_divisions(path) if r.county_code == county_code)
+
+
+@lru_cache(maxsize=1)
+def _county_names() -> dict[str, str]:
     with open(AREAS_CSV, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["code"] == code:
-                return row["name"]
-    return None
+        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+
+
+def county_name_for(code: str) -> str | None:
+    return _county_names().get(code)
 
 
 def administered_elsewhere() -> set[str]:
@@ -73,7 +93,7 @@ def import_divisions(*, county_code: str, path: Path | None = None, include_admi
     """Create or update the county and its townships. Idempotent. Returns (county, created, updated)."""
     if not (county_code.isdigit() and len(county_code) == 6):
         raise InspectionError(f"县级代码应为6位数字：{county_code!r}")
-    rows = [r for r in read_divisions(path or STREETS_CSV) if r.county_code == county_code]
+    rows = _county_rows(Path(path or STREETS_CSV), county_code)
     if not include_administered_elsewhere:
         skip = administered_elsewhere()
         rows = [r for r in rows if r.code not in skip]

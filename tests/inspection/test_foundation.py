@@ -98,6 +98,19 @@ class TestDivisions:
         with pytest.raises(CommandError, match="区划文件缺少列"):
             call_command("import_divisions", "--county", "520581", "--file", str(bad))
 
+    def test_a_divisions_file_changed_between_imports_is_read_again(self, db, tmp_path):
+        # The county's rows are parsed once per version of the file: a new township must still arrive.
+        path = tmp_path / "streets.csv"
+        header = "code,name,areaCode,provinceCode,cityCode\n"
+        path.write_text(header + '520581001,"水西街道",520581,52,5205\n', encoding="utf-8")
+        call_command("import_divisions", "--county", "520581", "--file", str(path), stdout=open(os.devnull, "w"))
+        assert list(Township.objects.filter(county__code="520581").values_list("code", flat=True)) == ["520581001"]
+        path.write_text(header + '520581001,"水西街道",520581,52,5205\n520581002,"文峰街道",520581,52,5205\n',
+                        encoding="utf-8")
+        call_command("import_divisions", "--county", "520581", "--file", str(path), stdout=open(os.devnull, "w"))
+        codes = Township.objects.filter(county__code="520581").order_by("code").values_list("code", flat=True)
+        assert list(codes) == ["520581001", "520581002"]
+
     def test_county_gets_its_document_prefix(self, county):
         assert county.name == "黔西市"
         assert county.doc_prefix == "黔西未保办"
