@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import threading
 import zlib
 from collections.abc import Iterable, Sequence
@@ -288,7 +289,7 @@ class NoticeRenderer:
     def _write(self, document) -> bytes:
         from .fetcher import RefusedFetch
 
-        with self._lock, _pdf_zlib_level():
+        with self._lock, _pdf_zlib_level(), _open_cffi_arrays():
             try:
                 return document.write_pdf(pdf_identifier=b"ancha-notice")
             except RefusedFetch as exc:
@@ -312,6 +313,42 @@ class _ZlibAtLevel:
     def compressobj(*args, **kwargs):
         kwargs.pop("level", None)
         return zlib.compressobj(PDF_ZLIB_LEVEL, *args[1:], **kwargs)
+
+
+_SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")
+
+
+class _OpenArrays:
+    """WeasyPrint's cffi handle, asking for ``T[]`` where it asks for ``T[n]`` with n items.
+
+    WeasyPrint's font subsetting allocates ``hb_codepoint_t[<glyph count>]``; cffi parses
+    each new C type string with pycparser, 30-80 ms, and the count is new in nearly every
+    letter.  An open array of the same items is the same memory."""
+
+    def __init__(self, ffi):
+        self._ffi = ffi
+
+    def __getattr__(self, name):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl, init=None):
+        match = _SIZED_ARRAY.fullmatch(cdecl)
+        if match and isinstance(init, (list, tuple)) and len(init) == int(match[2]):
+            cdecl = match[1] + "[]"
+        return self._ffi.new(cdecl, init)
+
+
+@contextlib.contextmanager
+def _open_cffi_arrays():
+    # Scoped like the zlib level: only our own letters, under the render lock.
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    saved = pdf_fonts.ffi
+    pdf_fonts.ffi = _OpenArrays(saved)
+    try:
+        yield
+    finally:
+        pdf_fonts.ffi = saved
 
 
 @contextlib.contextmanager
@@ -405,7 +442,7 @@ def _pool_render(spec: NoticeDocumentSpec) -> bytes:
     return get_renderer().render(spec)
 
 
-def _pool_ready() -> int:
+def _pool_ready(_=None) -> int:
     return os.getpid()
 
 
