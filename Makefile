@@ -8,28 +8,39 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install system-packages demo lint test bench clean
 
+# Each step that takes more than a few seconds says what it is doing, so an install never
+# sits silent; steps with nothing to do pass quietly.
 install: system-packages .venv/.installed var/fonts/.built
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	@echo "==> database: applying migrations"
+	@start=$$(date +%s); DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0 \
+		&& echo "    migrations done ($$(( $$(date +%s) - start )) s)"
 
 # Debian packages the PDFs and the browser tests need, installed only when missing.
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-		echo "installing system packages: $$missing"; \
+		echo "==> system packages: installing $$missing (apt, a minute or two)"; \
 		if [ "$$(id -u)" != 0 ]; then echo "run as root (or install: $$missing)"; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		start=$$(date +%s); \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+			&& echo "    system packages done ($$(( $$(date +%s) - start )) s)"; \
 	fi
 
 .venv/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,postgres]"
-	touch $@
+	@test -x $(PY) || { echo "==> python: creating .venv"; python3 -m venv .venv; }
+	@echo "==> python: upgrading pip"
+	@$(PY) -m pip install -q --upgrade pip
+	@echo "==> python: installing the project and its dev tools (pip, about a minute on a fresh machine)"
+	@start=$$(date +%s); $(PY) -m pip install -q --progress-bar off -e ".[dev,postgres]" \
+		&& echo "    python packages done ($$(( $$(date +%s) - start )) s)"
+	@touch $@
 
-# A subset of the CJK faces, built once: it makes each PDF ~2x faster and smaller.
-var/fonts/.built: .venv/.installed
-	$(PY) -m inspection.notices.fonts build
-	mkdir -p var/fonts && touch $@
+# A subset of the CJK faces, built once with HarfBuzz (seconds; skipped when the source fonts'
+# hashes match var/fonts/manifest.json): it makes each PDF ~2x faster and smaller.
+var/fonts/.built: .venv/.installed inspection/notices/fontbuild.py
+	@echo "==> fonts: building the notice font subsets"
+	@$(PY) -m inspection.notices.fonts build
+	@mkdir -p var/fonts && touch $@
 
 # The letters print and QR-code the address they are verified at: in the demo, the one it is served on.
 demo: export ANCHA_PUBLIC_URL ?= http://127.0.0.1:$(PORT)

@@ -2,7 +2,7 @@
 
 Why this module exists: the Noto CJK faces hold ~65,000 glyphs, and every render has to
 open, shape and subset them.  Building a small subset of the faces we use once (GB2312's
-7,445 characters plus ASCII and CJK punctuation, fontTools, at install time) and putting it
+7,445 characters plus ASCII and CJK punctuation, HarfBuzz, at install time) and putting it
 first in the CSS stack nearly halves a warm render and the PDF size; the full faces stay
 behind it so a character outside the subset (燊 in 永燊彝族苗族乡, rare personal names)
 still prints.
@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +31,6 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FONT_DIR = Path(os.environ.get("ANCHA_FONT_DIR") or PROJECT_ROOT / "var" / "fonts")
 MANIFEST = "manifest.json"
-# Bump when the character set or the subsetting options change, so `build` redoes the work.
-CHARSET_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -138,42 +135,14 @@ def installed_cjk_families() -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------
-# Building the subset (install time)
+# Building the subset (install time; the work itself is in fontbuild.py)
 # ---------------------------------------------------------------------------
 
-def _source_stamp(path: Path, index: int) -> dict:
-    st = path.stat()
-    return {"source": str(path), "index": index, "size": st.st_size, "mtime": int(st.st_mtime)}
-
-
-def _build_one(face: SubsetFace, source: str, index: int, out_path: str) -> str:
-    # Runs in a worker process: fontTools is pure Python and each face takes ~30 s.
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    # fontTools reports every pruned table and each code point a face lacks: noise here.
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-
-    options = subset.Options()
-    options.hinting = False  # WeasyPrint embeds without hinting anyway
-    options.name_IDs = ["*"]
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    options.recalc_bounds = True
-    font = TTFont(source, fontNumber=index, lazy=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=subset_characters())
-    subsetter.subset(font)
-    _rename(font, face)
-    tmp = f"{out_path}.{os.getpid()}.tmp"
-    font.save(tmp)
-    os.replace(tmp, out_path)
-    return out_path
-
-
-def _rename(font, face: SubsetFace) -> None:
+def rename_face(font, face: SubsetFace, *, cff: bool = True) -> None:
     """Give the subset its own names, so fontconfig never takes it for the full system face
-    (it would then be picked for 燊 and print nothing)."""
+    (it would then be picked for 燊 and print nothing).  fontconfig and WeasyPrint read the
+    name table; ``cff=False`` leaves the CFF program's internal names as they are (rewriting
+    them means recompiling every glyph in fontTools, ~30 s a face)."""
     style = "Bold" if face.weight >= 700 else "Regular"
     ps_name = face.family.replace(" ", "") + "-" + style
     name = font["name"]
@@ -183,59 +152,31 @@ def _rename(font, face: SubsetFace) -> None:
     for name_id, value in ((1, face.family), (2, style), (4, f"{face.family} {style}"), (6, ps_name)):
         name.setName(value, name_id, 3, 1, 0x409)
         name.setName(value, name_id, 1, 0, 0)
-    if "CFF " in font:
-        cff = font["CFF "].cff
-        cff.fontNames = [ps_name]
-        top = cff.topDictIndex[0]
+    if cff and "CFF " in font:
+        cff_table = font["CFF "].cff
+        cff_table.fontNames = [ps_name]
+        top = cff_table.topDictIndex[0]
         top.FullName = f"{face.family} {style}"
         top.FamilyName = face.family
 
 
-def _read_manifest(font_dir: Path) -> dict:
+def read_manifest(font_dir: Path) -> dict:
     try:
         return json.loads((font_dir / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def build(font_dir: Path = FONT_DIR, *, force: bool = False, workers: int | None = None) -> list[Path]:
-    """Build the missing or stale subsets into ``font_dir``; returns the files written.
+def build(font_dir: Path = FONT_DIR, *, force: bool = False, **options) -> list[Path]:
+    """Build the missing or stale subsets (see ``fontbuild.build``); returns the files written."""
+    from . import fontbuild
 
-    Idempotent: a face whose source font and character set are unchanged is skipped.
-    A face whose full font is not installed is skipped with a warning (the renderer then
-    simply does without it)."""
-    font_dir.mkdir(parents=True, exist_ok=True)
-    manifest = _read_manifest(font_dir)
-    previous = {entry["file"]: entry for entry in manifest.get("faces", [])}
-    entries, jobs = [], []
-    for face in SUBSET_FACES:
-        located = locate_face(face.source_pattern)
-        if located is None:
-            logger.warning("font %s is not installed; no subset built for it", face.source_pattern)
-            continue
-        source, index = located
-        entry = {"family": face.family, "weight": face.weight, "file": face.file_name,
-                 "charset_version": CHARSET_VERSION, **_source_stamp(source, index)}
-        entries.append(entry)
-        if not force and previous.get(face.file_name) == entry and (font_dir / face.file_name).is_file():
-            continue
-        jobs.append((face, str(source), index, str(font_dir / face.file_name)))
-    written: list[Path] = []
-    if jobs:
-        workers = workers or min(len(jobs), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for out in pool.map(_build_one, *zip(*jobs)):
-                written.append(Path(out))
-    # The manifest is written last: a half-finished build is never taken for a finished one.
-    tmp = font_dir / f"{MANIFEST}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"faces": entries}, ensure_ascii=False, indent=1), "utf-8")
-    os.replace(tmp, font_dir / MANIFEST)
-    return written
+    return fontbuild.build(font_dir, force=force, **options)
 
 
 def built_subsets(font_dir: Path = FONT_DIR) -> list[dict]:
     """The subset faces that are built and whose files exist."""
-    faces = _read_manifest(font_dir).get("faces", [])
+    faces = read_manifest(font_dir).get("faces", [])
     return [dict(f, path=str(font_dir / f["file"])) for f in faces if (font_dir / f["file"]).is_file()]
 
 
@@ -372,11 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "build":
         started = time.monotonic()
-        written = build(args.out, force=args.force)
-        for path in written:
-            print(f"built {path} ({path.stat().st_size // 1024} KiB)")
-        print(f"font subsets in {args.out} up to date "
-              f"({len(written)} built, {time.monotonic() - started:.1f} s)")
+        print(f"font subsets for the notice PDFs in {args.out}:", flush=True)
+        written = build(args.out, force=args.force, progress=lambda line: print(line, flush=True))
+        print(f"font subsets up to date ({len(written)} built, {time.monotonic() - started:.1f} s)",
+              flush=True)
         return 0 if built_subsets(args.out) else 1
     stacks = font_stacks(args.out)
     print(json.dumps({"subsets": built_subsets(args.out), "stacks": {

@@ -11,11 +11,16 @@ Layout follows GB/T 9704-2012 (see templates/notices/notice.css for the measurem
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import logging
+import os
+import re
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -150,8 +155,11 @@ def title_lines(title: str) -> list[str]:
 
 def qr_data_uri(url: str) -> str:
     # A fixed mask: segno would otherwise score all eight, a tenth of a warm render; any
-    # mask gives a valid code.
-    return segno.make(url, error="m", micro=False, mask=4).svg_data_uri(border=0, dark="#000")
+    # mask gives a valid code.  A PNG of 4 pixels a module (drawn unsmoothed, see
+    # notice.css), not an SVG: WeasyPrint parses an SVG path of a thousand segments on every
+    # letter, a sixth of writing the PDF.  One pixel a module no longer scanned once rasterised
+    # at 150 dpi (modules of uneven width); four do at 72 to 300 dpi.
+    return segno.make(url, error="m", micro=False, mask=4).png_data_uri(scale=4, border=0)
 
 
 def group_by(items: list[dict], key: str) -> list[tuple[str, list[dict]]]:
@@ -281,11 +289,79 @@ class NoticeRenderer:
     def _write(self, document) -> bytes:
         from .fetcher import RefusedFetch
 
-        with self._lock:
+        with self._lock, _pdf_zlib_level(), _open_cffi_arrays():
             try:
                 return document.write_pdf(pdf_identifier=b"ancha-notice")
             except RefusedFetch as exc:
                 raise NoticeRenderError(str(exc)) from None
+
+
+PDF_ZLIB_LEVEL = 6
+
+
+class _ZlibAtLevel:
+    """pydyf's ``zlib`` with every stream compressed at PDF_ZLIB_LEVEL instead of 9.
+
+    Level 9 spends ~2.5x the CPU of level 6 on the embedded font programs, a fifth of
+    writing a letter, for files 0.5% smaller.  The level is fixed, so the same snapshot
+    still gives the same bytes."""
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(*args, **kwargs):
+        kwargs.pop("level", None)
+        return zlib.compressobj(PDF_ZLIB_LEVEL, *args[1:], **kwargs)
+
+
+_SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")
+
+
+class _OpenArrays:
+    """WeasyPrint's cffi handle, asking for ``T[]`` where it asks for ``T[n]`` with n items.
+
+    WeasyPrint's font subsetting allocates ``hb_codepoint_t[<glyph count>]``; cffi parses
+    each new C type string with pycparser, 30-80 ms, and the count is new in nearly every
+    letter.  An open array of the same items is the same memory."""
+
+    def __init__(self, ffi):
+        self._ffi = ffi
+
+    def __getattr__(self, name):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl, init=None):
+        match = _SIZED_ARRAY.fullmatch(cdecl)
+        if match and isinstance(init, (list, tuple)) and len(init) == int(match[2]):
+            cdecl = match[1] + "[]"
+        return self._ffi.new(cdecl, init)
+
+
+@contextlib.contextmanager
+def _open_cffi_arrays():
+    # Scoped like the zlib level: only our own letters, under the render lock.
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    saved = pdf_fonts.ffi
+    pdf_fonts.ffi = _OpenArrays(saved)
+    try:
+        yield
+    finally:
+        pdf_fonts.ffi = saved
+
+
+@contextlib.contextmanager
+def _pdf_zlib_level():
+    # Only while our own letter is written (under the render lock): any other WeasyPrint use
+    # in the process (the benchmark's plain anchor) keeps the library's default.
+    import pydyf
+
+    saved, pydyf.zlib = pydyf.zlib, _ZlibAtLevel()
+    try:
+        yield
+    finally:
+        pydyf.zlib = saved
 
 
 def _without_subset(stacks: fonts.FontStacks) -> fonts.FontStacks:
@@ -335,26 +411,92 @@ def render_batch(specs: Iterable[NoticeDocumentSpec]) -> bytes:
 
 
 # -- separate PDFs for many notices (a batch issue stores one file per notice) ------
+#
+# A pool of spawned worker processes, each holding one warm renderer, kept for the life of
+# the process: starting a worker (WeasyPrint, Pango, the fonts, a first letter) costs more
+# than a dozen letters, so it is paid once, not per batch.  Spawned, never forked: the
+# caller may hold threads and DB connections.  A worker renders exactly what this process
+# would (same renderer, same fonts), so a letter's bytes do not depend on where it ran.
+
+_pool: ProcessPoolExecutor | None = None
+_pool_key: tuple[int, int] | None = None  # (pid that made it, workers)
+_pool_lock = threading.Lock()
+
+
+def worker_count() -> int:
+    """Processes for a batch: one per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
 
 def _pool_init():
-    get_renderer()  # pay WeasyPrint's start-up and font loading once per worker
+    from .samples import sample_snapshot
+
+    # Pay WeasyPrint's start-up, the font loading and a first layout before real work.
+    get_renderer().render(NoticeDocumentSpec(sample_snapshot("summons"), draft=True))
 
 
 def _pool_render(spec: NoticeDocumentSpec) -> bytes:
     return get_renderer().render(spec)
 
 
-def render_many(specs: Sequence[NoticeDocumentSpec], *, processes: int | None = None) -> list[bytes]:
-    """One PDF per notice, in order.  Uses a process pool when there are enough letters to
-    pay for starting it (spawned, never forked: the caller may hold threads and DB
-    connections); small batches render here."""
-    import os
+def _pool_ready(_=None) -> int:
+    return os.getpid()
 
+
+def _get_pool(processes: int) -> ProcessPoolExecutor:
+    global _pool, _pool_key
+    with _pool_lock:
+        key = (os.getpid(), processes)
+        if _pool is not None and _pool_key != key:
+            if _pool_key[0] == os.getpid():
+                _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None  # a pool inherited through fork() belongs to the parent
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
+                                        initializer=_pool_init)
+            _pool_key = key
+        return _pool
+
+
+def _pool_running(processes: int) -> bool:
+    return _pool is not None and _pool_key == (os.getpid(), processes)
+
+
+@atexit.register
+def shutdown_pool() -> None:
+    """Stop the worker processes (they are started again on the next batch)."""
+    global _pool, _pool_key
+    with _pool_lock:
+        if _pool is not None and _pool_key[0] == os.getpid():
+            _pool.shutdown(wait=True, cancel_futures=True)
+        _pool, _pool_key = None, None
+
+
+def warm_pool(processes: int | None = None) -> None:
+    """Start the worker processes and wait until each has rendered its first letter (for a
+    server's start-up or a benchmark; a batch starts them itself when needed)."""
+    processes = processes or worker_count()
+    if processes > 1:
+        pool = _get_pool(processes)
+        list(pool.map(_pool_ready, range(processes)))
+
+
+def render_many(specs: Sequence[NoticeDocumentSpec], *, processes: int | None = None) -> list[bytes]:
+    """One PDF per notice, in order, each byte for byte what ``render`` gives.  Renders in
+    the worker processes when there are enough letters to share; few letters, or a
+    running pool that broke, render here."""
     specs = list(specs)
-    processes = processes or min(os.cpu_count() or 1, 4)
-    if processes <= 1 or len(specs) < 4 * processes:
-        renderer = get_renderer()
-        return [renderer.render(spec) for spec in specs]
-    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
-                             initializer=_pool_init) as pool:
-        return list(pool.map(_pool_render, specs, chunksize=max(1, len(specs) // (processes * 4))))
+    processes = processes or worker_count()
+    # A running pool pays off from two letters a worker; starting one from four.
+    per_worker = 2 if _pool_running(processes) else 4
+    if processes > 1 and len(specs) >= per_worker * processes:
+        try:
+            return list(_get_pool(processes).map(_pool_render, specs))
+        except BrokenProcessPool:
+            logger.exception("notice render workers died; rendering this batch in-process")
+            shutdown_pool()
+    renderer = get_renderer()
+    return [renderer.render(spec) for spec in specs]
