@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from inspection.models import Inspection
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 
 
 def dispatch_planned(due: QuerySet[Inspection], *, actor=None) -> int:
@@ -26,6 +27,7 @@ def dispatch_planned(due: QuerySet[Inspection], *, actor=None) -> int:
                 status=Inspection.Status.DISPATCHED, dispatched_at=timezone.now()
             )
             if updated:
+                refresh_coverage(township=inspection.township)
                 record_event(
                     "inspection.dispatched", actor=actor, obj=inspection, county=inspection.county,
                     data={"township": inspection.township.code, "date": inspection.date.isoformat(),

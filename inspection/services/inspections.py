@@ -29,6 +29,7 @@ from inspection.errors import Conflict, Forbidden, Unprocessable
 from inspection.models import ChecklistItem, Evidence, Finding, Inspection, Severity, TeamMember, Township
 from inspection.services import escalation
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.uploads import clean_evidence, read_limited
 from scoring import Severity as Severities
 from scoring.checklist import ScoreResult
@@ -271,6 +272,7 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = user
     inspection.save(update_fields=["status", "score", "submitted_at", "submitted_by"])
+    refresh_coverage(township=inspection.township)
     record_event(
         "inspection.submitted", actor=user, obj=inspection, county=inspection.county,
         data={

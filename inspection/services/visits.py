@@ -28,6 +28,7 @@ from django.utils import timezone
 from inspection.errors import Conflict, Unprocessable
 from inspection.models import County, Inspection, grace_hours
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.notices import require_commission
 
 MAX_REASON = 500
@@ -59,6 +60,7 @@ def _miss(inspection: Inspection, *, actor, reason: str, by_job: bool) -> Inspec
     inspection.missed_by = _user(actor)
     inspection.missed_reason = reason
     inspection.save(update_fields=["status", "missed_at", "missed_by", "missed_reason"])
+    refresh_coverage(township=inspection.township)
     record_event(
         MISSED, actor=actor, obj=inspection, county=inspection.county,
         data={"township": inspection.township.code, "date": inspection.date.isoformat(), "reason": reason,
