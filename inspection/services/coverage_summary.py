@@ -12,6 +12,10 @@ Entry points (keyword-only):
     summary_of(county) -> {township id: fields}
         what the rows should hold, without writing: the tests compare it with the kept rows
 
+Each caller refreshes last, after its audit event: every writer then takes the county's audit head
+before a summary row, in one order (the escalation run cannot do otherwise: its events come with
+its decisions), so two writers never wait for each other in a circle.
+
 A row keeps only what a write changes. What the clock changes alone (which visits still count as
 their grace runs out, the period, the deadline and how near it is) is derived from the row at read
 time by `inspection/web/board.py`, with the same rule as `InspectionQuerySet.counted`.

@@ -27,11 +27,11 @@ def dispatch_planned(due: QuerySet[Inspection], *, actor=None) -> int:
                 status=Inspection.Status.DISPATCHED, dispatched_at=timezone.now()
             )
             if updated:
-                refresh_coverage(township=inspection.township)
                 record_event(
                     "inspection.dispatched", actor=actor, obj=inspection, county=inspection.county,
                     data={"township": inspection.township.code, "date": inspection.date.isoformat(),
                           "kind": inspection.kind},
                 )
+                refresh_coverage(township=inspection.township)
                 count += 1
     return count

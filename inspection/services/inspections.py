@@ -272,7 +272,6 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = user
     inspection.save(update_fields=["status", "score", "submitted_at", "submitted_by"])
-    refresh_coverage(township=inspection.township)
     record_event(
         "inspection.submitted", actor=user, obj=inspection, county=inspection.county,
         data={
@@ -283,5 +282,6 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
     )
     # The one place a submission reaches the escalation policy (DESIGN.md §5).
     escalation.apply_inspection_submitted(inspection=inspection, actor=user)
+    refresh_coverage(township=inspection.township)  # last: see coverage_summary on the order of locks
     return inspection, True
 

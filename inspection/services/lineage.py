@@ -62,12 +62,12 @@ def record_lineage(*, township: Township, predecessor_code: str, changed_on: dat
     if predecessor is not None and predecessor.active:
         predecessor.active = False
         predecessor.save(update_fields=["active"])
-    refresh_coverage(county=township.county)
     record_event(
         "township.lineage_recorded", actor=actor, obj=township, county=township.county,
         data={"township": township.code, "predecessor": predecessor_code, "kind": kind,
               "changed_on": changed_on.isoformat(), "source": source},
     )
+    refresh_coverage(county=township.county)
     return row
 
 

@@ -126,9 +126,9 @@ def _record_response(*, notice, user, text, files) -> NoticeResponse:
     notice.state = Notice.State.RESPONDED
     notice.save(update_fields=["state"])
     _rectifications(notice).filter(state=Rectification.State.OPEN).update(state=Rectification.State.REPORTED)
-    _refresh(notice)
     record_event("notice.response_filed", actor=user, obj=response, county=notice.county,
                  data={"notice": notice.pk, "number": notice.number_text, "attachments": digests})
+    _refresh(notice)
     return response
 
 
@@ -174,7 +174,7 @@ def return_response(*, response: NoticeResponse, actor, comment: str) -> NoticeR
     notice.state = Notice.State.ACKNOWLEDGED
     notice.save(update_fields=["state"])
     _rectifications(notice).filter(state=Rectification.State.REPORTED).update(state=Rectification.State.OPEN)
-    _refresh(notice)
     record_event("notice.response_returned", actor=actor, obj=response, county=notice.county,
                  data={"notice": notice.pk, "number": notice.number_text, "comment": response.review_comment})
+    _refresh(notice)
     return response

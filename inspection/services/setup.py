@@ -98,9 +98,9 @@ def import_divisions(*, county_code: str, path: Path | None = None, include_admi
             township.save(update_fields=["name", "kind"])
             updated += 1
     _record_lineage(county, [r for r in rows if r.predecessors])
-    refresh_coverage(county=county)  # every township has its dashboard row from the start
     if created or updated:
         record_event("divisions.imported", county=county, obj=county, data={"created": created, "updated": updated})
+    refresh_coverage(county=county)  # every township has its dashboard row from the start
     return county, created, updated
 
 

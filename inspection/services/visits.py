@@ -60,12 +60,12 @@ def _miss(inspection: Inspection, *, actor, reason: str, by_job: bool) -> Inspec
     inspection.missed_by = _user(actor)
     inspection.missed_reason = reason
     inspection.save(update_fields=["status", "missed_at", "missed_by", "missed_reason"])
-    refresh_coverage(township=inspection.township)
     record_event(
         MISSED, actor=actor, obj=inspection, county=inspection.county,
         data={"township": inspection.township.code, "date": inspection.date.isoformat(), "reason": reason,
               "by": "job" if by_job else "commission"},
     )
+    refresh_coverage(township=inspection.township)
     return inspection
 
 
