@@ -71,6 +71,15 @@ class CoverageRow:
     days_left: int
     state: str  # covered | open | near | overdue
 
+    @property
+    def key(self) -> str:
+        """The cache key of this row's rendered cells (web/dashboard.html): a digest of all it shows,
+        so a write re-renders only the township it changed."""
+        t = self.township
+        shown = (t.id, t.code, t.name, self.state, self.deadline, self.days_left,
+                 [(c.future, [(v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits]) for c in self.cells])
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
 
 @dataclass
 class Coverage:
