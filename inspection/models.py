@@ -442,12 +442,18 @@ def grace_hours(county) -> int:
     return county.grace_hours
 
 
+def counted_cutoff(*, as_of, grace: int):
+    """The first visit day that still counts without a submission at `as_of` (`counted` below; the
+    dashboard's summary applies the same rule in Python)."""
+    return timezone.localtime(as_of - timedelta(hours=grace)).date()
+
+
 class InspectionQuerySet(models.QuerySet):
     def counted(self, *, as_of, grace: int = DEFAULT_GRACE_HOURS):
         """The visits that count for coverage, deadlines and the draw, as the record stood at `as_of`:
         submitted by then, or planned or dispatched and neither missed nor cancelled by then while
         their day plus `grace` hours has not passed. Never a missed or cancelled one."""
-        cutoff = timezone.localtime(as_of - timedelta(hours=grace)).date()
+        cutoff = counted_cutoff(as_of=as_of, grace=grace)
         return self.filter(
             Q(submitted_at__lte=as_of)
             | (~Q(missed_at__lte=as_of) & ~Q(cancelled_at__lte=as_of) & Q(date__gte=cutoff))
@@ -1058,3 +1064,26 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]
+class TownshipCoverage(models.Model):
+    """The dashboard's summary of one township, kept by `services.coverage_summary.refresh_coverage`
+    in the same transaction as every write that changes it, so the commission's dashboard reads one
+    row per township instead of recomputing coverage from the whole record.
+
+    It holds what cannot change without a write; what changes with the clock alone (which visits
+    still count, the period, the deadline and its light) is derived from it at read time.
+    """
+
+    township = models.OneToOneField(Township, models.CASCADE, primary_key=True, related_name="coverage")
+    county = models.ForeignKey(County, models.CASCADE, related_name="+")  # indexed: the dashboard's one query
+    # The last submitted visit before the visits kept below (their cutoff: the period of the write).
+    last_before = models.DateField(null=True, blank=True)
+    # [[id, "date", score, follow_up, "submitted_at" | null], ...]: dispatched or submitted, by date.
+    visits = models.JSONField(default=list, blank=True)
+    # [[predecessor id | null, "changed_on"], ...]: the township's lineage, for the carried last visit.
+    lineage = models.JSONField(default=list, blank=True)
+    # [[id, "due_on", light, state], ...]: open and reported rectifications, by deadline.
+    rectifications = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("覆盖汇总")
+        verbose_name_plural = _("覆盖汇总")

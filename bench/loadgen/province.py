@@ -24,6 +24,7 @@ from inspection import defaults
 from inspection.errors import InspectionError, NotFound
 from inspection.models import County, Inspector, Official, Post, Profile, Role, Township
 from inspection.services import setup
+from inspection.services.coverage_summary import rebuild_coverage
 from scoring import TownshipHistory
 
 
@@ -170,6 +171,7 @@ def generate_county(*, county_code: str, rows: list[setup.DivisionRow], name: st
         play.run()
         counts = play.save()
     audit.add("load.generated", county=county_code, obj=county, data={"weeks": weeks, "seed": str(seed), **counts})
+    rebuild_coverage(county=county)  # the rows were written around the services: the dashboard's summary
     counts["townships"] = len(townships)
     counts["users"] = 2 + len(roster) + len(officials)  # commission, observer, inspectors, officials
     counts["audit_events"] = audit.flush()

@@ -52,6 +52,7 @@ from inspection.models import (
     Township,
 )
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.calendar import work_calendar
 from inspection.services.draws import dispatch_due, reveal_due, seal_draw
 from inspection.services.escalation import accept_rectification, run_sweep
@@ -348,6 +349,7 @@ def load_demo_history(*, county: County, weeks: int, today: date | None = None) 
     _catch_up_draws(county, today)
     with transaction.atomic():
         County.objects.filter(pk=county.pk).update(demo_loaded_at=timezone.now())
+        refresh_coverage(county=county)  # the timeline wrote its visits directly
         record_event(MARKER, county=county, data={"weeks": weeks, "visits": timeline.report.visits})
     return timeline.report
 

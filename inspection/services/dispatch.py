@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from inspection.models import Inspection
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 
 
 def dispatch_planned(due: QuerySet[Inspection], *, actor=None) -> int:
@@ -31,5 +32,6 @@ def dispatch_planned(due: QuerySet[Inspection], *, actor=None) -> int:
                     data={"township": inspection.township.code, "date": inspection.date.isoformat(),
                           "kind": inspection.kind},
                 )
+                refresh_coverage(township=inspection.township)
                 count += 1
     return count

@@ -39,6 +39,7 @@ import scoring
 from inspection.errors import InspectionError
 from inspection.models import County, Decision, Inspection, Rectification, Township
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.follow_ups import dispatch_follow_ups
 from inspection.services.ladder_history import (
     OPEN_STATES,
@@ -75,6 +76,8 @@ def _run(township: Township, event, *, today: date, actor, history: scoring.Town
     writer = DecisionWriter(township=township, policy=policy, actor=actor, today=today)
     for d in decisions:
         writer.write(d)
+    if writer.rows:  # a level, key management, a rectification or its light: the dashboard's row
+        refresh_coverage(township=township)
     return writer.rows
 
 

@@ -29,6 +29,7 @@ from inspection.errors import Conflict, Forbidden, Unprocessable
 from inspection.models import ChecklistItem, Evidence, Finding, Inspection, Severity, TeamMember, Township
 from inspection.services import escalation
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.uploads import clean_evidence, read_limited
 from scoring import Severity as Severities
 from scoring.checklist import ScoreResult
@@ -281,5 +282,6 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
     )
     # The one place a submission reaches the escalation policy (DESIGN.md §5).
     escalation.apply_inspection_submitted(inspection=inspection, actor=user)
+    refresh_coverage(township=inspection.township)  # last: see coverage_summary on the order of locks
     return inspection, True
 

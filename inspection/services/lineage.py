@@ -35,6 +35,7 @@ from django.db.models import Max, QuerySet
 from inspection.errors import InspectionError
 from inspection.models import County, Township, TownshipLineage
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 
 
 @transaction.atomic
@@ -66,6 +67,7 @@ def record_lineage(*, township: Township, predecessor_code: str, changed_on: dat
         data={"township": township.code, "predecessor": predecessor_code, "kind": kind,
               "changed_on": changed_on.isoformat(), "source": source},
     )
+    refresh_coverage(county=township.county)
     return row
 
 
@@ -85,6 +87,13 @@ def carried_last_visits(*, county: County, own: dict[int, date]) -> dict[int, da
     established = dict(
         Township.objects.filter(county=county, established_on__isnull=False).values_list("id", "established_on")
     )
+    return carry_last_visits(lineage=lineage, established=established, own=own)
+
+
+def carry_last_visits(*, lineage: dict, established: dict[int, date], own: dict[int, date]) -> dict[int, date | None]:
+    """`carried_last_visits` without the database: `lineage` maps a township id to its rows (anything
+    with `predecessor_id` and `changed_on`), `established` to its establishment date. The dashboard's
+    summary (services/coverage_summary.py) keeps both and applies the same rule at read time."""
     out: dict[int, date | None] = {}
     for township_id in set(lineage) | set(established):
         rows = lineage.get(township_id, [])

@@ -22,6 +22,7 @@ from inspection.access import official_of
 from inspection.errors import Conflict, Unprocessable
 from inspection.models import Notice, NoticeKind, NoticeResponse, Rectification, ResponseAttachment
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import accept_rectification
 from inspection.services.notices import MAX_REASON, is_system, locked_notice, require_commission, require_recipient
 from inspection.uploads import clean_evidence, read_limited
@@ -52,11 +53,21 @@ def acknowledge_notice(*, notice: Notice, user) -> Notice:
     return notice
 
 
-def _rectifications(notice: Notice):
+def _scope(notice: Notice) -> Q:
     q = Q(notice=notice)
     if notice.inspection_id:
         q |= Q(inspection_id=notice.inspection_id)
-    return Rectification.objects.select_for_update().filter(q).exclude(state=Rectification.State.ACCEPTED)
+    return q
+
+
+def _rectifications(notice: Notice):
+    return Rectification.objects.select_for_update().filter(_scope(notice)).exclude(state=Rectification.State.ACCEPTED)
+
+
+def _refresh(notice: Notice) -> None:
+    """The reported or reopened rectifications' townships on the dashboard's summary."""
+    for township in {r.township for r in Rectification.objects.filter(_scope(notice)).select_related("township")}:
+        refresh_coverage(township=township)
 
 
 def file_response(*, notice: Notice, user, text: str, uploads=()) -> NoticeResponse:
@@ -115,6 +126,7 @@ def _record_response(*, notice, user, text, files) -> NoticeResponse:
     _rectifications(notice).filter(state=Rectification.State.OPEN).update(state=Rectification.State.REPORTED)
     record_event("notice.response_filed", actor=user, obj=response, county=notice.county,
                  data={"notice": notice.pk, "number": notice.number_text, "attachments": digests})
+    _refresh(notice)
     return response
 
 
@@ -171,4 +183,5 @@ def return_response(*, response: NoticeResponse, actor, comment: str) -> NoticeR
     _rectifications(notice).filter(state=Rectification.State.REPORTED).update(state=Rectification.State.OPEN)
     record_event("notice.response_returned", actor=actor, obj=response, county=notice.county,
                  data={"notice": notice.pk, "number": notice.number_text, "comment": response.review_comment})
+    _refresh(notice)
     return response

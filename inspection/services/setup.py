@@ -15,6 +15,7 @@ from inspection import defaults
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Checklist, ChecklistItem, County, Inspector, Official, Post, Profile, Role, Township
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.lineage import record_lineage
 
 DIVISIONS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "divisions"
@@ -119,6 +120,7 @@ def import_divisions(*, county_code: str, path: Path | None = None, include_admi
     _record_lineage(county, [r for r in rows if r.predecessors])
     if created or updated:
         record_event("divisions.imported", county=county, obj=county, data={"created": created, "updated": updated})
+    refresh_coverage(county=county)  # every township has its dashboard row from the start
     return county, created, updated
 
 

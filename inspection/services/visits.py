@@ -28,6 +28,7 @@ from django.utils import timezone
 from inspection.errors import Conflict, Unprocessable
 from inspection.models import County, Inspection, grace_hours
 from inspection.services.audit import record_event
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.notices import require_commission
 
 MAX_REASON = 500
@@ -64,6 +65,7 @@ def _miss(inspection: Inspection, *, actor, reason: str, by_job: bool) -> Inspec
         data={"township": inspection.township.code, "date": inspection.date.isoformat(), "reason": reason,
               "by": "job" if by_job else "commission"},
     )
+    refresh_coverage(township=inspection.township)
     return inspection
 
 

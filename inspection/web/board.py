@@ -4,10 +4,13 @@ Only what has happened is shown here: visits up to today, never a planned one. T
 sealed, and may be read only on the draw pages, where each look is written to the audit log.
 """
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import rotation
@@ -21,12 +24,20 @@ from inspection.models import (
     NoticeKind,
     Rectification,
     Township,
+    TownshipCoverage,
+    counted_cutoff,
+    grace_hours,
 )
 from inspection.services import jobs, makeups
-from inspection.services.lineage import carried_last_visits
+from inspection.services.lineage import carried_last_visits, carry_last_visits
 from inspection.web import coverage
 
 OPEN_RECTIFICATION = [Rectification.State.OPEN, Rectification.State.REPORTED]
+
+
+class Lineage(NamedTuple):
+    predecessor_id: int | None
+    changed_on: date
 
 
 @dataclass
@@ -59,6 +70,15 @@ class CoverageRow:
     deadline: date
     days_left: int
     state: str  # covered | open | near | overdue
+
+    @property
+    def key(self) -> str:
+        """The cache key of this row's rendered cells (web/dashboard.html): a digest of all it shows,
+        so a write re-renders only the township it changed."""
+        t = self.township
+        shown = (t.id, t.code, t.name, self.state, self.deadline, self.days_left,
+                 [(c.future, [(v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits]) for c in self.cells])
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -100,9 +120,9 @@ def _weeks(start: date, end: date, today: date) -> list[Week]:
 
 
 def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
-    """The period's grid: which township was visited in which week, and how near its deadline is."""
-    start, end = coverage.period_of(today)
-    weeks = _weeks(start, end, today)
+    """The period's grid computed from the whole record: which township was visited in which week, and
+    how near its deadline is. The dashboard reads `coverage_from_summary` instead; the two must agree."""
+    start, _ = coverage.period_of(today)
     # Visits that count as the draw counts them; never a planned one here (the schedule is sealed).
     happened = counted_visits(county).filter(date__lte=today).exclude(status=Inspection.Status.PLANNED)
     visits: dict[int, list[Visit]] = {}
@@ -114,9 +134,15 @@ def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
     # The draw's own rule for merged, split and new townships (services/lineage.py), so the two agree.
     own = {**last_before, **{tid: max(v.date for v in vs) for tid, vs in visits.items()}}
     carried = carried_last_visits(county=county, own=own)
+    return _grid(today, townships, visits, last_before, carried)
+
+
+def _grid(today, townships, visits, last_before, carried) -> Coverage:
+    start, end = coverage.period_of(today)
+    weeks = _weeks(start, end, today)
     rows, covered, near, overdue = [], 0, 0, 0
     for township in townships:
-        mine = sorted(visits.get(township.id, []), key=lambda v: v.date)
+        mine = sorted(visits.get(township.id, []), key=lambda v: (v.date, v.inspection_id))
         cells = [Cell([v for v in mine if week.start <= v.date <= week.end], week.future) for week in weeks]
         last = carried.get(township.id, mine[-1].date if mine else last_before.get(township.id))
         deadline = coverage.deadline(today=today, last_visit=last)
@@ -133,6 +159,50 @@ def coverage_of(county, today: date, townships: list[Township]) -> Coverage:
             state = "open"
         rows.append(CoverageRow(township, cells, is_covered, deadline, days_left, state))
     return Coverage(start, end, weeks, rows, covered, near, overdue)
+
+
+def summaries(county) -> dict[int, TownshipCoverage]:
+    """The county's maintained summary rows (services/coverage_summary.py): one indexed query."""
+    return {row.township_id: row for row in TownshipCoverage.objects.filter(county=county)}
+
+
+def _counts(item, as_of: datetime, cutoff: date) -> bool:
+    """`InspectionQuerySet.counted` on a summary item: submitted by `as_of`, or neither missed nor
+    cancelled by then while its day is not before the grace's cutoff."""
+    day, submitted, ended = item[1], item[4], item[5]
+    if submitted is not None and datetime.fromisoformat(submitted) <= as_of:
+        return True
+    return (ended is None or datetime.fromisoformat(ended) > as_of) and date.fromisoformat(day) >= cutoff
+
+
+def coverage_from_summary(county, today: date, townships: list[Township], rows: dict[int, TownshipCoverage],
+                          *, as_of: datetime | None = None) -> Coverage:
+    """`coverage_of` from the summary rows, with no query: the clock's part (grace, period, deadline)
+    is applied here, so a deadline turns near or overdue without any write."""
+    as_of = as_of or timezone.now()
+    start, _ = coverage.period_of(today)
+    cutoff = counted_cutoff(as_of=as_of, grace=grace_hours(county))
+    visits: dict[int, list[Visit]] = {}
+    last_before: dict[int, date] = {}
+    lineage: dict[int, list[Lineage]] = {}
+    for tid, row in rows.items():
+        before = row.last_before
+        for item in row.visits:
+            day = date.fromisoformat(item[1])
+            if day > today or not _counts(item, as_of, cutoff):
+                continue
+            if day >= start:
+                visits.setdefault(tid, []).append(Visit(item[0], day, item[2], item[3]))
+            elif before is None or day > before:
+                before = day
+        if before is not None:
+            last_before[tid] = before
+        if row.lineage:
+            lineage[tid] = [Lineage(p, date.fromisoformat(on)) for p, on in row.lineage]
+    own = {**last_before, **{tid: max(v.date for v in vs) for tid, vs in visits.items()}}
+    established = {t.id: t.established_on for t in townships if t.established_on is not None}
+    carried = carry_last_visits(lineage=lineage, established=established, own=own)
+    return _grid(today, townships, visits, last_before, carried)
 
 
 @dataclass
@@ -165,6 +235,33 @@ def escalation_board(county, townships: list[Township]) -> list[BoardRow]:
     by_township: dict[int, list[Rectification]] = {}
     for rect in open_rects:
         by_township.setdefault(rect.township_id, []).append(rect)
+    return _board(townships, by_township)
+
+
+@dataclass(frozen=True)
+class Light:
+    """An open or reported rectification as the board shows it (templates/web/_light.html)."""
+
+    id: int
+    due_on: date
+    light: str
+    state: str
+
+    def get_state_display(self):
+        return Rectification.State(self.state).label
+
+
+def board_from_summary(townships: list[Township], rows: dict[int, TownshipCoverage]) -> list[BoardRow]:
+    """`escalation_board` from the summary rows, with no query."""
+    by_township = {
+        tid: [Light(rid, date.fromisoformat(due), light, state) for rid, due, light, state in row.rectifications]
+        for tid, row in rows.items()
+        if row.rectifications
+    }
+    return _board(townships, by_township)
+
+
+def _board(townships, by_township) -> list[BoardRow]:
     rows = [
         BoardRow(t, by_township.get(t.id, []))
         for t in townships
@@ -173,6 +270,19 @@ def escalation_board(county, townships: list[Township]) -> list[BoardRow]:
     light_rank = {"red": 0, "yellow": 1, "": 2}
     rows.sort(key=lambda r: (-scoring.Level(r.township.level).rank, light_rank[r.worst_light], r.township.code))
     return rows
+
+
+def fragment_key(grid: Coverage, rows: list[BoardRow], language: str) -> str:
+    """The cache key of the dashboard's grid, charts and board: a digest of everything they show,
+    today's states included, so a changed row or a new day is a new key and nothing stale is served."""
+    shown = (
+        language, grid.start, grid.end, [(w.label, w.future) for w in grid.weeks],
+        [(r.township.id, r.township.code, r.township.name, r.township.level, r.township.key_managed,
+          r.township.key_managed_since, r.state, r.deadline, r.days_left,
+          [[(v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits] for c in r.cells]) for r in grid.rows],
+        [(b.township.id, [(x.id, x.due_on, x.light, x.state) for x in b.rectifications]) for b in rows],
+    )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
 def level_counts(townships: list[Township]) -> list[tuple[str, str, int]]:

@@ -1,6 +1,9 @@
 """The commission's home (工作台) and the observer's: coverage, escalation board, notices, capacity."""
 
+from functools import partial
+
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from inspection.access import (
@@ -11,6 +14,7 @@ from inspection.access import (
     visible_townships,
 )
 from inspection.services import follow_ups
+from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import last_sweep
 from inspection.services.report_jobs import escalate_late_reports
 from inspection.web import board, charts, coverage
@@ -65,8 +69,7 @@ def dashboard(request, profile):
     county = profile.county
     day = today()
     townships = _townships(request.user)
-    grid = board.coverage_of(county, day, townships)
-    rows = board.escalation_board(county, townships)
+    grid, rows = _coverage_and_board(county, day, townships)
     notices = visible_notices(request.user)
     draft_list, draft_count = board.drafts(notices)
     capacity = coverage.capacity(county, townships, day)
@@ -76,13 +79,15 @@ def dashboard(request, profile):
         "county": county,
         "today": day,
         "grid": grid,
-        "coverage_chart": _coverage_chart(grid),
+        # Both drawn only when the cached fragment is missing (`fragment_key`, web/dashboard.html).
+        "fragment_key": board.fragment_key(grid, rows, get_language()),
+        "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
         ),
         "board": rows,
         "lights_as_of": last_sweep(county),
-        "level_chart": _level_chart(townships),
+        "level_chart": partial(_level_chart, townships),
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),
         "yellow": sum(1 for r in rows if r.worst_light == "yellow"),
@@ -108,6 +113,16 @@ def _reports_on_read(user, county) -> dict:
     (red); the late ones tell the head now, not only when check_reports next runs."""
     escalate_late_reports(county=county)
     return report_counts(user)
+
+
+def _coverage_and_board(county, day, townships):
+    """The grid and the escalation board from the maintained summary: one query."""
+    kept = board.summaries(county)
+    if any(t.id not in kept for t in townships):
+        # A county loaded before the summary existed, or a township added since: filled once, here.
+        refresh_coverage(county=county)
+        kept = board.summaries(county)
+    return board.coverage_from_summary(county, day, townships, kept), board.board_from_summary(townships, kept)
 
 
 def observer_home(request, profile):
