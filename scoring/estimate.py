@@ -126,7 +126,8 @@ def _round(value: float | None) -> float | None:
 def _forced(visits: Sequence[DrawnVisit], key: str, rate: float) -> tuple[float, float]:
     """(total, variance) of a week's forced visits: a census of the townships that were due. A missed
     one is carried by the others as by a simple random sample of them, or, if none of them was
-    observed, by the random part's rate with the widest variance (d²/4)."""
+    observed, by the random part's rate with the widest variance (d²/4). The missed ones' spread is
+    taken at the smoothed share (met + 1)/(r + 2), never zero."""
     d = len(visits)
     met = [key not in v.failed for v in visits if v.observed(key)]
     r = len(met)
@@ -135,8 +136,8 @@ def _forced(visits: Sequence[DrawnVisit], key: str, rate: float) -> tuple[float,
     share = sum(met) / r
     if r == d:
         return float(sum(met)), 0.0
-    spread = sum((m - share) ** 2 for m in met) / (r - 1) if r > 1 else 0.25
-    return d * share, d * (d - r) * spread / r
+    smoothed = (sum(met) + 1) / (r + 2)  # Laplace: two alike visits must not claim the missed one is alike
+    return d * share, d * (d - r) * smoothed * (1 - smoothed) / r
 
 
 def _residual_variance(weeks: list[list[float]]) -> float:
