@@ -44,13 +44,7 @@ class SpanEstimate:
 
     @property
     def label(self) -> str:
-        """The span in words: 2026年11—12月, 2026年12月至2027年1月, or its first and last day."""
-        f, last = self.first, self.last
-        if f.day == 1 and (last + timedelta(days=1)).day == 1:
-            if f.year != last.year:
-                return f"{f.year}年{f.month}月至{last.year}年{last.month}月"
-            return f"{f.year}年{f.month}月" if f.month == last.month else f"{f.year}年{f.month}—{last.month}月"
-        return f"{cn_date(f)}至{cn_date(last)}"
+        return span_label(self.first, self.last)
 
     def to_dict(self) -> dict:
         return {
@@ -61,6 +55,15 @@ class SpanEstimate:
             "pending_weeks": self.pending_weeks,
             "undrawn_weeks": self.undrawn_weeks,
         }
+
+
+def span_label(f: date, last: date) -> str:
+    """A span in words: 2026年11—12月, 2026年12月至2027年1月, or its first and last day."""
+    if f.day == 1 and (last + timedelta(days=1)).day == 1:
+        if f.year != last.year:
+            return f"{f.year}年{f.month}月至{last.year}年{last.month}月"
+        return f"{f.year}年{f.month}月" if f.month == last.month else f"{f.year}年{f.month}—{last.month}月"
+    return f"{cn_date(f)}至{cn_date(last)}"
 
 
 def period_span(month: str) -> tuple[date, date]:
@@ -122,8 +125,8 @@ def _excluded(county: County, first: date, last: date) -> dict[str, int]:
 
 def estimate_span(*, county: County, first: date, last: date, today: date | None = None) -> SpanEstimate:
     mondays = _weeks(first, last)
-    draws = list(Draw.objects.filter(county=county, label__in=MAIN_LABELS,
-                                     week__in=[rotation.week_label(m) for m in mondays]).order_by("week_start", "id"))
+    draws = list(Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=[rotation.week_label(m) for m in mondays])
+                 .only("id", "week", "week_start", "result").order_by("week_start", "id"))
     visits = list(Inspection.objects.filter(draw__in=draws).select_related("township").order_by("id"))
     by_draw: dict[int, list[Inspection]] = defaultdict(list)
     for v in visits:
@@ -185,16 +188,18 @@ def percent(value: float | None) -> str:
 def trend_table(spans: list[SpanEstimate]) -> dict:
     """Rows per item of the last span's checklist, one cell per span (oldest first), for the pages
     and letters: {"periods": [label], "rows": [{position, area, text, cells: [{estimate, low, high,
-    visits}]}]}, shares as percentages in words."""
+    visits, plain}]}], "current": what entered the last span}, shares as percentages in words."""
+    spans = [s for s in spans[:-1] if s.result.visits] + spans[-1:]  # an earlier period without visits says nothing
     if not spans:
-        return {"periods": [], "rows": []}
+        return {"periods": [], "rows": [], "current": None}
     by_span = [{i.item.key: i for i in span.result.items} for span in spans]
     rows = []
     for item in spans[-1].result.items:
         cells = []
-        for found in by_span:
+        for span, found in zip(spans, by_span):
             one = found.get(item.item.key)
             cells.append({
+                "period": span.label,
                 "estimate": percent(one.estimate if one else None),
                 "low": percent(one.low if one else None),
                 "high": percent(one.high if one else None),
@@ -202,4 +207,26 @@ def trend_table(spans: list[SpanEstimate]) -> dict:
                 "plain": percent(one.plain_mean if one else None),
             })
         rows.append({"position": item.item.position, "area": item.item.area, "text": item.item.text, "cells": cells})
-    return {"periods": [span.label for span in spans], "rows": rows}
+    last = spans[-1]
+    return {"periods": [span.label for span in spans], "rows": rows, "current": {
+        "label": last.label, "weeks": last.result.weeks, "visits": last.result.visits,
+        "missed": last.result.missed, "pending": last.pending_weeks, "undrawn": last.undrawn_weeks,
+        "unreachable": last.result.township_weeks - last.result.reachable, **last.result.excluded}}
+
+
+def circular_block(span: SpanEstimate, period: str) -> dict | None:
+    """What the weekly circular says of the `period` so far (snapshot field `compliance`), None
+    before any finished drawn visit: shares as numbers 0..1, rounded as printed."""
+    result = span.result
+    if not result.visits or not result.items:
+        return None
+    return {
+        "period": period,
+        "weeks": result.weeks,
+        "visits": result.visits,
+        "rows": [
+            {"position": i.item.position, "area": i.item.area, "text": i.item.text,
+             "estimate": round(i.estimate, 4), "low": round(i.low, 4), "high": round(i.high, 4)}
+            for i in result.items if i.estimate is not None
+        ],
+    }

@@ -62,6 +62,8 @@ circular (暗查暗访情况通报, weekly; townships named, never a child)::
     inspections   [{rank, township: {code, name}, date, team, score, findings, major, critical}]
     problems      [{township: name, area, severity, text}]
     requirements  [下步工作要求]
+    compliance    Opt {period, weeks, visits, rows: [{position, area, text, estimate, low, high}]}
+                  (the period's estimate so far, shares 0..1; issue 16)
 
 FINDING::
 
@@ -278,6 +280,23 @@ class Problem(_Strict):
     text: str
 
 
+# --- issue 16: the county-wide compliance estimate of the period so far (docs/statistics.md)
+class ComplianceRow(_Strict):
+    position: int
+    area: str
+    text: str
+    estimate: Number  # share 0..1
+    low: Number
+    high: Number
+
+
+class Compliance(_Strict):
+    period: str  # 2026年11—12月
+    weeks: int
+    visits: int
+    rows: list[ComplianceRow]
+
+
 class CircularSnapshot(_Letter):
     kind: Literal["circular"]
     township: Township | None = None  # a circular goes to every township
@@ -286,6 +305,7 @@ class CircularSnapshot(_Letter):
     inspections: list[CircularRow]
     problems: list[Problem]
     requirements: list[str]
+    compliance: Compliance | None = None  # absent in circulars issued before issue 16
 
 
 MODELS: dict[str, type[_Letter]] = {

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from inspection.access import visible_damaged_files, visible_inspections, visible_notices, visible_townships
 from inspection.services import follow_ups
 from inspection.services.escalation import last_sweep
+from inspection.statistics import estimate_trend, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
 
@@ -91,6 +92,7 @@ def dashboard(request, profile):
         "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
         "damaged_files": list(damaged[:20]),
         "damaged_count": damaged.count(),
+        "compliance": trend_table(estimate_trend(county=county, today=day)),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -15,7 +15,10 @@ from inspection.models import Draw, Inspection
 from inspection.services.draws import dispatch_due, seal_draw
 from inspection.services.inspections import FindingData, file_finding, submit_inspection
 from inspection.services.visits import cancel_inspection
+from inspection.notices.renderer import NoticeDocumentSpec, get_renderer
+from inspection.services.notices import circular_snapshot
 from inspection.statistics import estimate_trend
+from tests.notices.pdftools import flat, text
 from tests.inspection.draw_fixtures import FRIDAY_BEFORE, MONDAY, WEEK, at, roster  # noqa: F401 - fixtures
 
 DUE = "520581100"
@@ -129,6 +132,29 @@ def test_the_trend_reads_the_same_period_the_command_reads(drawn_county):
     assert [s.label for s in trend] == ["2026年7—8月", "2026年9—10月", "2026年11—12月"]
     assert trend[-1].to_dict()["items"] == data["items"]
     assert trend[0].result.visits == 0 and trend[0].result.items == ()
+
+
+def test_the_weeks_circular_prints_the_periods_estimate_in_its_own_section(drawn_county):
+    with at(date(2026, 12, 7)):
+        data = json.loads(command("--county", "520581", "--period", "2026-11", "--json")[1])
+        snapshot = circular_snapshot(county=drawn_county[0].county, week=WEEK)
+    block = snapshot["compliance"]
+    assert (block["period"], block["weeks"], block["visits"]) == ("2026年11—12月", 1, data["visits_used"])
+    assert [(r["position"], r["estimate"], r["low"], r["high"]) for r in block["rows"]] == [
+        (i["position"], round(i["estimate"], 4), round(i["low"], 4), round(i["high"], 4)) for i in data["items"]]
+    pdf = flat(text(get_renderer().render(NoticeDocumentSpec(snapshot, draft=True))))
+    first = block["rows"][0]
+    assert "三、全市各检查项达标情况" in pdf and "四、下步工作要求" in pdf
+    assert flat(f"{first['estimate'] * 100:.1f}%") in pdf and "95%置信区间" in pdf
+    assert "W49" not in pdf and "makeup" not in pdf and "horvitz" not in pdf.lower()
+
+
+def test_a_circular_before_any_finished_drawn_visit_has_no_estimate(county, checklist):
+    with at(date(2026, 12, 7)):
+        snapshot = circular_snapshot(county=county, week=WEEK)
+    assert snapshot["compliance"] is None
+    pdf = flat(text(get_renderer().render(NoticeDocumentSpec(snapshot, draft=True))))
+    assert "达标情况" not in pdf and "三、下步工作要求" in pdf
 
 
 @pytest.mark.parametrize("args, message", [
