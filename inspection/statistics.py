@@ -214,19 +214,27 @@ def trend_table(spans: list[SpanEstimate]) -> dict:
         "unreachable": last.result.township_weeks - last.result.reachable, **last.result.excluded}}
 
 
+CIRCULAR_ROWS = 5  # a circular is read by every township: the items most in need, the rest in one line
+
+
 def circular_block(span: SpanEstimate, period: str) -> dict | None:
     """What the weekly circular says of the `period` so far (snapshot field `compliance`), None
-    before any finished drawn visit: shares as numbers 0..1, rounded as printed."""
+    before any finished drawn visit: the items with the lowest estimates, and how many others and
+    their lowest estimate; shares as numbers 0..1, rounded as printed."""
     result = span.result
-    if not result.visits or not result.items:
+    found = sorted((i for i in result.items if i.estimate is not None), key=lambda i: (i.estimate, i.item.position))
+    if not result.visits or not found:
         return None
+    shown, rest = found[:CIRCULAR_ROWS], found[CIRCULAR_ROWS:]
     return {
         "period": period,
         "weeks": result.weeks,
         "visits": result.visits,
         "rows": [
             {"position": i.item.position, "area": i.item.area, "text": i.item.text,
-             "estimate": round(i.estimate, 4), "low": round(i.low, 4), "high": round(i.high, 4)}
-            for i in result.items if i.estimate is not None
+             "estimate": round(i.estimate, 3), "low": round(i.low, 3), "high": round(i.high, 3)}
+            for i in shown
         ],
+        "others": len(rest),
+        "others_lowest": round(rest[0].estimate, 3) if rest else None,
     }

@@ -62,8 +62,9 @@ circular (暗查暗访情况通报, weekly; townships named, never a child)::
     inspections   [{rank, township: {code, name}, date, team, score, findings, major, critical}]
     problems      [{township: name, area, severity, text}]
     requirements  [下步工作要求]
-    compliance    Opt {period, weeks, visits, rows: [{position, area, text, estimate, low, high}]}
-                  (the period's estimate so far, shares 0..1; issue 16)
+    compliance    Opt {period, weeks, visits, rows: [{position, area, text, estimate, low, high}],
+                       others, others_lowest}
+                  (the period's estimate so far, lowest items first, shares 0..1; issue 16)
 
 FINDING::
 
@@ -294,7 +295,9 @@ class Compliance(_Strict):
     period: str  # 2026年11—12月
     weeks: int
     visits: int
-    rows: list[ComplianceRow]
+    rows: list[ComplianceRow]  # the items with the lowest estimates
+    others: int  # items not listed
+    others_lowest: Number | None  # the lowest estimate among them
 
 
 class CircularSnapshot(_Letter):

@@ -15,9 +15,10 @@ from inspection.models import Draw, Inspection
 from inspection.services.draws import dispatch_due, seal_draw
 from inspection.services.inspections import FindingData, file_finding, submit_inspection
 from inspection.services.visits import cancel_inspection
-from inspection.notices.renderer import NoticeDocumentSpec, get_renderer
+from inspection.notices.renderer import get_renderer
 from inspection.services.notices import circular_snapshot
 from inspection.statistics import estimate_trend
+from tests.notices.conftest import issued
 from tests.notices.pdftools import flat, text
 from tests.inspection.draw_fixtures import FRIDAY_BEFORE, MONDAY, WEEK, at, roster  # noqa: F401 - fixtures
 
@@ -140,12 +141,17 @@ def test_the_weeks_circular_prints_the_periods_estimate_in_its_own_section(drawn
         snapshot = circular_snapshot(county=drawn_county[0].county, week=WEEK)
     block = snapshot["compliance"]
     assert (block["period"], block["weeks"], block["visits"]) == ("2026年11—12月", 1, data["visits_used"])
+    lowest = sorted(data["items"], key=lambda i: (i["estimate"], i["position"]))
     assert [(r["position"], r["estimate"], r["low"], r["high"]) for r in block["rows"]] == [
-        (i["position"], round(i["estimate"], 4), round(i["low"], 4), round(i["high"], 4)) for i in data["items"]]
-    pdf = flat(text(get_renderer().render(NoticeDocumentSpec(snapshot, draft=True))))
-    first = block["rows"][0]
-    assert "三、全市各检查项达标情况" in pdf and "四、下步工作要求" in pdf
-    assert flat(f"{first['estimate'] * 100:.1f}%") in pdf and "95%置信区间" in pdf
+        (i["position"], round(i["estimate"], 3), round(i["low"], 3), round(i["high"], 3)) for i in lowest[:5]]
+    assert block["rows"][0]["position"] == 2  # failed at every visit
+    assert block["others"] == len(data["items"]) - 5 and block["others_lowest"] == round(lowest[5]["estimate"], 3)
+    pdf = flat(text(get_renderer().render(issued(snapshot, "黔西未保办通〔2026〕49号"))))
+    first, second = block["rows"][:2]
+    assert "三、全市各检查项达标情况" in pdf and "四、下步工作要求" in pdf and "置信水平为95%" in pdf
+    assert flat(f"{first['area']}：{first['text']}0.0{first['low'] * 100:.1f}—{first['high'] * 100:.1f}") in pdf
+    assert flat(f"{second['estimate'] * 100:.1f}{second['low'] * 100:.1f}—{second['high'] * 100:.1f}") in pdf
+    assert f"其余{block['others']}项的估计达标率均为100%" in pdf  # only items 1 and 2 ever failed
     assert "W49" not in pdf and "makeup" not in pdf and "horvitz" not in pdf.lower()
 
 
@@ -153,7 +159,7 @@ def test_a_circular_before_any_finished_drawn_visit_has_no_estimate(county, chec
     with at(date(2026, 12, 7)):
         snapshot = circular_snapshot(county=county, week=WEEK)
     assert snapshot["compliance"] is None
-    pdf = flat(text(get_renderer().render(NoticeDocumentSpec(snapshot, draft=True))))
+    pdf = flat(text(get_renderer().render(issued(snapshot, "黔西未保办通〔2026〕49号"))))
     assert "达标情况" not in pdf and "三、下步工作要求" in pdf
 
 
