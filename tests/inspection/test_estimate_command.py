@@ -126,13 +126,21 @@ def test_the_table_says_the_same_in_chinese(drawn_county):
     assert "W4" not in out and "makeup" not in out
 
 
-def test_the_trend_reads_the_same_period_the_command_reads(drawn_county):
+def test_the_dashboard_shows_the_periods_estimate_the_command_prints(drawn_county, client, wang):
     with at(date(2026, 12, 5)):
         data = json.loads(command("--county", "520581", "--period", "2026-11", "--json")[1])
         trend = estimate_trend(county=drawn_county[0].county, today=date(2026, 12, 5))
+        client.force_login(wang)
+        html = client.get("/").content.decode()
     assert [s.label for s in trend] == ["2026年7—8月", "2026年9—10月", "2026年11—12月"]
     assert trend[-1].to_dict()["items"] == data["items"]
     assert trend[0].result.visits == 0 and trend[0].result.items == ()
+    card = html[html.index('id="compliance"'):]
+    first = data["items"][0]
+    assert "2026年11—12月（本期）" in card and "2026年9—10月" not in card  # an empty period is not shown
+    assert f"<strong>{first['estimate'] * 100:.1f}%</strong>" in card
+    assert f"（{first['low'] * 100:.1f}%—{first['high'] * 100:.1f}%，暗查{first['visits']}次）" in card
+    assert f"用暗查 {data['visits_used']} 次（抽中未实施 1 次）；不计入回头看 1 次、补充抽签 1 次" in card
 
 
 def test_the_weeks_circular_prints_the_periods_estimate_in_its_own_section(drawn_county):
