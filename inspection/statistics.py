@@ -22,6 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Count, Q
+
 import rotation
 from inspection.errors import Unprocessable
 from inspection.models import ChecklistItem, County, Draw, Finding, Inspection
@@ -116,11 +118,11 @@ def _failed(visits: list[Inspection], keys: dict[int, str]) -> dict[int, set[str
 def _excluded(county: County, first: date, last: date) -> dict[str, int]:
     """Submitted visits of the span that are not part of the draw's design, by kind."""
     done = Inspection.objects.filter(county=county, status=Inspection.Status.SUBMITTED, date__range=(first, last))
-    return {
-        "makeup": done.filter(draw__label__startswith="makeup-").count(),
-        "follow_up": done.filter(kind=Inspection.Kind.FOLLOW_UP).count(),
-        "ad_hoc": done.filter(draw__isnull=True, kind=Inspection.Kind.REGULAR).count(),
-    }
+    return done.aggregate(  # one query: the dashboard reads three periods
+        makeup=Count("pk", filter=Q(draw__label__startswith="makeup-")),
+        follow_up=Count("pk", filter=Q(kind=Inspection.Kind.FOLLOW_UP)),
+        ad_hoc=Count("pk", filter=Q(draw__isnull=True, kind=Inspection.Kind.REGULAR)),
+    )
 
 
 def estimate_span(*, county: County, first: date, last: date, today: date | None = None) -> SpanEstimate:
