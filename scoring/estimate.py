@@ -9,18 +9,20 @@ docs/statistics.md; in short:
 - Sample: the visits of each week's main draw ("weekly" or "late"), which the draw selected with
   logged inclusion probabilities π (1 for a forced visit). Make-up, follow-up and ad-hoc visits
   are not part of this design and are left out by the caller.
-- Estimator: T̂_w = Σ y/π per week; the share is Σ_w T̂_w / Σ_w N_w, N_w the reachable
-  township-weeks of week w. Each week's draw is made with probabilities fixed by what came
-  before it, so T̂_w − T_w are martingale differences: unbiased, and uncorrelated across weeks.
-- Variance: per week, forced visits are a census (no variance); the randomly drawn ones are a
-  systematic πps sample, whose joint inclusion probabilities are partly zero, so the variance is
-  approximated as if they were drawn with replacement (Hansen–Hurwitz), which overstates it by
-  about the sampling fraction; weeks are summed. A week with a single random visit has no
-  within-week spread: such weeks are collapsed together (conservative), or, alone, take a
-  Poisson-design bound at the period's share.
-- A drawn visit that did not take place (missed, cancelled), or whose checklist lacks the item,
-  is non-response: the weights of the others in its stratum (forced or random, within the week)
-  are scaled up to carry it, which assumes the miss had nothing to do with compliance.
+- Estimator: forced visits (π = 1) are a census of the townships that were due; the randomly drawn
+  ones give one ratio over the whole span, R = Σ(y/π) / Σ(1/π) (Hájek), times the known number of
+  reachable township-weeks that were not forced. One ratio over the span, not one per week: with
+  four to six visits a week a per-week ratio is biased by a few points. Each week's draw is made
+  with probabilities fixed by what came before it, so the weekly errors are martingale
+  differences: the Horvitz–Thompson totals stay unbiased and uncorrelated across weeks.
+- Variance: linearised, u = (y − R)/π; within each week the random visits are a systematic πps
+  sample whose joint inclusion probabilities are partly zero, so it is approximated as if they
+  were drawn with replacement (Hansen–Hurwitz), which overstates it by about the sampling
+  fraction; weeks are summed. Weeks with a single random visit are collapsed into one stratum
+  (conservative). The 95% interval is Wilson's at the effective sample size (`wilson_interval`).
+- A drawn visit that did not take place (missed, cancelled), or whose checklist lacks the item, is
+  non-response: a random one simply drops out of the ratio, a forced one is carried by the week's
+  other forced visits with a variance for it; both assume the miss had nothing to do with compliance.
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ def estimate_item(weeks: Sequence[WeekSample], item: Item) -> ItemEstimate:
         total = random_size * rate
         u = [[((key not in v.failed) - rate) / v.probability for v in week] for week in observed]
         variance = (random_size / weight) ** 2 * _residual_variance(u)
-    elif random_size:  # random visits all missed: the forced ones stand in for them, widely
+    elif random_size:  # no random visit observed the item: nothing speaks for the random part
         used = []
     for w in used:
         part = _forced([v for v in w.visits if v.probability >= CERTAIN], key, rate if rate is not None else 0.5)
