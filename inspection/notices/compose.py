@@ -336,8 +336,10 @@ def circular_tables(visits: Iterable[CircularVisit]) -> tuple[list[dict], list[d
 
 def circular(*, letterhead: Letterhead, on: date, week_start: date, rows: list[dict], problems: list[dict],
              summary: dict, requirements: Sequence[str] = CIRCULAR_REQUIREMENTS, addressee: str | None = None,
-             copy_to: Sequence[str] | None = None, contact: dict | None = None) -> dict:
-    """暗查暗访情况通报 of one ISO week (Monday `week_start`)."""
+             copy_to: Sequence[str] | None = None, contact: dict | None = None,
+             compliance: dict | None = None) -> dict:
+    """暗查暗访情况通报 of one ISO week (Monday `week_start`); `compliance`: the period's estimate
+    so far (`inspection.statistics.circular_block`), printed as its own section when given."""
     year, number, _ = week_start.isocalendar()
     county = letterhead.county
     return {
@@ -351,6 +353,7 @@ def circular(*, letterhead: Letterhead, on: date, week_start: date, rows: list[d
         "inspections": rows,
         "problems": problems,
         "requirements": list(requirements),
+        "compliance": compliance,
     }
 
 

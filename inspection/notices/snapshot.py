@@ -63,6 +63,9 @@ circular (暗查暗访情况通报, weekly; townships named, never a child)::
     inspections   [{rank, township: {code, name}, date, team, score, findings, major, critical}]
     problems      [{township: name, area, severity, text}]
     requirements  [下步工作要求]
+    compliance    Opt {period, weeks, visits, rows: [{position, area, text, estimate, low, high}],
+                       others, others_lowest}
+                  (the period's estimate so far, lowest items first, shares 0..1; issue 16)
 
 transfer (强制报告线索移送函, to the police, civil affairs or education department; kept with
 the mandatory-report case, never a township's notice; the child only as described)::
@@ -293,6 +296,25 @@ class Problem(_Strict):
     text: Masked
 
 
+# --- issue 16: the county-wide compliance estimate of the period so far (docs/statistics.md)
+class ComplianceRow(_Strict):
+    position: int
+    area: str
+    text: str
+    estimate: Number  # share 0..1
+    low: Number
+    high: Number
+
+
+class Compliance(_Strict):
+    period: str  # 2026年11—12月
+    weeks: int
+    visits: int
+    rows: list[ComplianceRow]  # the items with the lowest estimates
+    others: int  # items not listed
+    others_lowest: Number | None  # the lowest estimate among them
+
+
 class CircularSnapshot(_Letter):
     kind: Literal["circular"]
     township: Township | None = None  # a circular goes to every township
@@ -301,6 +323,7 @@ class CircularSnapshot(_Letter):
     inspections: list[CircularRow]
     problems: list[Problem]
     requirements: list[str]
+    compliance: Compliance | None = None  # absent in circulars issued before issue 16
 
 
 class ReportFacts(_Strict):

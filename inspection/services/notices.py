@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import rotation
+from inspection import statistics
 from inspection.access import official_of, profile_of
 from inspection.errors import Conflict, InspectionError, NotFound, Unprocessable
 from inspection.models import (
@@ -358,11 +359,19 @@ def circular_snapshot(*, county: County, week: str, today: dt.date | None = None
         .select_related("township").order_by("-score", "date", "township__code")
     )
     return build_circular_snapshot(county=county, start=start, end=end, today=today,
-                                   inspections=inspections, findings_of=effective_findings)
+                                   inspections=inspections, findings_of=effective_findings,
+                                   compliance=_compliance(county, start, end, today))
+
+
+def _compliance(county: County, start: dt.date, end: dt.date, today: dt.date) -> dict | None:
+    """The estimate of the period the week belongs to (by its Thursday), up to the week's end."""
+    first, last = rotation.period_bounds(rotation.period_index(start + dt.timedelta(days=3)))
+    span = statistics.estimate_span(county=county, first=first, last=end, today=today)
+    return statistics.circular_block(span, statistics.span_label(first, last))
 
 
 def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, today: dt.date,
-                            inspections, findings_of) -> dict:
+                            inspections, findings_of, compliance: dict | None = None) -> dict:
     """The circular's snapshot from the week's submitted inspections, already ranked by score
     (then date and township code); `findings_of(inspection)` gives the findings that count.
     Shared by the notices service and the load generator, which has its rows in memory."""
@@ -377,7 +386,8 @@ def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, tod
     ]
     rows, problems, summary = compose.circular_tables(visits)
     return validate_snapshot(compose.circular(letterhead=letterhead(county), on=today, week_start=start,
-                                              rows=rows, problems=problems, summary=summary))
+                                              rows=rows, problems=problems, summary=summary,
+                                              compliance=compliance))
 
 
 @transaction.atomic

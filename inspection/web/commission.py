@@ -17,6 +17,7 @@ from inspection.services import follow_ups
 from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import last_sweep
 from inspection.services.report_jobs import escalate_late_reports
+from inspection.statistics import estimate_trend, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
 
@@ -104,6 +105,7 @@ def dashboard(request, profile):
         "damaged_files": list(damaged[:20]),
         "damaged_count": damaged.count(),
         "reports": _reports_on_read(request.user, county),
+        "compliance": trend_table(estimate_trend(county=county, today=day)),
     }
     return render(request, "web/dashboard.html", context)
 

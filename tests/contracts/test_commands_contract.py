@@ -1,8 +1,8 @@
 """DESIGN.md §4 "Commands": every command of the table exists with its options, and the cheap ones
 keep their output and exit-code contract, run as `python manage.py ...` would run them.
 
-Options the table lists for later issues (simulate_draws --calendar/--skip-week/--miss/--margin,
-the `estimate` command) are not checked here until they are built.
+Options the table lists for later issues (simulate_draws --calendar/--skip-week/--miss/--margin)
+are not checked here until they are built.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ OPTIONS = {
     "escalate": ["--as-of"],
     "sample_notices": ["--out"],
     "verify_audit": [],
+    "estimate": ["--county", "--period", "--json"],
 }
 
 
@@ -125,3 +126,15 @@ def test_verify_audit_prints_the_head_of_each_chain_or_exits_1_with_the_first_ba
         audit_sql.install(connection)
     code, out, err = manage("verify_audit")
     assert code == 1 and re.search(rf"\b{first.seq}\b", out + err)
+
+
+def test_estimate_prints_json_and_refuses_a_bad_period_with_exit_1(county, checklist):
+    code, out, err = manage("estimate", "--county", "520581", "--period", "2026-11", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["county"], data["period"], data["first"], data["last"]) == ("520581", "2026-11", "2026-11-01", "2026-12-31")
+    assert data["items"] == [] and data["method"] == "horvitz-thompson"
+    code, out, err = manage("estimate", "--county", "520581", "--period", "2026-13")
+    assert code == 1 and "统计期应写作 YYYY-MM" in err and out == ""
+    code, _, err = manage("estimate", "--county", "000000", "--period", "2026-11")
+    assert code == 1 and "没有代码为 000000 的县（市）" in err
