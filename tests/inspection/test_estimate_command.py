@@ -188,3 +188,37 @@ def test_a_period_without_any_draw_says_so(county, checklist):
     data = json.loads(command("--county", "520581", "--period", "2026-11", "--json")[1])
     assert data["weeks"] == 0 and data["visits_used"] == 0 and data["items"] == []
     assert not Draw.objects.exists()
+
+
+def test_the_quarterly_summary_counts_problems_and_shows_the_quarters_estimate(drawn_county, client, wang, qian,
+                                                                             zhang, li):
+    """季度汇总 (issue 16's quarterly report): the same estimate over the quarter's days, beside the
+    problems by checklist area, by township and by month; read by the commission and the 纪委 only."""
+    weekly, drawn, likeliest, items = drawn_county
+    with at(date(2026, 12, 5)):
+        data = json.loads(command("--county", "520581", "--period", "2026-11", "--json")[1])
+        client.force_login(wang)
+        html = client.get("/summary/?quarter=2026-Q4").content.decode()
+        default = client.get("/summary/").content.decode()
+        client.force_login(qian)
+        observed = client.get("/summary/?quarter=2026-Q4")
+        bad = client.get("/summary/?quarter=2026-Q5")
+        for outsider in (zhang, li):
+            client.force_login(outsider)
+            assert client.get("/summary/?quarter=2026-Q4").status_code == 404
+    assert "2026年第四季度暗查暗访情况汇总" in html and "2026年第四季度" in default
+    # The drawn visits, the make-up, the follow-up and the due township's visit of 2 October; the cancelled one is
+    # not a visit.
+    visits = len(drawn) + 3
+    assert f"暗查 <strong>{visits}</strong> 次" in html
+    problems = len(drawn) + 1 + 1  # item 2 at every drawn visit and the make-up, item 1 at the likeliest
+    assert f"发现问题 <strong>{problems}</strong> 个" in html
+    area = html[html.index('id="area-h"'):html.index('id="township-h"')]
+    assert items[1].area in area and items[0].area in area
+    township = html[html.index('id="township-h"'):html.index('id="month-h"')]
+    assert likeliest.township.name in township
+    card = html[html.index('id="compliance"'):]
+    first = data["items"][0]
+    assert f"<strong>{first['estimate'] * 100:.1f}%</strong>" in card, "the quarter holds the same drawn week"
+    assert observed.status_code == 200 and "2026年第四季度" in observed.content.decode()
+    assert bad.status_code == 400 and "季度格式应为" in bad.content.decode()
