@@ -22,6 +22,7 @@ from inspection.services.inspections import FindingData, add_evidence, add_findi
 from inspection.services.notices import issue_notices
 from inspection.services.responses import acknowledge_notice, file_response
 from inspection.services.setup import ensure_default_checklist, import_divisions
+from inspection.services.reports import file_report
 from inspection.services.tokens import issue_token
 
 PASSWORD = "pw-world"
@@ -29,6 +30,7 @@ JINBI, SHUIXI, OTHER_TOWNSHIP, FUTURE_TOWNSHIP, BUSY_TOWNSHIP = (
     "520581100", "520581001", "520581101", "520581102", "520581103",
 )
 HOME_DRAW_WEEK, FOREIGN_DRAW_WEEK = "2026-W49", "2026-W50"
+REPORT_TEXT = "入户走访发现该女童身上多处淤青，疑似遭受家庭暴力"
 
 
 @dataclass
@@ -43,12 +45,13 @@ class Bundle:
     response_id: int | None = None
     week: str | None = None
     token_id: int | None = None  # an API token of the township's official
+    report_id: int | None = None  # a mandatory-report case (强制报告) filed in the county
 
     def path_values(self) -> dict:
         return {
             "inspection_id": self.inspection_id, "finding_id": self.finding_id, "evidence_id": self.evidence_id,
             "notice_id": self.notice_id, "response_id": self.response_id, "code": self.township, "week": self.week,
-            "token_id": self.token_id,
+            "token_id": self.token_id, "report_id": self.report_id,
         }
 
 
@@ -171,7 +174,15 @@ def build_world() -> World:
         world.bundles[name].token_id = issue_token(user=u[official], label="world")[0].pk
     _draw(neighbour, FOREIGN_DRAW_WEEK, date(2026, 12, 7), u["chen"])
 
+    # A mandatory-report case in each county: the commission files it; no township ever reads it.
+    for name, by in [("jinbi", "wang"), ("other_county", "chen")]:
+        world.bundles[name].report_id = file_report(
+            actor=u[by], what=REPORT_TEXT, location="某村", discovered_at=timezone.now() - timedelta(hours=2),
+            child_description="约9岁女童", agency="police", child_identity="刘某某，身份证另告",
+        ).pk
+
     world.secrets = {
+        "the mandatory report": [REPORT_TEXT, "约9岁女童"],
         "inspector names": ["李督查", "孙督查", "马督查"],
         "inspector usernames": ['"li"', '"sun"', '"ma"'],
         "tomorrow's visit": [tomorrow.isoformat(), f"{tomorrow.month}月{tomorrow.day}日"],
