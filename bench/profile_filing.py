@@ -25,7 +25,8 @@ REQUESTS = 300
 # Stages named by the function whose cumulative time is the stage's (module suffix, function).
 STAGES = {
     "auth (token, profile)": ("inspection/services/tokens.py", "check_token"),
-    "body parsing and validation (ninja, pydantic)": ("ninja/signature/details.py", "resolve"),
+    "body parsing and validation (ninja, pydantic)": ("ninja/operation.py", "_get_values"),
+    "the endpoint itself (post_finding: hash, insert, reply, audit)": ("inspection/api/inspections.py", "post_finding"),
     "the reply's serialisation (FindingOut, JSON)": ("inspection/api/inspections.py", "render_json"),
     "audit event (payload, hashes, append)": ("inspection/services/audit.py", "record_event"),
     "the conditional insert (SQL built from access.py)": ("inspection/services/filing.py", "_insert_finding"),
