@@ -2,8 +2,9 @@
 
 The floor is a bare django-ninja endpoint in the same process and database that inserts one
 finding row with the same bearer authentication (bench/api_urls.py); ours adds the
-Idempotency-Key record and its stored reply, the team and status checks under a row lock, the
-audit event chained under the head lock, and the full FindingOut reply.
+Idempotency-Key record and its stored reply, the visibility, team and status checks (one
+conditional insert), the audit event chained under its county's head lock, and the full
+FindingOut reply: 8 statements in all (tests/scale/test_query_counts.py).
 
 1. Latency, in process (Django test client, full middleware stack, no network), ours and the
    floor interleaved request by request: p50 and p95, on PostgreSQL and on SQLite.
@@ -15,6 +16,9 @@ audit event chained under the head lock, and the full FindingOut reply.
    Run twice on a private cluster: with PostgreSQL's durable defaults, and with fsync off (the
    disk's flush taken out), because every audited write holds the audit chain's head lock
    through its commit: on a disk that flushes in 12 ms that alone caps writes near 80/s.
+3. Counties: ours only, the same 48 phones all in one county, then spread over 8 counties (each
+   county its own audit chain and head lock): the spread run must be at least as fast (filings of
+   different counties do not queue behind each other), with 0 lost and 0 duplicated.
 
 The database is a throwaway one (bench/_pg.py); gunicorn listens on 127.0.0.1 only. Each part
 runs in its own process with bench/settings_api.py, so it never shares Django with another
