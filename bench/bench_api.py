@@ -335,9 +335,6 @@ def county_spread(database_url: str, where: str, *, label: str = "") -> None:
            ours=results["many"]["filings_per_s"], anchor=results["one"]["filings_per_s"],
            anchor_name=f"the same phones all in one county, same server, {where}", unit="filings/s",
            target="spread >= one county (no queue across counties), 0 lost, 0 duplicated")
-    record(f"api: lost + duplicated filings, {SPREAD} counties and 1 county (locust, PostgreSQL{label})",
-           ours=sum(r["lost"] + r["duplicated"] + r["failures"] for r in results.values()), anchor=0,
-           anchor_name="none may be lost or doubled", unit="filings")
 
 
 def main() -> None:
