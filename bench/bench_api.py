@@ -2,8 +2,9 @@
 
 The floor is a bare django-ninja endpoint in the same process and database that inserts one
 finding row with the same bearer authentication (bench/api_urls.py); ours adds the
-Idempotency-Key record and its stored reply, the team and status checks under a row lock, the
-audit event chained under the head lock, and the full FindingOut reply.
+Idempotency-Key record and its stored reply, the visibility, team and status checks (one
+conditional insert), the audit event chained under its county's head lock, and the full
+FindingOut reply: 8 statements in all (tests/scale/test_query_counts.py).
 
 1. Latency, in process (Django test client, full middleware stack, no network), ours and the
    floor interleaved request by request: p50 and p95, on PostgreSQL and on SQLite.
@@ -15,6 +16,9 @@ audit event chained under the head lock, and the full FindingOut reply.
    Run twice on a private cluster: with PostgreSQL's durable defaults, and with fsync off (the
    disk's flush taken out), because every audited write holds the audit chain's head lock
    through its commit: on a disk that flushes in 12 ms that alone caps writes near 80/s.
+3. Counties: ours only, the same 48 phones all in one county, then spread over 8 counties (each
+   county its own audit chain and head lock): the spread run must be at least as fast (filings of
+   different counties do not queue behind each other), with 0 lost and 0 duplicated.
 
 The database is a throwaway one (bench/_pg.py); gunicorn listens on 127.0.0.1 only. Each part
 runs in its own process with bench/settings_api.py, so it never shares Django with another
@@ -52,6 +56,7 @@ LOCUST_USERS = 48
 GUNICORN_WORKERS = int(os.environ.get("ANCHA_BENCH_WORKERS", "8"))
 INSPECTIONS = 96  # dispatched visits the phones file on; two phones share none
 COUNTY = "520581"  # 黔西市, with generated history around the visits
+SPREAD = 8  # counties in the run that shows filings of different counties not queueing together
 
 
 def django_env(database_url: str) -> dict[str, str]:
@@ -69,28 +74,27 @@ def _setup_django():
     django.setup()
 
 
-def worker_setup(pairs_path: str) -> None:
-    """Migrate, generate 12 weeks of the county, dispatch today's visits with tokens for their teams."""
-    _setup_django()
+def _dispatch_visits(codes: list[str], n: int) -> list[tuple[str, int]]:
+    """`n` visits dispatched today, spread round-robin over the counties `codes`, each with a
+    bearer token for the first of its two-person team: [(token, inspection id)]."""
     import secrets
 
-    from django.core.management import call_command
     from django.utils import timezone
 
     from inspection.api.auth import _token_hash
     from inspection.models import ApiToken, Checklist, County, Inspection, Inspector, TeamMember
-    from bench.loadgen import generate_load
 
-    call_command("migrate", verbosity=0)
-    generate_load(province=COUNTY[:2], weeks=12, county_codes=[COUNTY], seed="bench-api")
-    county = County.objects.get(code=COUNTY)
-    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
-    inspectors = list(Inspector.objects.filter(county=county).select_related("user", "home_township").order_by("pk"))
-    townships = list(county.townships.order_by("code"))
+    places = []
+    for code in codes:
+        county = County.objects.get(code=code)
+        checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+        inspectors = list(Inspector.objects.filter(county=county).select_related("user").order_by("pk"))
+        places.append((county, checklist, inspectors, list(county.townships.order_by("code"))))
     today, now = timezone.localdate(), timezone.now()
     pairs = []
-    for i in range(INSPECTIONS):
-        township = townships[i % len(townships)]
+    for i in range(n):
+        county, checklist, inspectors, townships = places[i % len(places)]
+        township = townships[(i // len(places)) % len(townships)]
         team = [x for x in inspectors if x.home_township_id != township.pk]
         team = [team[i % len(team)], team[(i + 1) % len(team)]]
         visit = Inspection.objects.create(county=county, township=township, date=today, checklist=checklist,
@@ -99,7 +103,33 @@ def worker_setup(pairs_path: str) -> None:
         token = secrets.token_urlsafe(24)
         ApiToken.objects.create(user=team[0].user, token_hash=_token_hash(token))
         pairs.append((token, visit.pk))
-    Path(pairs_path).write_text(json.dumps(pairs))
+    return pairs
+
+
+def spread_counties() -> list[str]:
+    """黔西市 and the next counties of 贵州省 in code order: SPREAD counties in all."""
+    from bench.loadgen import province_counties
+
+    others = [code for code in province_counties(COUNTY[:2]) if code != COUNTY]
+    return [COUNTY, *others[: SPREAD - 1]]
+
+
+def worker_setup(pairs_path: str, spread_path: str = "") -> None:
+    """Migrate, generate 12 weeks of the county, dispatch today's visits with tokens for their teams.
+    With `spread_path`: also SPREAD - 1 more counties (2 weeks each), and as many visits again
+    spread over all of them, for the one-county-against-many run."""
+    _setup_django()
+    from django.core.management import call_command
+
+    from bench.loadgen import generate_load
+
+    call_command("migrate", verbosity=0)
+    generate_load(province=COUNTY[:2], weeks=12, county_codes=[COUNTY], seed="bench-api")
+    Path(pairs_path).write_text(json.dumps(_dispatch_visits([COUNTY], INSPECTIONS)))
+    if spread_path:
+        codes = spread_counties()
+        generate_load(province=COUNTY[:2], weeks=2, county_codes=codes[1:], seed="bench-api")
+        Path(spread_path).write_text(json.dumps(_dispatch_visits(codes, INSPECTIONS)))
 
 
 def worker_latency(pairs_path: str, n: int) -> None:
@@ -179,7 +209,7 @@ def latency(database_url: str, label: str, where: str) -> None:
                target="ours <= 2x the floor")
 
 
-def wait_for(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+def wait_for(port: int, proc: subprocess.Popen, seconds: float = 240) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -190,13 +220,14 @@ def wait_for(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
                 return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer within a minute")
+    raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s")
 
 
-def locust_run(target: str, *, port: int, pairs: str, tmp: str, env: dict) -> dict:
-    mark = f"locust-{target}-{int(time.time())}"
-    out = f"{tmp}/acked-{target}.json"
-    prefix = f"{tmp}/locust-{target}"
+def locust_run(target: str, *, port: int, pairs: str, tmp: str, env: dict, tag: str = "") -> dict:
+    name = f"{target}{tag}"
+    mark = f"locust-{name}-{int(time.time())}"
+    out = f"{tmp}/acked-{name}.json"
+    prefix = f"{tmp}/locust-{name}"
     locust_env = {**os.environ, "ANCHA_LOCUST_PAIRS": pairs, "ANCHA_LOCUST_TARGET": target,
                   "ANCHA_LOCUST_MARK": mark, "ANCHA_LOCUST_OUT": out}
     subprocess.run(
@@ -240,24 +271,13 @@ def throughput(database_url: str, where: str, *, label: str = "") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pairs = f"{tmp}/pairs.json"
         run_worker("bench.bench_api", ["worker", "setup", pairs], env=env)
-        server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "ancha.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync", "--log-level", "warning",
-             "--graceful-timeout", "5"],
-            env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/gunicorn.log", "w"),
-            start_new_session=True,
-        )
+        server = _gunicorn(env, port, tmp)
         try:
             wait_for(port, server)
             results = {target: locust_run(target, port=port, pairs=pairs, tmp=tmp, env=env)
                        for target in ("floor", "ours")}
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            _stop(server)
     ours, floor = results["ours"], results["floor"]
     clean = ours["failures"] == 0 and ours["lost"] == 0 and ours["duplicated"] == 0
     record(f"api: filings/s, locust {LOCUST_USERS} phones {LOCUST_SECONDS}s (gunicorn {GUNICORN_WORKERS}w + PostgreSQL{label})",
@@ -272,6 +292,51 @@ def throughput(database_url: str, where: str, *, label: str = "") -> None:
     print(f"   floor: {floor['acked']} acknowledged, {floor['failures']} errors, {floor['lost']} lost")
 
 
+def _gunicorn(env: dict, port: int, tmp: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "ancha.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync", "--log-level", "warning",
+         "--graceful-timeout", "5"],
+        env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/gunicorn.log", "w"),
+        start_new_session=True,
+    )
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def county_spread(database_url: str, where: str, *, label: str = "") -> None:
+    """Ours only, the same 48 phones: all in one county, then spread over SPREAD counties. Each
+    county has its own audit chain and head lock, so spread filings must not queue behind one
+    another: the spread run is at least as fast, and both stay 0 lost, 0 duplicated."""
+    env = django_env(database_url)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        one, many = f"{tmp}/pairs-one.json", f"{tmp}/pairs-many.json"
+        run_worker("bench.bench_api", ["worker", "setup", one, many], env=env)
+        server = _gunicorn(env, port, tmp)
+        try:
+            wait_for(port, server)
+            results = {name: locust_run("ours", port=port, pairs=pairs, tmp=tmp, env=env, tag=name)
+                       for name, pairs in (("one", one), ("many", many))}
+        finally:
+            _stop(server)
+    for name, run in results.items():
+        clean = run["failures"] == 0 and run["lost"] == 0 and run["duplicated"] == 0
+        print(f"   {name} county(ies): {run['acked']} acknowledged, {run['failures']} errors, {run['lost']} lost, "
+              f"{run['duplicated']} duplicated -> {'clean' if clean else 'NOT CLEAN'}; p95 {run['p95']:.0f} ms")
+    record(f"api: filings/s, locust {LOCUST_USERS} phones in {SPREAD} counties vs 1 county (PostgreSQL{label})",
+           ours=results["many"]["filings_per_s"], anchor=results["one"]["filings_per_s"],
+           anchor_name=f"the same phones all in one county, same server, {where}", unit="filings/s",
+           target="spread >= one county (no queue across counties), 0 lost, 0 duplicated")
+
+
 def main() -> None:
     for tool in ("gunicorn", "locust"):
         if not (VENV_BIN / tool).exists() and shutil.which(tool) is None:
@@ -282,6 +347,8 @@ def main() -> None:
         latency(url, "PostgreSQL", where)
     with throwaway_database("ancha_bench_api_load") as (url, where):
         throughput(url, where)
+    with throwaway_database("ancha_bench_api_spread") as (url, where):
+        county_spread(url, where)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         # The same with the disk's flush taken out: every audited write holds the audit head's
         # lock through its commit, so on a slow disk the flush, not the code, sets the pace.

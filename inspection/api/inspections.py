@@ -16,13 +16,13 @@ from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Stat
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from inspection.access import get_visible, role_of, sees_team, visible_evidence, visible_inspections
+from inspection.access import get_visible, profile_of, role_of, sees_team, visible_evidence, visible_inspections
 from inspection.api.common import MAX_ID, Blank, ErrorOut, Id, LimitOffset, SafeDate, SafeDateTime, binary, multipart
 from inspection.api.privacy import warnings_for
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.models import Evidence, Finding, Inspection, Role
 from inspection.security.visit_check import check_url
-from inspection.services import idempotency
+from inspection.services import filing, idempotency
 from inspection.services.inspections import (
     FindingData,
     add_evidence,
@@ -279,25 +279,38 @@ def post_finding(request, body: FindingIn, inspection_id: Id):
     """File a finding (or, with `corrects`, a correction). Exactly once per Idempotency-Key."""
     user = request.auth
     key = idempotency.check_key(request.headers.get(idempotency.HEADER))
-    inspection = _writable(request, inspection_id)
     payload = body.model_dump(mode="json")
-    request_hash = idempotency.fingerprint("finding.add", {"inspection": inspection.pk, **payload})
+    request_hash = idempotency.fingerprint("finding.add", {"inspection": inspection_id, **payload})
+    data = FindingData(
+        text=body.text, item_id=body.item_id, severity=body.severity, location=body.location,
+        observed_at=body.observed_at,
+    )
+
+    def render(finding):
+        # Filed a moment ago, it has no corrections or evidence yet: the reply's resolvers need not
+        # ask the database (the filing is the hot path).
+        finding._prefetched_objects_cache = {"corrections": Finding.objects.none(), "evidence": Evidence.objects.none()}
+        return 201, render_json(finding, FindingOut, request)
+
+    if body.corrects is None and not body.correction_reason:
+        profile = profile_of(user)
+        try:
+            reply = filing.file_new_finding(
+                inspection_id=inspection_id, user=user, county=profile.county if profile else None, data=data,
+                key=key, request_hash=request_hash, render=render,
+            )
+        except idempotency.InFlight as exc:
+            return _in_flight_response(exc)
+        if reply is not None:
+            return _reply_response(reply)
+    # Anything but the ordinary new finding (a replay, a refusal, a correction): the full path.
+    inspection = _writable(request, inspection_id)
 
     def action():
         finding = file_finding(
-            inspection=inspection,
-            user=user,
-            data=FindingData(
-                text=body.text, item_id=body.item_id, severity=body.severity,
-                location=body.location, observed_at=body.observed_at,
-            ),
-            corrects=body.corrects,
-            reason=body.correction_reason,
+            inspection=inspection, user=user, data=data, corrects=body.corrects, reason=body.correction_reason
         )
-        # Filed a moment ago, it has no corrections or evidence yet: the reply's resolvers need not
-        # ask the database (the filing is the hot path; the reply was built without them before).
-        finding._prefetched_objects_cache = {"corrections": Finding.objects.none(), "evidence": Evidence.objects.none()}
-        return 201, render_json(finding, FindingOut, request)
+        return render(finding)
 
     return idempotent_response(user=user, key=key, request_hash=request_hash, action=action)
 
@@ -306,11 +319,17 @@ def idempotent_response(*, user, key, request_hash, action) -> HttpResponse:
     try:
         reply = idempotency.run_once(user=user, key=key, request_hash=request_hash, action=action)
     except idempotency.InFlight as exc:
-        response = HttpResponse(
-            json.dumps({"detail": exc.detail}, ensure_ascii=False), status=409, content_type=JSON_TYPE
-        )
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return _in_flight_response(exc)
+    return _reply_response(reply)
+
+
+def _in_flight_response(exc: idempotency.InFlight) -> HttpResponse:
+    response = HttpResponse(json.dumps({"detail": exc.detail}, ensure_ascii=False), status=409, content_type=JSON_TYPE)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _reply_response(reply: idempotency.Reply) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status, content_type=JSON_TYPE)
     if reply.replayed:
         response["Idempotent-Replayed"] = "true"

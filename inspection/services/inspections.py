@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from inspection.errors import Conflict, Forbidden, Unprocessable
@@ -47,8 +48,15 @@ CLOCK_SKEW = timedelta(minutes=10)
 # Guards
 
 
-def _locked(inspection: Inspection) -> Inspection:
-    return Inspection.objects.select_for_update().select_related("county", "township").get(pk=inspection.pk)
+def _locked(inspection: Inspection, user=None) -> Inspection:
+    """The inspection row locked (only it: `of=self`, so the county and township rows it joins stay
+    free for the county's other teams); with `user`, whether they are on its team, in the same query."""
+    rows = Inspection.objects.select_for_update(of=("self",)).select_related("county", "township")
+    if user is not None:
+        rows = rows.annotate(
+            on_team=Exists(TeamMember.objects.filter(inspection=OuterRef("pk"), inspector__user=user))
+        )
+    return rows.get(pk=inspection.pk)
 
 
 def is_team_member(inspection: Inspection, user) -> bool:
@@ -56,7 +64,8 @@ def is_team_member(inspection: Inspection, user) -> bool:
 
 
 def _require_team_member(inspection: Inspection, user) -> None:
-    if not is_team_member(inspection, user):
+    on_team = getattr(inspection, "on_team", None)  # read with the lock by _locked(inspection, user)
+    if not (on_team if on_team is not None else is_team_member(inspection, user)):
         raise Forbidden("只有本次检查的督查组成员可以登记、更正或提交")
 
 
@@ -140,7 +149,7 @@ def _audit_data(finding: Finding) -> dict:
 
 @transaction.atomic
 def add_finding(*, inspection: Inspection, user, data: FindingData) -> Finding:
-    inspection = _locked(inspection)
+    inspection = _locked(inspection, user)
     _require_team_member(inspection, user)
     _require_open(inspection)
     finding = _build_finding(inspection, user, data)
@@ -152,7 +161,7 @@ def add_finding(*, inspection: Inspection, user, data: FindingData) -> Finding:
 @transaction.atomic
 def correct_finding(*, finding: Finding, user, data: FindingData, reason: str) -> Finding:
     """A new finding replacing `finding` in the score; the corrected one stays on record."""
-    inspection = _locked(finding.inspection)
+    inspection = _locked(finding.inspection, user)
     _require_team_member(inspection, user)
     _require_open(inspection)
     reason = _clean_text(reason, field="更正理由", max_length=REASON_MAX, required=True)
@@ -218,7 +227,7 @@ def add_evidence(*, finding: Finding, user, upload) -> tuple[Evidence, bool]:
 
 @transaction.atomic
 def _record_evidence(*, finding, user, name, clean, digest, original_name) -> tuple[Evidence, bool]:
-    inspection = _locked(finding.inspection)
+    inspection = _locked(finding.inspection, user)
     _require_team_member(inspection, user)
     _require_open(inspection)
     existing = Evidence.objects.filter(finding=finding, sha256=digest).first()
@@ -255,7 +264,7 @@ def submit_inspection(*, inspection: Inspection, user) -> tuple[Inspection, bool
 
     Idempotent: submitting a submitted inspection returns it unchanged.
     """
-    inspection = _locked(inspection)
+    inspection = _locked(inspection, user)
     _require_team_member(inspection, user)
     if inspection.status == Inspection.Status.SUBMITTED:
         return inspection, False

@@ -73,16 +73,22 @@ def _sqlite_busy_timeout(seconds: float):
         # Inside an outer transaction SQLite already holds the write lock: nothing to wait for.
         yield
         return
+    # Outside these blocks a connection always waits its configured timeout (this block puts it
+    # back), so a bound equal to it costs no PRAGMA: the filing's bound is the default
+    # (ancha/settings.py), and a filing is the request people wait for.
+    default = int(connection.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
+    wanted = int(seconds * 1000)
+    if wanted == default:
+        yield
+        return
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout = {wanted}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+            cursor.execute(f"PRAGMA busy_timeout = {default}")
 
 
 @contextlib.contextmanager
@@ -94,8 +100,11 @@ def bounded_transaction(seconds: float):
             yield
             return
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('lock_timeout')")
-            previous = cursor.fetchone()[0]
+            # Only a nested block must put the setting back; an outermost one ends with its transaction.
+            previous = None
+            if nested:
+                cursor.execute("SELECT current_setting('lock_timeout')")
+                previous = cursor.fetchone()[0]
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
         yield
         if nested and not connection.needs_rollback:

@@ -64,7 +64,10 @@ def check_token(*, secret: str) -> ApiToken:
     """The live token for `secret`, its use noted; TokenRefused otherwise (nothing is written then)."""
     if not secret or len(secret) > 200:
         raise TokenRefused(INVALID)
-    row = ApiToken.objects.select_related("user").filter(token_hash=token_hash(secret)).first()
+    # The profile (role, county) comes in the same query: every endpoint's access rule reads it.
+    row = (
+        ApiToken.objects.select_related("user__profile__county").filter(token_hash=token_hash(secret)).first()
+    )
     if row is None or not row.user.is_active:
         raise TokenRefused(INVALID)
     if row.revoked_at is not None:

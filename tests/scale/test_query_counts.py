@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from inspection.models import Draw, Inspection, Notice, Township
+from tests.inspection.field_fixtures import dispatched, sun  # noqa: F401
 from tests.scale.conftest import TEN, load
 
 COUNTY = "460105"  # 秀英区, 8 townships
@@ -93,3 +94,48 @@ def test_pages_make_the_same_queries_for_a_short_and_a_long_history(db):
     sizes = {row["county__code"]: row["n"] for row in inspections}
     assert sizes[COUNTY] > 2 * sizes["469001"]
     assert differences(short, long) == {}
+
+
+# ---------------------------------------------------------------------------
+# Filing a finding (issue 14): the request a team on a phone waits for.
+
+FILING_BUDGET = 8  # every statement the connection sends, BEGIN and COMMIT included
+
+
+def _file(client, inspection, body, key):
+    return client.post_json(f"/api/v1/inspections/{inspection.pk}/findings", body, **{"Idempotency-Key": key})
+
+
+def test_filing_a_finding_takes_at_most_eight_statements_with_its_key_and_audit_event_in_one_transaction(
+    transactional_db, api, li, dispatched
+):
+    # transactional_db: the request runs its own outermost transaction, as in production (inside
+    # a test's transaction it would pay savepoints that production never does).
+    from inspection.models import AuditEvent, Finding, IdempotencyRecord
+    from tests.inspection.field_fixtures import item
+
+    client = api(li)
+    body = {"item_id": item(dispatched, 9).pk, "text": "两名留守儿童已辍学，台账未更新", "location": "某村小学"}
+    assert _file(client, dispatched, body, "warm-up").status_code == 201  # the token's use noted once a minute
+    with CaptureQueriesContext(connection) as queries:
+        response = _file(client, dispatched, {**body, "text": "儿童之家未开放"}, "counted")
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= FILING_BUDGET, "\n".join(s[:160] for s in statements)
+    # What was counted did the whole filing, in one transaction and no savepoint.
+    finding = Finding.objects.get(pk=response.json()["id"])
+    record = IdempotencyRecord.objects.get(user=li, key="counted")
+    assert bytes(record.response_body) == response.content and record.status_code == 201
+    assert AuditEvent.objects.filter(action="finding.added", object_id=str(finding.pk)).count() == 1
+    assert sum(s.upper().startswith(("BEGIN", "SAVEPOINT")) for s in statements) <= 1
+    # The audit append comes last: nothing but the chain's own statements after its head is locked.
+    first = {name: next(i for i, s in enumerate(statements) if name in s)
+             for name in ("inspection_finding", "inspection_idempotencyrecord", "inspection_audithead")}
+    assert first["inspection_finding"] < first["inspection_idempotencyrecord"] < first["inspection_audithead"]
+    assert all("inspection_audit" in s or s.upper().startswith("COMMIT") for s in statements[first["inspection_audithead"]:])
+    # A replay and a concurrent-free second key still answer as before, with the same count or fewer.
+    with CaptureQueriesContext(connection) as replay:
+        again = _file(client, dispatched, {**body, "text": "儿童之家未开放"}, "counted")
+    assert (again.status_code, again.content) == (201, response.content)
+    assert Finding.objects.filter(inspection=dispatched).count() == 2
+    assert len(replay) > 0

@@ -221,16 +221,20 @@ def post_finding(token, inspection, key, die=""):
 
     from django.test import Client
 
-    from inspection.services import idempotency
+    from inspection.services import filing, idempotency
 
     if die:
-        committed = idempotency.run_once
+        # Both ways a filing commits: the hot path (a new finding) and the full one (replays,
+        # corrections); each returns only after its transaction committed.
+        def commit_then_die(committed):
+            def run(**kwargs):
+                if committed(**kwargs) is not None:
+                    os.kill(os.getpid(), signal.SIGKILL)
 
-        def commit_then_die(**kwargs):
-            committed(**kwargs)
-            os.kill(os.getpid(), signal.SIGKILL)
+            return run
 
-        idempotency.run_once = commit_then_die
+        idempotency.run_once = commit_then_die(idempotency.run_once)
+        filing.file_new_finding = commit_then_die(filing.file_new_finding)
     response = _post_finding(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), inspection, key, "工作站无人值守")
     return {"status": response.status_code, "body": response.json(),
             "replayed": response.get("Idempotent-Replayed") == "true", **_findings(inspection)}
