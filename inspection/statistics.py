@@ -90,11 +90,10 @@ def _weeks(first: date, last: date) -> list[date]:
     return out
 
 
-def _items(visits: list[Inspection]) -> tuple[list[Item], dict[int, frozenset[str]], dict[int, str]]:
+def _items(visits: list[Inspection], rows: list[ChecklistItem]) -> tuple[list[Item], dict[int, frozenset[str]], dict[int, str]]:
     """The items of the latest checklist used, each visit's checklist as item keys, and item id → key.
 
     A key is the item's area and text, so the same wording is one item across checklist versions."""
-    rows = ChecklistItem.objects.filter(checklist_id__in={v.checklist_id for v in visits}).order_by("position")
     keys: dict[int, str] = {}
     by_list: dict[int, set[str]] = defaultdict(set)
     for row in rows:
@@ -105,44 +104,66 @@ def _items(visits: list[Inspection]) -> tuple[list[Item], dict[int, frozenset[st
     return items, {k: frozenset(v) for k, v in by_list.items()}, keys
 
 
-def _failed(visits: list[Inspection], keys: dict[int, str]) -> dict[int, set[str]]:
+def _failed(visits: list[Inspection], keys: dict[int, str], found: list[tuple[int, int]]) -> dict[int, set[str]]:
     """Per visit, the items a finding that counts (not corrected since) was filed against."""
+    ids = {v.pk for v in visits}
     out: dict[int, set[str]] = defaultdict(set)
-    rows = Finding.objects.filter(inspection__in=[v.pk for v in visits], corrections__isnull=True,
-                                  item__isnull=False).values_list("inspection_id", "item_id")
-    for inspection_id, item_id in rows:
-        out[inspection_id].add(keys[item_id])
+    for inspection_id, item_id in found:
+        if inspection_id in ids:
+            out[inspection_id].add(keys[item_id])
     return out
 
 
-def _excluded(county: County, first: date, last: date) -> dict[str, int]:
-    """Submitted visits of the span that are not part of the draw's design, by kind."""
-    done = Inspection.objects.filter(county=county, status=Inspection.Status.SUBMITTED, date__range=(first, last))
-    return done.aggregate(  # one query: the dashboard reads three periods
-        makeup=Count("pk", filter=Q(draw__label__startswith="makeup-")),
-        follow_up=Count("pk", filter=Q(kind=Inspection.Kind.FOLLOW_UP)),
-        ad_hoc=Count("pk", filter=Q(draw__isnull=True, kind=Inspection.Kind.REGULAR)),
-    )
+def _excluded(county: County, spans: list[tuple[date, date]]) -> list[dict[str, int]]:
+    """Per span, the submitted visits that are not part of the draw's design, by kind: one query for all."""
+    kinds = {
+        "makeup": Q(draw__label__startswith="makeup-"),
+        "follow_up": Q(kind=Inspection.Kind.FOLLOW_UP),
+        "ad_hoc": Q(draw__isnull=True, kind=Inspection.Kind.REGULAR),
+    }
+    counts = Inspection.objects.filter(county=county, status=Inspection.Status.SUBMITTED).aggregate(**{
+        f"{name}_{n}": Count("pk", filter=q & Q(date__range=span))
+        for n, span in enumerate(spans) for name, q in kinds.items()
+    })
+    return [{name: counts[f"{name}_{n}"] for name in kinds} for n in range(len(spans))]
 
 
 def estimate_span(*, county: County, first: date, last: date, today: date | None = None) -> SpanEstimate:
-    mondays = _weeks(first, last)
-    draws = list(Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=[rotation.week_label(m) for m in mondays])
+    return estimate_spans(county=county, spans=[(first, last)], today=today)[0]
+
+
+def estimate_spans(*, county: County, spans: list[tuple[date, date]], today: date | None = None) -> list[SpanEstimate]:
+    """Several spans read in the same five queries whatever the data (the dashboard shows three periods)."""
+    mondays = [_weeks(first, last) for first, last in spans]
+    weeks = sorted({rotation.week_label(m) for ms in mondays for m in ms})
+    main = {"draw__county": county, "draw__label__in": MAIN_LABELS, "draw__week__in": weeks}
+    draws = list(Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=weeks)
                  .only("id", "week", "week_start", "result").order_by("week_start", "id"))
-    visits = list(Inspection.objects.filter(draw__in=draws).select_related("township").order_by("id"))
+    visits = list(Inspection.objects.filter(**main).select_related("township").order_by("id"))
+    rows = list(ChecklistItem.objects.filter(checklist__county=county).order_by("checklist_id", "position"))
+    found = list(Finding.objects.filter(corrections__isnull=True, item__isnull=False, **{
+        f"inspection__{k}": v for k, v in main.items()}).values_list("inspection_id", "item_id"))
     by_draw: dict[int, list[Inspection]] = defaultdict(list)
     for v in visits:
         by_draw[v.draw_id].append(v)
+    return [
+        _span_estimate(county, span, [d for d in draws if d.week_start in set(ms)], by_draw, rows, found,
+                       excluded, ms, today)
+        for span, ms, excluded in zip(spans, mondays, _excluded(county, spans))
+    ]
+
+
+def _span_estimate(county, span, draws, by_draw, rows, found, excluded, mondays, today) -> SpanEstimate:
     finished = [d for d in draws if all(v.status in FINISHED for v in by_draw[d.pk])]
     used = [v for d in finished for v in by_draw[d.pk]]
-    items, checked, keys = _items([v for v in used if v.status == Inspection.Status.SUBMITTED] or used)
-    failed = _failed(used, keys)
+    items, checked, keys = _items([v for v in used if v.status == Inspection.Status.SUBMITTED] or used, rows)
+    failed = _failed(used, keys, found)
     weeks = [_week_sample(d, by_draw[d.pk], checked, failed) for d in finished]
     drawn_weeks = {d.week for d in draws}
     begun = [m for m in mondays if today is None or m <= today]
     return SpanEstimate(
-        county=county, first=first, last=last,
-        result=estimate(weeks, items, excluded=_excluded(county, first, last)),
+        county=county, first=span[0], last=span[1],
+        result=estimate(weeks, items, excluded=excluded),
         pending_weeks=len(draws) - len(finished),
         undrawn_weeks=sum(1 for m in begun if rotation.week_label(m) not in drawn_weeks),
     )
@@ -176,10 +197,8 @@ def estimate_period(*, county: County, month: str, today: date | None = None) ->
 def estimate_trend(*, county: County, today: date, periods: int = 3) -> list[SpanEstimate]:
     """The calendar two-month periods (Jan–Feb, Mar–Apr, …) up to today's, oldest first."""
     now = rotation.period_index(today)
-    return [
-        estimate_span(county=county, first=rotation.period_bounds(i)[0], last=rotation.period_bounds(i)[1], today=today)
-        for i in range(now - periods + 1, now + 1)
-    ]
+    spans = [rotation.period_bounds(i) for i in range(now - periods + 1, now + 1)]
+    return estimate_spans(county=county, spans=[(first, last) for first, last in spans], today=today)
 
 
 def percent(value: float | None) -> str:
