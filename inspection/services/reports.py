@@ -295,11 +295,27 @@ def record_receipt(*, report: MandatoryReport, actor, received_at: datetime, rec
 
 
 @transaction.atomic
+def _require_designator(mine: Profile) -> None:
+    """Once the office has a head for mandatory reports, only the head designates (or, with no head,
+    a designated officer): a member of staff cannot make themselves a reader of children's cases.
+    Before anyone is designated, any member of the office may start (audited like every change)."""
+    office = Profile.objects.filter(county_id=mine.county_id, role=Role.COMMISSION)
+    if office.filter(commission_head=True).exists():
+        allowed = mine.commission_head
+    elif office.filter(report_officer=True).exists():
+        allowed = mine.report_officer
+    else:
+        allowed = True
+    if not allowed:
+        raise Forbidden("强制报告专员和负责人只能由负责人指定")
+
+
 def set_report_roles(*, actor, profile: Profile, report_officer: bool, commission_head: bool) -> Profile:
     """Designate (or stop designating) a member of the office; only the office itself may."""
     mine = profile_of(actor)
     if mine is None or mine.role != Role.COMMISSION or mine.county_id != profile.county_id:
         raise NotFound("未找到")
+    _require_designator(mine)
     if profile.role != Role.COMMISSION and (report_officer or commission_head):
         raise Unprocessable("只能指定未保办工作人员")
     profile.report_officer, profile.commission_head = bool(report_officer), bool(commission_head)

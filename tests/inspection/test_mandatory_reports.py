@@ -188,7 +188,7 @@ def test_an_unacknowledged_case_turns_red_and_tells_the_head_after_the_configure
     with time_machine.travel(filed.discovered_at + timedelta(minutes=59), tick=False):
         call_command("check_reports", stdout=out)
         assert api(wang).get("/api/v1/reports/summary").json() == {"open": 1, "late": 0}
-    assert not Notification.objects.exists() and "0 late" in out.getvalue()
+    assert not Notification.objects.exists() and "超时未确认接收并已提醒 0 件" in out.getvalue()
     with time_machine.travel(filed.discovered_at + timedelta(minutes=61), tick=False):
         # Red from the clock, before any job has run.
         assert api(wang).get("/api/v1/reports/summary").json() == {"open": 1, "late": 1}
@@ -273,7 +273,7 @@ def test_a_letter_that_fails_never_loses_the_case_and_the_job_issues_it(api, li,
     monkeypatch.undo()
     out = io.StringIO()
     call_command("check_reports", stdout=out)
-    assert "1 letters issued" in out.getvalue()
+    assert "补发移送函 1 份" in out.getvalue()
     report.refresh_from_db()
     assert report.letter_number.endswith("移〔%d〕1号" % timezone.localdate().year)  # the failed try used no number
 

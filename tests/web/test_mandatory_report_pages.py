@@ -108,3 +108,20 @@ def test_the_office_designates_its_officers(wang, county):
     assert "已更新强制报告专员设置" in page.content.decode()
     colleague.profile.refresh_from_db()
     assert colleague.profile.report_officer and not colleague.profile.commission_head
+
+
+def test_once_there_is_a_head_only_the_head_designates(wang, county):
+    """A member of staff cannot make themselves a reader of children's cases."""
+    from inspection.models import Role
+    from tests.conftest import _user
+
+    designate(wang, officer=True, head=True)
+    colleague = _user("chen", Role.COMMISSION, county, "陈专员")
+    refused = signed_in(colleague).post("/reports/roles/", {"profile": colleague.profile.pk, "report_officer": "on"},
+                                        follow=True)
+    assert "只能由负责人指定" in refused.content.decode()
+    colleague.profile.refresh_from_db()
+    assert not colleague.profile.report_officer
+    signed_in(wang).post("/reports/roles/", {"profile": colleague.profile.pk, "report_officer": "on"})
+    colleague.profile.refresh_from_db()
+    assert colleague.profile.report_officer

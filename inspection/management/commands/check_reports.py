@@ -20,6 +20,6 @@ class Command(AnchaCommand):
             self.stdout.write(exc.detail)
             return
         self.stdout.write(
-            f"check_reports: {result.escalated} late cases escalated, {result.letters} letters issued, "
-            f"{result.purged} closed cases purged"
+            f"强制报告检查：超时未确认接收并已提醒 {result.escalated} 件，补发移送函 {result.letters} 份，"
+            f"清除期满结案线索全文 {result.purged} 件"
         )
