@@ -17,6 +17,7 @@ a make-up visit's probability is conditional on which visits were missed, which 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -196,6 +197,24 @@ def _week_sample(draw: Draw, visits: list[Inspection], checked, failed) -> WeekS
 def estimate_period(*, county: County, month: str, today: date | None = None) -> SpanEstimate:
     first, last = period_span(month)
     return estimate_span(county=county, first=first, last=last, today=today)
+
+
+def trend_fingerprint(*, county: County, today: date, periods: int = 3) -> str:
+    """Everything `estimate_trend` reads that can change, in two short queries: the main draws of its
+    weeks (with their state) and every visit of its days with its status, plus today. Findings need no
+    place here: they are frozen when their visit is submitted, and a visit enters the estimate only
+    then (or when missed or cancelled), which its status shows; checklist items and probabilities
+    never change once used. The dashboard keys its cached estimate on this, so a read after any write
+    that moves the estimate computes it afresh."""
+    now = rotation.period_index(today)
+    first, last = rotation.period_bounds(now - periods + 1)[0], rotation.period_bounds(now)[1]
+    weeks = sorted({rotation.week_label(m) for m in _weeks(first, last)})
+    draws = Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=weeks).order_by("id")
+    visits = Inspection.objects.filter(county=county, date__range=(first - timedelta(days=7), last + timedelta(days=7)))
+    digest = hashlib.sha256(f"{county.pk}|{today.isoformat()}|{periods}".encode())
+    digest.update(repr(list(draws.values_list("id", "state"))).encode())
+    digest.update(repr(list(visits.order_by("id").values_list("id", "status"))).encode())
+    return digest.hexdigest()
 
 
 def estimate_trend(*, county: County, today: date, periods: int = 3) -> list[SpanEstimate]:

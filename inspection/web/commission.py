@@ -2,6 +2,7 @@
 
 from functools import partial
 
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from inspection.services import follow_ups
 from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import last_sweep
 from inspection.services.report_jobs import escalate_late_reports
-from inspection.statistics import estimate_trend, trend_table
+from inspection.statistics import estimate_trend, trend_fingerprint, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
 
@@ -105,9 +106,19 @@ def dashboard(request, profile):
         "damaged_files": list(damaged[:20]),
         "damaged_count": damaged.count(),
         "reports": _reports_on_read(request.user, county),
-        "compliance": trend_table(estimate_trend(county=county, today=day)),
+        "compliance": _compliance(county, day),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _compliance(county, day) -> dict:
+    """The estimate card, computed again only when what it reads has changed (`trend_fingerprint`)."""
+    key = f"ancha:compliance:{trend_fingerprint(county=county, today=day)}"
+    table = cache.get(key)
+    if table is None:
+        table = trend_table(estimate_trend(county=county, today=day))
+        cache.set(key, table, 24 * 3600)
+    return table
 
 
 def _reports_on_read(user, county) -> dict:

