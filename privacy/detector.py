@@ -43,10 +43,10 @@ CN_DIGITS = "一二三四五六七八九十"
 _ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})[ -]?(\d{8})[ -]?(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![0-9A-Za-z])")
 # A landline needs its area code set apart (0851-2822xxxx, (0851)2822xxxx): a bare run of digits
 # in a finding is far more often a count, an amount or a document number.
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(?:(0\d{2,3})[-－ ]|[（(](0\d{2,3})[)）] ?)(\d{7,8})(?!\d)")
+_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(?:(0\d{2,3})[-－ ]|[（(](0\d{2,3})[)）] ?)(\d{7,8})(?![0-9A-Za-z])")
 
 
 def is_resident_id(digits: str) -> bool:
