@@ -16,6 +16,18 @@ from inspection.services.setup import ensure_default_checklist, import_divisions
 # behaviour, not the cost of hashing (production keeps Django's default hasher).
 django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request that switched to English (LocaleMiddleware
+    activates it for the thread and leaves it there) must not make the next test read English labels."""
+    yield
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 JINBI = "520581100"  # 金碧镇
 SHUIXI = "520581001"  # 水西街道
 
