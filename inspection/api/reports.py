@@ -30,13 +30,12 @@ from inspection.errors import NotFound
 from inspection.models import MandatoryReport
 from inspection.services import idempotency
 from inspection.services.report_jobs import escalate_late_reports
-from inspection.services.reports import file_and_transfer, record_receipt
+from inspection.services.reports import FILED_MESSAGE, file_and_transfer, record_receipt
 from inspection.services.verification import letter_file
 
 router = Router(tags=["reports"])
 
 Agency = Literal[tuple(MandatoryReport.Agency.values)]
-CONFIRMATION = "已受理：线索已转入强制报告通道，由未保办指定专员移送接收单位；本问题不计入乡镇检查结果。"
 
 
 class ReportIn(Schema):
@@ -61,7 +60,7 @@ class ReportFiledOut(Schema):
     due_at: datetime
     agency: str
     letter_issued: bool
-    message: str = CONFIRMATION
+    message: str = FILED_MESSAGE
 
     @staticmethod
     def resolve_letter_issued(report: MandatoryReport) -> bool:

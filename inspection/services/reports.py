@@ -48,6 +48,8 @@ logger = logging.getLogger("ancha.reports")
 
 SERIES = SERIES_BY_KIND[TRANSFER]
 MAX_TEXT = 2000
+# What the person who filed is told, on the page and in the API's reply.
+FILED_MESSAGE = "已受理：线索已转入强制报告通道，由未保办指定专员移送接收单位；本问题不计入乡镇检查结果。"
 MAX_LINE = 200
 # The department a county's agency is by default, for the letter's addressee.
 AGENCY_OFFICE = {

@@ -21,12 +21,16 @@ from inspection.models import Profile, Role
 from inspection.security.hygiene import strict_id
 from inspection.services.inspections import is_team_member
 from inspection.services.report_jobs import escalate_late_reports, mark_notifications_read
-from inspection.services.reports import file_and_transfer, issue_transfer_letter, record_receipt, set_report_roles
+from inspection.services.reports import (
+    FILED_MESSAGE,
+    file_and_transfer,
+    issue_transfer_letter,
+    record_receipt,
+    set_report_roles,
+)
 from inspection.services.verification import letter_file
 from inspection.web.common import refuse, role_view, run_action
 from inspection.web.forms import ReceiptForm, ReportForm, ReportRolesForm
-
-FILED = "已受理：线索已转入强制报告通道，由未保办指定专员移送接收单位；本问题不计入乡镇检查结果。"
 
 
 def _visit(request):
@@ -51,7 +55,7 @@ def report_new(request):
     if request.method == "POST":
         if form.is_valid():
             report = run_action(request, lambda: file_and_transfer(actor=request.user, inspection=inspection, **form.cleaned_data),
-                                success=FILED)
+                                success=FILED_MESSAGE)
             if report is not None:  # an inspector goes back to the visit (they have no menu)
                 if request.profile.role == Role.INSPECTOR:
                     return redirect("inspector:inspection", pk=inspection.pk)
