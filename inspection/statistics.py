@@ -206,8 +206,8 @@ def trend_fingerprint(*, county: County, today: date, periods: int = 3) -> str:
     then (or when missed or cancelled), which its status shows; checklist items and probabilities
     never change once used. The dashboard keys its cached estimate on this, so a read after any write
     that moves the estimate computes it afresh."""
-    now = rotation.period_index(today)
-    first, last = rotation.period_bounds(now - periods + 1)[0], rotation.period_bounds(now)[1]
+    spans = _trend_spans(today, periods)
+    first, last = spans[0][0], spans[-1][1]
     weeks = sorted({rotation.week_label(m) for m in _weeks(first, last)})
     draws = Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=weeks).order_by("id")
     visits = Inspection.objects.filter(county=county, date__range=(first - timedelta(days=7), last + timedelta(days=7)))
@@ -219,9 +219,13 @@ def trend_fingerprint(*, county: County, today: date, periods: int = 3) -> str:
 
 def estimate_trend(*, county: County, today: date, periods: int = 3) -> list[SpanEstimate]:
     """The calendar two-month periods (Jan–Feb, Mar–Apr, …) up to today's, oldest first."""
+    return estimate_spans(county=county, spans=_trend_spans(today, periods), today=today)
+
+
+def _trend_spans(today: date, periods: int) -> list[tuple[date, date]]:
+    """The calendar two-month periods up to today's, oldest first: what the trend and its key cover."""
     now = rotation.period_index(today)
-    spans = [rotation.period_bounds(i) for i in range(now - periods + 1, now + 1)]
-    return estimate_spans(county=county, spans=[(first, last) for first, last in spans], today=today)
+    return [tuple(rotation.period_bounds(i)) for i in range(now - periods + 1, now + 1)]
 
 
 def percent(value: float | None) -> str:
