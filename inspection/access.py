@@ -23,6 +23,7 @@ from inspection.models import (
     Notification,
     Notice,
     NoticeResponse,
+    ResponseAttachment,
     Official,
     Profile,
     Rectification,
@@ -326,6 +327,12 @@ def visible_notices(user) -> QuerySet[Notice]:
 def visible_responses(user) -> QuerySet[NoticeResponse]:
     """Rectification reports (and their attachments) go with the notice they answer."""
     return NoticeResponse.objects.filter(notice__in=visible_notices(user))
+
+
+def visible_attachments(user) -> QuerySet[ResponseAttachment]:
+    """A report's attachments go with the report: the commission and the observer of the county,
+    and the official the letter was addressed to (never another township's)."""
+    return ResponseAttachment.objects.filter(response__in=visible_responses(user))
 
 
 def get_visible(queryset: QuerySet, **lookup):

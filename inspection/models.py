@@ -879,6 +879,7 @@ class DamagedFile(models.Model):
     class Kind(models.TextChoices):
         NOTICE = "notice", _("文书")
         EVIDENCE = "evidence", _("证据")
+        ATTACHMENT = "attachment", _("整改报告附件")
         REPORT_LETTER = "report_letter", _("强制报告线索移送函")
 
     county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="damaged_files")

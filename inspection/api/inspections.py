@@ -4,13 +4,12 @@ Everything is looked up through inspection.access, so an inspection, finding or 
 caller's scope answers 404 whatever it is.
 """
 
-import io
 import json
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -33,6 +32,7 @@ from inspection.services.inspections import (
 )
 from inspection.services import visit_codes
 from inspection.services.visits import MAX_REASON, cancel_inspection, mark_missed
+from inspection.security.stored_response import stored_file_response
 from inspection.services.stored_files import evidence_file
 from scoring import Severity
 
@@ -369,13 +369,7 @@ def get_evidence_file(request, inspection_id: Id, finding_id: Id, evidence_id: I
     finding = _finding(inspection, finding_id)
     evidence = get_visible(visible_evidence(request.auth).filter(finding=finding), pk=evidence_id)
     data = evidence_file(evidence)  # the recorded bytes, or DamagedArchiveCopy (409)
-    extension = evidence.file.name.rsplit(".", 1)[-1]
-    return FileResponse(
-        io.BytesIO(data),
-        content_type=evidence.content_type,
-        as_attachment=evidence.content_type == "application/pdf",
-        filename=f"evidence-{evidence.pk}.{extension}",
-    )
+    return stored_file_response(data, content_type=evidence.content_type, stem=f"evidence-{evidence.pk}")
 
 
 @router.post(

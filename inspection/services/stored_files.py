@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inspection.errors import Conflict
-from inspection.models import County, DamagedFile, Evidence, Notice
+from inspection.models import County, DamagedFile, Evidence, Notice, ResponseAttachment
 
 DAMAGED = "本系统存档的文件已损坏或缺失（与签发或上传时记录的 SHA-256 不符），已拒绝提供，并已报告县督查委员会；请联系签发机关。"
 
@@ -84,3 +84,11 @@ def evidence_file(evidence: Evidence) -> bytes:
     return read_checked(kind=DamagedFile.Kind.EVIDENCE, object_id=evidence.pk,
                         county=finding.inspection.township.county, name=evidence.file.name,
                         sha256=evidence.sha256, label=f"问题 {finding.pk} 的证据 {evidence.pk}")
+
+
+def attachment_file(attachment: ResponseAttachment) -> bytes:
+    """A rectification report's attachment as stored on upload (cleaned), checked."""
+    notice = attachment.response.notice
+    return read_checked(kind=DamagedFile.Kind.ATTACHMENT, object_id=attachment.pk, county=notice.county,
+                        name=attachment.file.name, sha256=attachment.sha256,
+                        label=f"整改报告 {attachment.response_id} 的附件 {attachment.pk}")
