@@ -16,8 +16,8 @@ from inspection.access import get_visible, visible_notices, visible_responses
 from inspection.models import Notice, NoticeKind, ResponseAttachment, Role
 from inspection.services import notices as service
 from inspection.services import responses as reports
-from inspection.web import files
 from inspection.web.common import Page, refuse, role_view, run_action
+from inspection.web.files import before_photos
 from inspection.web.forms import CircularForm, ResponseForm, ReviewForm
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
@@ -106,7 +106,7 @@ def _render_detail(request, notice, *, response_form=None, status=200):
         "pending": pending,
         "show_delivery": role in (Role.COMMISSION, Role.OBSERVER),
         "pdf_url": reverse("api:notice_pdf", args=[notice.pk]),
-        "before": files.before_photos(request.user, notice) if responses else [],
+        "before": before_photos(request.user, notice) if responses else [],
         "response_form": response_form or ResponseForm(),
         "review_form": ReviewForm(),
     }

@@ -42,11 +42,12 @@ FOREIGN = {
 }
 # The ids each bundle has (world.py), so that the matrix holds only paths it can fill.
 HAS = {
-    "jinbi": {"inspection_id", "finding_id", "evidence_id", "notice_id", "response_id", "code", "week", "token_id",
-              "report_id"},
-    "other_township": {"inspection_id", "finding_id", "evidence_id", "notice_id", "response_id", "code", "week"},
-    "other_county": {"inspection_id", "finding_id", "evidence_id", "notice_id", "response_id", "code", "week",
-                     "token_id", "report_id"},
+    "jinbi": {"inspection_id", "finding_id", "evidence_id", "notice_id", "response_id", "attachment_id", "code", "week",
+              "token_id", "report_id"},
+    "other_township": {"inspection_id", "finding_id", "evidence_id", "notice_id", "response_id", "attachment_id", "code",
+                       "week"},
+    "other_county": {"inspection_id", "finding_id", "evidence_id", "notice_id", "response_id", "attachment_id", "code",
+                     "week", "token_id", "report_id"},
     "dispatched_jinbi": {"inspection_id", "code"},
     "other_team": {"inspection_id", "finding_id", "code"},
     "future": {"inspection_id", "code", "week"},

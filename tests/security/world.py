@@ -43,6 +43,7 @@ class Bundle:
     evidence_id: int | None = None
     notice_id: int | None = None
     response_id: int | None = None
+    attachment_id: int | None = None  # the response's attachment
     week: str | None = None
     token_id: int | None = None  # an API token of the township's official
     report_id: int | None = None  # a mandatory-report case (强制报告) filed in the county
@@ -50,7 +51,8 @@ class Bundle:
     def path_values(self) -> dict:
         return {
             "inspection_id": self.inspection_id, "finding_id": self.finding_id, "evidence_id": self.evidence_id,
-            "notice_id": self.notice_id, "response_id": self.response_id, "code": self.township, "week": self.week,
+            "notice_id": self.notice_id, "response_id": self.response_id,
+            "attachment_id": self.attachment_id, "code": self.township, "week": self.week,
             "token_id": self.token_id, "report_id": self.report_id,
         }
 
@@ -164,6 +166,7 @@ def build_world() -> World:
         acknowledge_notice(notice=notice, user=u[official])
         response = file_response(notice=notice, user=u[official], text="已整改完毕", uploads=[png_upload("report.png")])
         bundle.notice_id, bundle.response_id = notice.pk, response.pk
+        bundle.attachment_id = response.attachments.get().pk
 
     world.bundles["jinbi"].week = HOME_DRAW_WEEK
     world.bundles["other_township"].week = HOME_DRAW_WEEK
