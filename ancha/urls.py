@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from inspection.api import api
 from inspection.security.signin import SignInForm
-from inspection.web import public, verify, views, visit_codes
+from inspection.web import offline, public, verify, views, visit_codes
 
 admin.site.site_header = "暗查 · 管理后台"
 admin.site.site_title = "暗查"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("public/<str:county>/", public.public_page, name="public"),
     path("visit/check/", visit_codes.check_page, name="visit_check"),
     path("inspector/", include("inspection.web.inspector")),
+    path("sw.js", offline.service_worker, name="service_worker"),  # at the root, to control /inspector/
 ]
 
 handler400 = "inspection.security.errors.bad_request"
