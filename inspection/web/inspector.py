@@ -60,7 +60,12 @@ def home(request):
 
 @role_view(Role.INSPECTOR)
 def inspection_page(request, pk):
-    inspection = _mine(request, pk)
+    return _render_page(request, _mine(request, pk))
+
+
+def _render_page(request, inspection, *, form=None, status=200):
+    """The assignment page; a refused finding comes back here with what was typed still in the form
+    (under a fresh key: nothing was filed)."""
     items = list(inspection.checklist.items.order_by("position"))
     findings = list(
         inspection.findings.select_related("item", "recorded_by")
@@ -68,7 +73,7 @@ def inspection_page(request, pk):
         .order_by("id")
     )
     corrected = {f.corrects_id for f in findings if f.corrects_id}
-    selected = request.GET.get("item", "")
+    selected = request.GET.get("item", "") if form is None else form.data.get("item_id", "")
     context = {
         "inspection": inspection,
         "items": items,
@@ -78,7 +83,7 @@ def inspection_page(request, pk):
         "open": inspection.status == Inspection.Status.DISPATCHED,
         "selected_item": strict_id(selected),
         "form_key": uuid.uuid4().hex,
-        "form": FindingForm(),
+        "form": form or FindingForm(),
         "preview_score": score_inspection(inspection).score if inspection.status == Inspection.Status.DISPATCHED else None,
         "api_base": f"/api/v1/inspections/{inspection.pk}",
         "severities": Severity.choices,
@@ -87,7 +92,7 @@ def inspection_page(request, pk):
         "section": "inspector",
         **code_context(request, inspection),
     }
-    return render(request, "inspector/inspection.html", context)
+    return render(request, "inspector/inspection.html", context, status=status)
 
 
 def _file_once(request, inspection, form: FindingForm) -> idempotency.Reply:
@@ -117,12 +122,14 @@ def add_finding_form(request, pk):
     back = reverse("inspector:inspection", args=[pk])
     inspection = _mine(request, pk)
     form = FindingForm(request.POST, request.FILES)
+    # A refused new finding comes back in the form; a refused correction goes back to its finding.
+    keep = not request.POST.get("corrects")
     if not form.is_valid():
         refuse(request, form)
-        return redirect(back)
+        return _render_page(request, inspection, form=form, status=422) if keep else redirect(back)
     reply = run_action(request, lambda: _file_once(request, inspection, form))
     if reply is None:
-        return redirect(back)
+        return _render_page(request, inspection, form=form, status=422) if keep else redirect(back)
     if reply.replayed:
         messages.info(request, _("该问题已保存过，没有重复登记。"))
         return redirect(back)

@@ -106,7 +106,7 @@ def _render_detail(request, notice, *, response_form=None, status=200):
         "pending": pending,
         "show_delivery": role in (Role.COMMISSION, Role.OBSERVER),
         "pdf_url": reverse("api:notice_pdf", args=[notice.pk]),
-        "before": before_photos(request.user, notice) if responses else [],
+        "before": before_photos(request.user, notice),
         "response_form": response_form or ResponseForm(),
         "review_form": ReviewForm(),
     }
