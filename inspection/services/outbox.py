@@ -143,12 +143,15 @@ def remind_deadlines(*, county, today: date) -> int:
                                      notice__state__in=_LIVE_NOTICE, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
         .select_related("notice", "notice__official__user", "official__user").order_by("due_on", "pk")
     )
+    due = [(rect, KIND_DUE_SOON if rect.due_on >= today else KIND_OVERDUE) for rect in rects]
+    # A long-overdue rectification is seen every morning: skip those already told without a failed insert each.
+    told = set(Notification.objects.filter(county=county, key__in=[f"{kind}:{rect.pk}" for rect, kind in due])
+               .values_list("recipient_id", "key"))
     sent = 0
-    for rect in rects:
+    for rect, kind in due:
         user = _user_of(rect.official) or _user_of(rect.notice.official)
-        if user is None:
+        if user is None or (user.pk, f"{kind}:{rect.pk}") in told:
             continue
-        kind = KIND_DUE_SOON if rect.due_on >= today else KIND_OVERDUE
         sent += notify(recipient=user, county=county, kind=kind, key=f"{kind}:{rect.pk}",
                        text=_deadline_text(kind, rect, today),
                        link=reverse("web:notice", args=[rect.notice_id])) is not None

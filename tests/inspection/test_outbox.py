@@ -10,12 +10,13 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from inspection.models import AuditEvent, Delivery, DeliveryAttempt, Notice, Notification, Rectification
+from inspection.models import AuditEvent, Delivery, DeliveryAttempt, Notice, Notification, Rectification, Role
 from inspection.services.notices import issue_notice
 from inspection.services.outbox import notify
 from inspection.services.outbox_delivery import BACKOFF, MAX_ATTEMPTS, claim_due, send_due
 from inspection.services.responses import acknowledge_notice, file_response, return_response
 from tests.inspection.escalation_fixtures import MINOR, at, day, squad, sweep, visit  # noqa: F401
+from tests.conftest import _user
 from tests.notices.workflow import make_draft, media  # noqa: F401
 from tests.outbox_servers import WebhookServer, free_port, smtp_server, use_webhook, webhook_server  # noqa: F401
 
@@ -264,11 +265,17 @@ def test_editing_an_officials_contact_is_audited_with_the_numbers_masked(county,
     assert "13900001111" not in event.payload and "zhang@jinbi" not in event.payload and "z***@jinbi" in event.payload
 
 
-def test_only_the_commission_opens_the_outbox_and_edits_contacts(county, reachable, wang, li, qian, zhao, client):
+def test_only_the_commission_opens_the_outbox_and_edits_contacts(
+        county, other_county, reachable, wang, li, qian, zhao, client):
     url = f"/county/officials/{reachable.official.pk}/contact/"
-    for user in (reachable, li, qian, zhao):
+    foreign_office = _user("sun", Role.COMMISSION, other_county, "孙主任")
+    for user in (reachable, li, qian, zhao, foreign_office):
         client.force_login(user)
-        assert client.get("/county/notifications/").status_code == 404
+        page = client.get("/county/notifications/")
+        if user is foreign_office:  # its own county's page, without our officials
+            assert page.status_code == 200 and "张永燊" not in page.content.decode()
+        else:
+            assert page.status_code == 404
         assert client.post(url, {"phone": "13900001111", "email": ""}).status_code == 404
     reachable.official.refresh_from_db()
     assert reachable.official.phone == "13812345678"
