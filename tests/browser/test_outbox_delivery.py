@@ -54,9 +54,21 @@ def test_a_letter_issued_in_the_web_reaches_the_official_by_email_and_sms(deskto
     assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_without_channels_the_page_says_the_portal_alone(desktop, wang, settings):
+def test_without_channels_the_page_says_the_portal_alone_and_the_official_reads_it_there(
+        desktop, phone, draft, settings):
     settings.EMAIL_HOST = settings.ANCHA_SMS_WEBHOOK_URL = ""
     desktop.sign_in("wang", "pw-wang")
     desktop.go("/county/notifications/")
     expect(desktop.page.locator("#portal-only")).to_contain_text("通知仅在平台内显示")
     desktop.shot("outbox-settings-portal-only")
+    desktop.go(f"/notices/{draft.pk}/")
+    desktop.page.get_by_role("button", name="印发").click()
+    desktop.page.wait_for_load_state()
+    assert not Delivery.objects.exists()
+
+    phone.sign_in("zhang", "pw-zhang")
+    phone.page.locator("a.notify").click()  # 提醒 1 in the header
+    phone.page.wait_for_load_state()
+    number = Notice.objects.get(pk=draft.pk).number_text
+    expect(phone.page.locator("main")).to_contain_text(f"（{number}），请及时登录平台签收")
+    phone.shot("outbox-official-reminder-phone")
