@@ -293,3 +293,22 @@ def test_the_settings_page_says_which_channels_are_on_and_the_last_results(
     html = client.get("/county/notifications/").content.decode()
     assert "未配置邮件或短信渠道" not in html and "已开启" in html
     assert "已尝试1次" in html and "邮件服务器未能接收" in html and "z***@jinbi.example.cn" in html
+
+
+@pytest.mark.parametrize("env, says", [
+    ({"ANCHA_SMS_WEBHOOK_URL": "https://sms.example.gov.cn/send"}, "ANCHA_SMS_WEBHOOK_SECRET must be set"),
+    ({"ANCHA_SMS_WEBHOOK_URL": "ftp://sms.example", "ANCHA_SMS_WEBHOOK_SECRET": "x" * 20}, "must be an http(s) URL"),
+    ({"ANCHA_EMAIL_HOST": "smtp.example", "ANCHA_EMAIL_STARTTLS": "1", "ANCHA_EMAIL_SSL": "1"}, "cannot both be on"),
+    ({"ANCHA_EMAIL_PORT": "twenty-five"}, "ANCHA_EMAIL_PORT must be a whole number"),
+])
+def test_a_channel_configured_wrongly_stops_start_up_with_one_line(env, says):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as live
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANCHA_EMAIL_", "ANCHA_SMS_"))}
+    run = subprocess.run([sys.executable, "-c", "import ancha.settings"], env={**clean, **env, "DJANGO_DEBUG": "1"},
+                         cwd=live.BASE_DIR, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and says in run.stderr and len(run.stderr.strip().splitlines()) == 1
