@@ -92,6 +92,27 @@ try:
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
     # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
     PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    # Reminders outside the portal (services/outbox.py, sent by `send_notifications`). A channel
+    # without its address is off; with none on, people see their notifications in the portal alone.
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("ANCHA_EMAIL_HOST", "") or ""
+    EMAIL_PORT = env_int("ANCHA_EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env_str("ANCHA_EMAIL_USER", "") or ""
+    EMAIL_HOST_PASSWORD = env_str("ANCHA_EMAIL_PASSWORD", "") or ""
+    EMAIL_USE_TLS = env_bool("ANCHA_EMAIL_STARTTLS", False)
+    EMAIL_USE_SSL = env_bool("ANCHA_EMAIL_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ConfigError("ANCHA_EMAIL_STARTTLS and ANCHA_EMAIL_SSL cannot both be on")
+    EMAIL_TIMEOUT = env_int("ANCHA_EMAIL_TIMEOUT", 10)
+    DEFAULT_FROM_EMAIL = env_str("ANCHA_EMAIL_FROM", "ancha@localhost") or "ancha@localhost"
+    # The SMS / 政务 messaging gateway: a POST of JSON signed with HMAC-SHA256 under the secret.
+    ANCHA_SMS_WEBHOOK_URL = env_str("ANCHA_SMS_WEBHOOK_URL", "") or ""
+    ANCHA_SMS_WEBHOOK_SECRET = env_str("ANCHA_SMS_WEBHOOK_SECRET", "") or ""
+    if ANCHA_SMS_WEBHOOK_URL and not ANCHA_SMS_WEBHOOK_URL.startswith(("https://", "http://")):
+        raise ConfigError("ANCHA_SMS_WEBHOOK_URL must be an http(s) URL")
+    if ANCHA_SMS_WEBHOOK_URL and len(ANCHA_SMS_WEBHOOK_SECRET) < 16:
+        raise ConfigError("ANCHA_SMS_WEBHOOK_SECRET must be set (16 characters or more) with ANCHA_SMS_WEBHOOK_URL")
+    ANCHA_SMS_WEBHOOK_TIMEOUT = env_float("ANCHA_SMS_WEBHOOK_TIMEOUT", 5.0)
 except ConfigError as exc:
     sys.stderr.write(f"ancha: configuration error: {exc}\n")
     raise SystemExit(2) from None

@@ -16,6 +16,7 @@ from inspection.models import (
     AuditHead,
     DamagedFile,
     Decision,
+    Delivery,
     Draw,
     Evidence,
     Inspection,
@@ -307,6 +308,14 @@ def visible_officials(user) -> QuerySet[Official]:
     if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
         return officials.none()
     return officials
+
+
+def visible_deliveries(user) -> QuerySet[Delivery]:
+    """The outbox of the caller's county (who was told what, through which channel): the commission's."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.COMMISSION:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(county_id=profile.county_id).select_related("notification__recipient")
 
 
 def visible_notices(user) -> QuerySet[Notice]:

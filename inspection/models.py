@@ -256,6 +256,8 @@ class Official(models.Model):
     county = models.ForeignKey(County, PROTECT, related_name="officials")
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
+    # Where reminders reach the person outside the portal (services/outbox.py); the commission edits both.
+    email = models.EmailField(_("电子邮箱"), max_length=254, blank=True)
 
     class Meta:
         verbose_name = _("负责人")
@@ -1065,6 +1067,56 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]
+
+
+class Delivery(models.Model):
+    """One notification to be carried by one outside channel (email, the SMS gateway): the outbox row,
+    written in the transaction of its cause, sent by `send_notifications` (services/outbox.py)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("电子邮件")
+        WEBHOOK = "webhook", _("短信/政务消息")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已送达")
+        FAILED = "failed", _("发送失败")
+
+    notification = models.ForeignKey(Notification, models.CASCADE, related_name="deliveries")
+    county = models.ForeignKey(County, PROTECT, related_name="+")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    # The address when the message was written: a later edit of the profile does not redirect it.
+    address = models.CharField(max_length=254)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A sender's claim: until then no other sender takes the row (longer than any channel's timeout).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("外发通知")
+        verbose_name_plural = _("外发通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+
+class DeliveryAttempt(models.Model):
+    """One try at a delivery, kept whatever its outcome."""
+
+    delivery = models.ForeignKey(Delivery, models.CASCADE, related_name="attempt_log")
+    channel = models.CharField(max_length=16)
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
 class TownshipCoverage(models.Model):
     """The dashboard's summary of one township, kept by `services.coverage_summary.refresh_coverage`
     in the same transaction as every write that changes it, so the commission's dashboard reads one

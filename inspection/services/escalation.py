@@ -49,6 +49,7 @@ from inspection.services.ladder_history import (
     township_history,
 )
 from inspection.services.ladder_writer import DecisionWriter
+from inspection.services.outbox import remind_deadlines
 
 __all__ = [
     "accept_rectification", "apply_inspection_submitted", "conclude_follow_up", "county_policy", "last_sweep",
@@ -177,4 +178,5 @@ def run_sweep(*, as_of: date | None = None, county: County | None = None, actor=
                 )
             report.days.append(day)
             day += timedelta(days=1)
+        remind_deadlines(county=c, today=as_of)
     return report

@@ -50,6 +50,7 @@ from inspection.models import (
 from inspection.notices import compose
 from inspection.notices.numbering import format_number
 from inspection.notices.snapshot import KIND_LABELS, SnapshotError, validate_snapshot
+from inspection.services import outbox
 from inspection.services.audit import record_event
 from inspection.services.ladder_history import effective_findings
 from inspection.services.ladder_writer import letterhead
@@ -240,6 +241,7 @@ def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
         for name in stored:  # the rows roll back; do not leave their files behind
             default_storage.delete(name)
         raise
+    outbox.notify_letters_issued(notices=[p[0] for p in prepared])
     return [p[0] for p in prepared]
 
 

@@ -16,13 +16,14 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from inspection.errors import InspectionError
 from inspection.models import MandatoryReport, MandatoryReportEvent, Notification, Profile, Role
 from inspection.services.audit import record_event
+from inspection.services.outbox import notify
 from inspection.services.reports import add_event, content_digest, issue_transfer_letter
 
 logger = logging.getLogger("ancha.reports")
@@ -31,17 +32,6 @@ PURGED = "（已按保留期限清除）"
 
 
 # --------------------------------------------------------------------------- notifications
-
-
-def notify(*, recipient, county, kind: str, key: str, text: str, link: str = "", now=None) -> Notification | None:
-    """One in-app notification per recipient and cause (`key`); None if it was already sent.
-    Further channels (issue 15: email, SMS) deliver the same row."""
-    try:
-        with transaction.atomic():
-            return Notification.objects.create(recipient=recipient, county=county, kind=kind, key=key[:120],
-                                               text=text[:300], link=link[:200], created_at=now or timezone.now())
-    except IntegrityError:
-        return None
 
 
 def mark_notifications_read(*, user, now=None) -> int:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from inspection.access import official_of
 from inspection.errors import Conflict, Unprocessable
 from inspection.models import Notice, NoticeKind, NoticeResponse, Rectification, ResponseAttachment
+from inspection.services import outbox
 from inspection.services.audit import record_event
 from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import accept_rectification
@@ -183,5 +184,6 @@ def return_response(*, response: NoticeResponse, actor, comment: str) -> NoticeR
     _rectifications(notice).filter(state=Rectification.State.REPORTED).update(state=Rectification.State.OPEN)
     record_event("notice.response_returned", actor=actor, obj=response, county=notice.county,
                  data={"notice": notice.pk, "number": notice.number_text, "comment": response.review_comment})
+    outbox.notify_response_returned(response=response)
     _refresh(notice)
     return response

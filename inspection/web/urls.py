@@ -10,6 +10,7 @@ from inspection.web import (
     inspections,
     ledger,
     notices,
+    outbox,
     reports,
     summary,
     tokens,
@@ -57,5 +58,7 @@ urlpatterns = [
     path("tokens/", tokens.my_tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", tokens.revoke_my_token, name="token_revoke"),
     path("county/tokens/", tokens.county_token_list, name="county_tokens"),
+    path("county/notifications/", outbox.outbox_settings, name="outbox"),
+    path("county/officials/<int:pk>/contact/", outbox.official_contact, name="official_contact"),
     path("county/tokens/<int:pk>/revoke/", tokens.revoke_county_token, name="county_token_revoke"),
 ]
