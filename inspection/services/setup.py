@@ -141,7 +141,7 @@ def _record_lineage(county: County, rows: list[DivisionRow]) -> None:
 
 @transaction.atomic
 def ensure_default_checklist(*, county: County) -> Checklist:
-    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    checklist = Checklist.objects.filter(county=county, draft=False).order_by("-version").first()
     if checklist is not None:
         return checklist
     checklist = Checklist.objects.create(county=county, version=1, name=defaults.CHECKLIST_V1_NAME)
