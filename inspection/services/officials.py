@@ -10,9 +10,10 @@ The record follows the person: every decision names the `Official` who held the 
 them at the old post, and the township page of their new post shows it as their history.
 
 Letters already sent stay addressed to the official who received them (`Notice.official`): they can
-still 签收 them and file the 整改报告 from their new post. Letters drafted after the transfer for the
-old township go to whoever then holds its post (`ladder_writer.current_post`), or to nobody by name
-while it is vacant.
+still 签收 them and file the 整改报告 from their new post. Letters for the old township's visits from the
+transfer day on go to whoever then holds its post, or to nobody by name while it is vacant; a visit made
+before the transfer and filed late stays the record (and the letter) of the official in post on its day
+(`ladder_writer.current_post(township, visit day)`; the successor wins on the transfer day itself).
 """
 
 from datetime import date
