@@ -57,8 +57,8 @@ def checklist_detail(request, pk):
 def _ordered_items(formset):
     rows = [(n, f.cleaned_data) for n, f in enumerate(formset.forms)
             if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-    # A number typed in 序号 moves the item; without one it keeps its place among the others.
-    rows.sort(key=lambda row: (row[1].get("position") or row[0] + 1, row[0]))
+    # A number typed in 序号 moves the item there, ahead of the one that held that place.
+    rows.sort(key=lambda row: (row[1].get("position") or row[0] + 1, 0 if row[1].get("position") else 1, row[0]))
     return [service.ItemData(d["area"], d["text"], d["severity"]) for _, d in rows]
 
 
