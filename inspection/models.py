@@ -48,7 +48,7 @@ class County(models.Model):
     key_ratio = models.FloatField(_("重点管理抽取倍率"), default=2.0)
     team_size = models.PositiveSmallIntegerField(_("每组人数"), default=2)
     policy = models.JSONField(
-        _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则 v1")
+        _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则（第1版）")
     )
     # The draw plans against every deadline this many working days early, so that one lost week
     # or one missed visit does not break coverage (issue 17 "Slack").

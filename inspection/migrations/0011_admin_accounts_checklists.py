@@ -5,6 +5,11 @@ class Migration(migrations.Migration):
     dependencies = [("inspection", "0010_merge_session_three")]
 
     operations = [
+        migrations.AlterField(
+            model_name="county",
+            name="policy",
+            field=models.JSONField(blank=True, default=dict, help_text="空表示使用默认规则（第1版）", verbose_name="问责规则"),
+        ),
         migrations.AddField(
             model_name="profile",
             name="must_change_password",
