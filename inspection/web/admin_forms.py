@@ -43,15 +43,30 @@ class ActiveForm(forms.Form):
     reason = text_field(_("原因"), 500)
 
 
+LEAVE = "leave"
+
+
 class TransferForm(forms.Form):
-    township = _TownshipField(None)
+    """`township` is a code, or LEAVE for leaving the county's townships: a choice made on purpose, never
+    the default of an untouched form."""
+
+    township = forms.CharField(max_length=12, error_messages={"required": _("请选择新任职的乡镇（街道），或选择调离本县乡镇（街道）职务")})
     on = forms.DateField(error_messages={"required": _("请填写调任日期"), "invalid": _("调任日期格式应为 年-月-日")})
     title = text_field(_("职务"), TITLE_MAX)
     note = text_field(_("说明"), 500)
 
     def __init__(self, *args, townships, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships
+        self.townships = townships
+
+    def clean_township(self):
+        code = self.cleaned_data["township"]
+        if code == LEAVE:
+            return None
+        township = self.townships.filter(code=code).first()
+        if township is None:
+            raise forms.ValidationError(_("本县没有该乡镇（街道）"))
+        return township
 
 
 class ChecklistItemForm(forms.Form):

@@ -96,6 +96,9 @@ def test_leaving_the_county_ends_the_post_only(client, wang, zhang):
     official = Official.objects.get(user=zhang)
     client.force_login(wang)
     response = transfer(client, official, township="")
+    assert said(response) == ["请选择新任职的乡镇（街道），或选择调离本县乡镇（街道）职务"]
+    assert official.current_post() is not None  # an untouched choice never ends a post
+    response = transfer(client, official, township="leave")
     assert said(response)[0].startswith("已办理离任")
     assert official.current_post() is None
     assert "暂无分管负责人的乡镇（街道）" in client.get("/officials/").content.decode()
