@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "inspection.web.middleware.TemporaryPasswordMiddleware",
     "inspection.security.middleware.SecurityHeadersMiddleware",
     "inspection.security.devices.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

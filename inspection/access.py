@@ -4,6 +4,7 @@ An object outside the caller's scope is reported as not found, never as forbidde
 its existence does not leak.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
@@ -13,6 +14,7 @@ from inspection.models import (
     ApiToken,
     AuditEvent,
     CalendarDay,
+    Checklist,
     AuditHead,
     DamagedFile,
     Decision,
@@ -418,3 +420,20 @@ def visible_notifications(user) -> QuerySet[Notification]:
     if user is None or not user.is_authenticated:
         return Notification.objects.none()
     return Notification.objects.filter(recipient=user)
+
+
+def visible_accounts(user):
+    """The accounts of the caller's county, for the commission only (账号管理)."""
+    profile = profile_of(user)
+    users = get_user_model().objects.select_related("profile")
+    if profile is None or profile.role != Role.COMMISSION:
+        return users.none()
+    return users.filter(profile__county_id=profile.county_id)
+
+
+def visible_checklists(user):
+    """Checklist versions: the commission reads and edits them, every version, drafts included."""
+    profile, checklists = _of_county(user, Checklist)
+    if profile is None or profile.role != Role.COMMISSION:
+        return checklists.none()
+    return checklists

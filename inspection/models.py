@@ -48,7 +48,7 @@ class County(models.Model):
     key_ratio = models.FloatField(_("重点管理抽取倍率"), default=2.0)
     team_size = models.PositiveSmallIntegerField(_("每组人数"), default=2)
     policy = models.JSONField(
-        _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则 v1")
+        _("问责规则"), default=dict, blank=True, help_text=_("空表示使用默认规则（第1版）")
     )
     # The draw plans against every deadline this many working days early, so that one lost week
     # or one missed visit does not break coverage (issue 17 "Slack").
@@ -219,6 +219,9 @@ class Profile(models.Model):
     commission_head = models.BooleanField(
         _("未保办负责人"), default=False, help_text=_("强制报告线索超时未确认接收时接收提醒（仅限未保办人员）")
     )
+    # Set when the commission issues a temporary password: until the holder chooses their own, every
+    # page leads to the password form and no API token is issued.
+    must_change_password = models.BooleanField(_("须修改临时密码"), default=False)
 
     class Meta:
         verbose_name = _("用户角色")
@@ -300,13 +303,28 @@ class Post(models.Model):
 # Checklists
 
 
+class ChecklistQuerySet(models.QuerySet):
+    def in_force(self, county, on):
+        """The version new visits on `on` use: the newest published one in force that day (a version
+        published for a later date waits; none in force yet falls back to the oldest published)."""
+        published = self.filter(county=county, draft=False)
+        current = published.filter(Q(effective_on__isnull=True) | Q(effective_on__lte=on)).order_by("-version").first()
+        return current or published.order_by("version").first()
+
+
 class Checklist(models.Model):
-    """A version of a county's checklist. Items of a used version never change: a change is a new version."""
+    """A version of a county's checklist. Items of a published version never change: a change is a new
+    version, drafted from the web and published with the day it takes effect; old inspections keep theirs."""
 
     county = models.ForeignKey(County, PROTECT, related_name="checklists")
     version = models.PositiveIntegerField(_("版本"))
     name = models.CharField(_("名称"), max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
+    draft = models.BooleanField(_("草稿"), default=False)
+    effective_on = models.DateField(_("施行日期"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    objects = ChecklistQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("检查清单")
@@ -314,7 +332,16 @@ class Checklist(models.Model):
         constraints = [models.UniqueConstraint(fields=["county", "version"], name="checklist_version_unique")]
 
     def __str__(self):
-        return f"{self.name} v{self.version}"
+        return f"{self.name}（{self.label}）"
+
+    @property
+    def label(self) -> str:
+        """第2版（2026年12月1日起施行）: how people read a version, never "v2"."""
+        if self.draft:
+            return f"第{self.version}版（草稿）"
+        if self.effective_on is None:
+            return f"第{self.version}版"
+        return f"第{self.version}版（{scoring.cn_date(self.effective_on)}起施行）"
 
 
 class ChecklistItem(models.Model):

@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from inspection.api import (
     auth, draws, files, inspections, ledger, notices, privacy, public, reports, townships, verify, visit_codes,
 )
+from inspection.api.validation import chinese_errors, chinese_http_message
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
 from inspection.security.openapi import DocumentedErrorsAPI
@@ -39,12 +40,12 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    return api.create_response(request, {"detail": exc.errors}, status=422)
+    return api.create_response(request, {"detail": chinese_errors(exc.errors)}, status=422)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    return api.create_response(request, {"detail": chinese_http_message(str(exc))}, status=exc.status_code)
 
 
 api.add_router("/", auth.router)

@@ -15,7 +15,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from inspection.access import get_visible, official_township, own_tokens, profile_of
 from inspection.api.common import Id
-from inspection.errors import InspectionError
+from inspection.errors import Forbidden, InspectionError
 from inspection.models import ApiToken
 from inspection.security.signin import password_accepted, throttled_message
 from inspection.services import tokens
@@ -122,6 +122,8 @@ def issue_token(request, body: TokenIn):
     if user is None or profile_of(user) is None:
         raise _Unauthorized("用户名或密码错误")
     password_accepted(request, user)
+    if profile_of(user).must_change_password:
+        raise Forbidden("您的密码是未保办发放的临时密码，请先在网页上登录并修改密码，再登录现场应用")
     row, secret = tokens.issue_token(user=user, label=body.label)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])

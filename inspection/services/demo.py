@@ -128,7 +128,7 @@ class _Timeline:
         self.calendar = work_calendar(county=county, first=self.first_monday - timedelta(days=31),
                                       last=today + timedelta(days=31))
         self.commission = get_user_model().objects.filter(profile__county=county, profile__role="commission").order_by("id").first()
-        self.checklist = county.checklists.order_by("-version").first()
+        self.checklist = county.checklists.filter(draft=False).order_by("-version").first()
         self.report = DemoReport()
         self.cast: dict[int, str] = {}  # township id → role in the story
         self.story_visits: dict[date, list[tuple[Township, list[int]]]] = {}

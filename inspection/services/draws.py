@@ -189,7 +189,7 @@ def seal_draw(*, county: County, week: str, actor=None, public_value: str | None
         raise InspectionError(f"{week} 已经开始，只能为尚未开始的周抽签")
     county = County.objects.select_for_update().get(pk=county.pk)
     refuse_clash(county, week, week_start, label)
-    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    checklist = Checklist.objects.in_force(county, week_start)
     if checklist is None:
         raise InspectionError(f"{county.name}尚无检查清单，不能抽签")
     inputs = draw_inputs(county=county, week=week, public_value=public_value, before=makeup_before(label, week_start))

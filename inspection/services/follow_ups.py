@@ -47,7 +47,7 @@ def schedule_follow_up(*, township: Township, case: EscalationCase | None, windo
     needed = required_team_size(county)
     size = min(needed, len(candidates))
     team = _rng.sample(candidates, size) if size else []
-    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    checklist = Checklist.objects.in_force(county, on)
     if checklist is None:
         raise InspectionError(f"{county.name}尚无检查清单，无法安排“回头看”")
     planned = Inspection.objects.filter(

@@ -131,7 +131,7 @@ def _record_lineage(county: County, rows: list[DivisionRow]) -> None:
         try:
             changed_on = date.fromisoformat(row.changed_on)
         except ValueError:
-            raise InspectionError(f"区划文件中 {row.code} 有前身代码但 changedOn 不是 YYYY-MM-DD：{row.changed_on!r}") from None
+            raise InspectionError(f"区划文件中 {row.code} 有前身代码，但调整日期（changedOn 列）不是“年-月-日”格式：{row.changed_on!r}") from None
         township = Township.objects.get(county=county, code=row.code)
         for code in row.predecessors:
             kind = "split" if shared.count(code) > 1 else "merge"  # one predecessor, several successors
@@ -141,7 +141,7 @@ def _record_lineage(county: County, rows: list[DivisionRow]) -> None:
 
 @transaction.atomic
 def ensure_default_checklist(*, county: County) -> Checklist:
-    checklist = Checklist.objects.filter(county=county).order_by("-version").first()
+    checklist = Checklist.objects.filter(county=county, draft=False).order_by("-version").first()
     if checklist is not None:
         return checklist
     checklist = Checklist.objects.create(county=county, version=1, name=defaults.CHECKLIST_V1_NAME)

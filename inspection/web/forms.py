@@ -76,7 +76,7 @@ class FindingForm(forms.Form):
     severity = forms.ChoiceField(
         choices=Severity.choices,
         required=False,
-        error_messages={"invalid_choice": _("严重程度应为 minor（一般）、major（较重）或 critical（严重）")},
+        error_messages={"invalid_choice": _("严重程度应为一般、较重或严重")},
     )
     text = text_field(_("问题描述"), TEXT_MAX, required=True)
     location = text_field(_("地点"), LOCATION_MAX)

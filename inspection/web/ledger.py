@@ -23,6 +23,16 @@ def rows_for(request, *, township):
     return Page(request, list(reversed(entries)), param="lp", per_page=10)
 
 
+def official_history_for(request, *, post):
+    """The record a township's current official brought from earlier posts (调任): the ledger follows the
+    person, so the page of their new township shows it; entries of this township are in its own ledger."""
+    if post is None:
+        return None
+    entries = [e for e in ledger_entries(county=request.profile.county, official=post.official)
+               if e.township_code != post.township.code]
+    return Page(request, list(reversed(entries)), param="hp", per_page=10) if entries else None
+
+
 @role_view(Role.COMMISSION, Role.OBSERVER)
 def ledger_page(request):
     county = request.profile.county

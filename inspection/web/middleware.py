@@ -6,6 +6,8 @@ language cookie (set by the switch, /i18n/setlang/) changes it.
 """
 
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -24,3 +26,23 @@ class LocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class TemporaryPasswordMiddleware:
+    """An account given a temporary password (a new account, a reset) reaches only the password form,
+    the sign-out and the language switch until its holder has chosen their own password."""
+
+    OPEN_PREFIXES = ("/i18n/", "/static/", "/api/", "/verify/", "/public/", "/visit/check/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(self.OPEN_PREFIXES) or request.path in (reverse("password_change"), reverse("logout")):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            profile = getattr(user, "profile", None)  # the page reads it anyway: no extra query
+            if profile is not None and profile.must_change_password:
+                return redirect("password_change")
+        return self.get_response(request)

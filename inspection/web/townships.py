@@ -123,4 +123,5 @@ def township_detail(request, code):
             per_page=10,
         )
         context["ledger"] = ledger.rows_for(request, township=township)
+        context["official_history"] = ledger.official_history_for(request, post=context["post"])
     return render(request, "web/township.html", context)

@@ -3,7 +3,9 @@
 from django.urls import path
 
 from inspection.web import (
+    accounts,
     audit,
+    checklists,
     calendar,
     draws,
     files,
@@ -11,6 +13,7 @@ from inspection.web import (
     ledger,
     notices,
     outbox,
+    officials,
     reports,
     summary,
     tokens,
@@ -61,4 +64,19 @@ urlpatterns = [
     path("county/notifications/", outbox.outbox_settings, name="outbox"),
     path("county/officials/<int:pk>/contact/", outbox.official_contact, name="official_contact"),
     path("county/tokens/<int:pk>/revoke/", tokens.revoke_county_token, name="county_token_revoke"),
+    path("accounts/", accounts.account_list, name="accounts"),
+    path("accounts/new/", accounts.account_create, name="account_create"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account"),
+    path("accounts/<int:pk>/active/", accounts.account_active, name="account_active"),
+    path("accounts/<int:pk>/password/", accounts.account_password, name="account_password"),
+    path("accounts/<int:pk>/role/", accounts.account_role, name="account_role"),
+    path("officials/", officials.official_list, name="officials"),
+    path("officials/<int:pk>/", officials.official_detail, name="official"),
+    path("officials/<int:pk>/transfer/", officials.official_transfer, name="official_transfer"),
+    path("checklists/", checklists.checklist_list, name="checklists"),
+    path("checklists/new/", checklists.checklist_new, name="checklist_new"),
+    path("checklists/<int:pk>/", checklists.checklist_detail, name="checklist"),
+    path("checklists/<int:pk>/save/", checklists.checklist_save, name="checklist_save"),
+    path("checklists/<int:pk>/publish/", checklists.checklist_publish, name="checklist_publish"),
+    path("checklists/<int:pk>/discard/", checklists.checklist_discard, name="checklist_discard"),
 ]

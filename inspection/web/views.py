@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from inspection.access import profile_of
 from inspection.models import Role
+from inspection.services.accounts import clear_password_change
 from inspection.web import commission, portal
 
 
@@ -33,5 +34,6 @@ class PasswordChange(auth_views.PasswordChangeView):
     def form_valid(self, form):
         form.user._ancha_changed_by = self.request.user  # the audit event names who changed it
         response = super().form_valid(form)
+        clear_password_change(user=form.user)
         messages.success(self.request, _("密码已修改。"))
         return response

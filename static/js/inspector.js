@@ -106,7 +106,8 @@
     return response.json().then(function (data) {
       var d = data && data.detail;
       if (Array.isArray(d)) {
-        return d.map(function (e) { return (e.loc ? e.loc.slice(-1)[0] + "：" : "") + (e.msg || ""); }).join("；");
+        // Each msg is a Chinese sentence naming its field (inspection/api/validation.py).
+        return d.map(function (e) { return e.msg || ""; }).join("；");
       }
       return d ? String(d) : "服务器拒绝（" + response.status + "）";
     }, function () { return "服务器拒绝（" + response.status + "）"; });

@@ -50,7 +50,7 @@ def test_a_bad_item_or_severity_is_refused_before_anything_is_filed(client, li, 
     response = client.post(f"/inspector/inspections/{dispatched.pk}/findings/",
                            {"idempotency_key": "k-bad", "item_id": "x", "severity": "grave", "text": "有问题"},
                            follow=True)
-    assert said(response) == ["检查项无效", "严重程度应为 minor（一般）、major（较重）或 critical（严重）"]
+    assert said(response) == ["检查项无效", "严重程度应为一般、较重或严重"]
     assert not Finding.objects.exists()
 
 
