@@ -45,8 +45,8 @@ def record_digest(r: Replacement) -> str:
 
 @transaction.atomic
 def replace_inspector(*, inspection: Inspection, inspector: Inspector, reason: str, actor) -> Replacement:
-    inspection = (Inspection.objects.select_for_update().select_related("county", "township", "draw__period",
-                                                                       "draw__county").get(pk=inspection.pk))
+    inspection = (Inspection.objects.select_for_update(of=("self",))
+                  .select_related("county", "township", "draw__period", "draw__county").get(pk=inspection.pk))
     require_commission(actor, inspection.county)
     reason = clean_reason(reason, "更换原因")
     if inspection.draw_id is None:
