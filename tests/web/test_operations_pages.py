@@ -160,3 +160,20 @@ def test_a_replacement_through_the_api_and_one_for_a_submitted_visit_refused(api
         refused = api(wang).post_json(f"/api/v1/inspections/{second.pk}/replacements",
                                       {"inspector": second.members.first().inspector.user.username, "reason": "病假"})
     assert refused.status_code == 409 and "已提交" in refused.json()["detail"]
+
+
+def test_after_a_replacement_the_assignment_moves_to_the_new_inspectors_page(client, sealed, wang):
+    from inspection.services.draws import dispatch_due
+    from inspection.services.replacements import replace_inspector
+
+    visit = Inspection.objects.filter(draw=sealed).order_by("date", "id").first()
+    with at(visit.date, 7):
+        dispatch_due(county=sealed.county)
+        ill = visit.members.select_related("inspector__user").first().inspector
+        record = replace_inspector(inspection=visit, inspector=ill, reason="突发疾病", actor=wang)
+        client.force_login(ill.user)
+        assert client.get(f"/inspector/inspections/{visit.pk}/").status_code == 404
+        assert str(visit.township.name) not in client.get("/inspector/").content.decode()
+        client.force_login(record.replacement.user)
+        assert client.get(f"/inspector/inspections/{visit.pk}/").status_code == 200
+        assert visit.township.name in client.get("/inspector/").content.decode()
