@@ -177,3 +177,15 @@ def test_after_a_replacement_the_assignment_moves_to_the_new_inspectors_page(cli
         client.force_login(record.replacement.user)
         assert client.get(f"/inspector/inspections/{visit.pk}/").status_code == 200
         assert visit.township.name in client.get("/inspector/").content.decode()
+
+
+def test_the_operations_pages_read_in_english_when_english_is_chosen(client, roster, wang):
+    client.force_login(wang)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    with at(MONDAY):
+        adhoc_page = client.get("/ad-hoc/").content.decode()
+        leave_page = client.get("/leave/").content.decode()
+        refused = client.post("/leave/add/", {"inspector": "", "starts_on": "x", "ends_on": "", "reason": ""}, follow=True)
+    assert "Order an ad-hoc inspection" in adhoc_page and "安排专项暗访" not in adhoc_page
+    assert "Enter leave" in leave_page and "登记请假" not in leave_page
+    assert "Choose an inspector" in said(refused) and "Give the reason for leave" in said(refused)
