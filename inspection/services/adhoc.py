@@ -24,7 +24,8 @@ from inspection.errors import InspectionError, Unprocessable
 from inspection.models import Checklist, County, Inspection, Inspector, TeamMember, Township
 from inspection.services.audit import record_event
 from inspection.services.dispatch import dispatch_planned
-from inspection.services.leave import clean_reason, why_not
+from inspection.services.availability import why_not
+from inspection.services.leave import clean_reason
 from inspection.services.notices import require_commission
 
 MAX_TEAM = 6

@@ -70,7 +70,7 @@ from inspection.services.draw_record import (  # noqa: F401 - SEALED and result_
     result_hash,
     shortfall_of,
 )
-from inspection.services.leave import away_days
+from inspection.services.availability import away_days
 from inspection.services.lineage import apply_lineage
 
 COMMITTED = "seed.committed"

@@ -4,9 +4,8 @@ Entry points (keyword-only):
 
     add_leave(county=, inspector=, starts_on=, ends_on=, reason=, actor=) -> InspectorLeave
     withdraw_leave(leave=, actor=) -> InspectorLeave          (kept on record, no longer in force)
-    away_days(county=, first=, last=) -> {username: (date, ...)}   the draw's input (`InspectorState.away`)
-    eligible_inspectors(county=, township=, on=, exclude=()) -> [Inspector]
-        active, not from the township, not on leave that day, not on another visit that day
+
+Who is free on a day (leave in force, visits already taken) is read in `availability.py`.
 
 The draw records each inspector's leave days of its window in its sealed inputs, so a week drawn
 while someone was on leave recomputes the same whatever is entered or withdrawn later.
@@ -14,19 +13,19 @@ while someone was on leave recomputes the same whatever is entered or withdrawn 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from inspection.errors import Conflict, Unprocessable
-from inspection.models import County, Inspection, Inspector, InspectorLeave, TeamMember, Township
+from inspection.models import County, Inspector, InspectorLeave
+from inspection.services.availability import in_force
 from inspection.services.audit import record_event
 from inspection.services.notices import require_commission
 
 MAX_REASON = 200
 MAX_SPAN_DAYS = 366
-LIVE = [Inspection.Status.PLANNED, Inspection.Status.DISPATCHED]
 
 
 def _user(actor):
@@ -40,10 +39,6 @@ def clean_reason(reason: str | None, what: str = "事由") -> str:
     if len(reason) > MAX_REASON:
         raise Unprocessable(f"{what}不超过{MAX_REASON}字")
     return reason
-
-
-def in_force(county: County):
-    return InspectorLeave.objects.filter(county=county, withdrawn_at__isnull=True)
 
 
 @transaction.atomic
@@ -84,46 +79,3 @@ def withdraw_leave(*, leave: InspectorLeave, actor) -> InspectorLeave:
                  data={"inspector": leave.inspector.user.get_username(), "starts_on": leave.starts_on.isoformat(),
                        "ends_on": leave.ends_on.isoformat()})
     return leave
-
-
-def away_days(*, county: County, first: date, last: date) -> dict[str, tuple[date, ...]]:
-    """Each inspector's days on leave between `first` and `last`, as the draw records them."""
-    days: dict[str, set[date]] = {}
-    rows = in_force(county).filter(starts_on__lte=last, ends_on__gte=first).values_list(
-        "inspector__user__username", "starts_on", "ends_on")
-    for username, starts_on, ends_on in rows:
-        day = max(starts_on, first)
-        while day <= min(ends_on, last):
-            days.setdefault(username, set()).add(day)
-            day += timedelta(days=1)
-    return {name: tuple(sorted(d)) for name, d in days.items()}
-
-
-def on_leave(*, county: County, on: date) -> set[int]:
-    return set(in_force(county).filter(starts_on__lte=on, ends_on__gte=on).values_list("inspector_id", flat=True))
-
-
-def busy_on(*, county: County, on: date) -> set[int]:
-    """Inspectors already on a visit still to be made that day (one township a day)."""
-    return set(TeamMember.objects.filter(inspection__county=county, inspection__date=on,
-                                         inspection__status__in=LIVE).values_list("inspector_id", flat=True))
-
-
-def eligible_inspectors(*, county: County, township: Township, on: date, exclude=()) -> list[Inspector]:
-    """Who may be sent to `township` on `on`, by username: active, not from it, free that day."""
-    out = set(exclude) | on_leave(county=county, on=on) | busy_on(county=county, on=on)
-    return list(Inspector.objects.filter(county=county, active=True).exclude(pk__in=out)
-                .exclude(home_township=township).select_related("user").order_by("user__username"))
-
-
-def why_not(*, county: County, township: Township, on: date, inspector: Inspector) -> str | None:
-    """Why `inspector` may not go to `township` on `on`, in a sentence, or None."""
-    if inspector.county_id != county.pk or not inspector.active:
-        return f"{inspector.name}不在岗"
-    if inspector.home_township_id == township.pk:
-        return f"{inspector.name}的户籍或工作单位在{township.name}，应当回避"
-    if inspector.pk in on_leave(county=county, on=on):
-        return f"{inspector.name}当天请假"
-    if inspector.pk in busy_on(county=county, on=on):
-        return f"{inspector.name}当天已有其他检查任务"
-    return None

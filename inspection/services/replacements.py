@@ -21,7 +21,8 @@ import rotation
 from inspection.errors import Conflict, Unprocessable
 from inspection.models import Draw, Inspection, Inspector, Replacement, TeamMember
 from inspection.services.audit import record_event
-from inspection.services.leave import clean_reason, eligible_inspectors
+from inspection.services.availability import eligible_inspectors
+from inspection.services.leave import clean_reason
 from inspection.services.notices import require_commission
 
 REPLACED = "inspection.inspector_replaced"

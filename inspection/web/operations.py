@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from inspection.access import get_visible, visible_ad_hoc, visible_inspections, visible_leaves
 from inspection.models import Inspection, Inspector, Replacement, Role, Township
-from inspection.services import adhoc, leave, replacements
+from inspection.services import adhoc, availability, leave, replacements
 from inspection.services.draws import record_look
 from inspection.web.common import Page, refuse, role_view, run_action, today
 from inspection.web.operation_forms import AdHocForm, LeaveForm, ReplaceForm
@@ -29,7 +29,7 @@ def _day(d):
 def adhoc_page(request):
     county = request.profile.county
     now = today()
-    away = leave.on_leave(county=county, on=now)
+    away = availability.on_leave(county=county, on=now)
     orders = Page(request, visible_ad_hoc(request.user).select_related("township", "ordered_by")
                   .prefetch_related("members__inspector").order_by("-date", "-id"))
     return render(request, "web/adhoc.html", {

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect  # noqa: E402  (dev extra)
 
 from inspection.models import Inspection, Replacement
-from inspection.services.leave import eligible_inspectors
+from inspection.services.availability import eligible_inspectors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,8 @@ from inspection.models import AuditEvent, Draw, Inspection, Inspector, Inspector
 from inspection.services.adhoc import order_inspection
 from inspection.services.draw_verify import verify_draw
 from inspection.services.draws import dispatch_due, draw_inputs, reveal_due, seal_draw
-from inspection.services.leave import add_leave, eligible_inspectors, withdraw_leave
+from inspection.services.availability import eligible_inspectors
+from inspection.services.leave import add_leave, withdraw_leave
 from inspection.services.replacements import replace_inspector, replacement_key
 from tests.inspection.draw_fixtures import AFTER_PERIOD, FRIDAY_BEFORE, MONDAY, WEEK, at, roster, sealed  # noqa: F401
 from tests.inspection.test_estimate_command import _visit, command, drawn_county  # noqa: F401 - fixtures
@@ -279,3 +280,16 @@ def test_a_replacement_needs_a_member_of_the_team_and_a_reason(sealed, roster, w
         with pytest.raises(Unprocessable, match="请填写更换原因"):
             replace_inspector(inspection=visit, inspector=visit.members.first().inspector, reason=" ", actor=wang)
     assert not Replacement.objects.exists()
+
+
+def test_a_follow_up_team_skips_inspectors_on_leave(roster, checklist, wang):
+    from inspection.services.follow_ups import schedule_follow_up
+
+    township = roster.townships.get(code="520581100")
+    day = MONDAY + timedelta(days=14)
+    free = eligible_inspectors(county=roster, township=township, on=day)[:2]
+    with at(MONDAY):
+        for i in Inspector.objects.filter(county=roster).exclude(pk__in=[f.pk for f in free]):
+            add_leave(county=roster, inspector=i, starts_on=day, ends_on=day, reason="集中培训", actor=wang)
+        planned = schedule_follow_up(township=township, case=None, window=(day, day), excluded=[], actor=wang)
+    assert set(planned.members.values_list("inspector_id", flat=True)) == {f.pk for f in free}

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from inspection.models import AuditEvent, Inspection, Inspector, InspectorLeave, Replacement
-from inspection.services.leave import eligible_inspectors
+from inspection.services.availability import eligible_inspectors
 from tests.inspection.draw_fixtures import FRIDAY_BEFORE, MONDAY, at, roster, sealed  # noqa: F401
 from tests.inspection.test_estimate_command import _visit
 
