@@ -22,6 +22,7 @@ from inspection.models import (
     Draw,
     Evidence,
     Inspection,
+    InspectorLeave,
     MandatoryReport,
     Notification,
     Notice,
@@ -253,6 +254,22 @@ def visible_calendar_days(user) -> QuerySet[CalendarDay]:
     if profile is None or profile.role != Role.COMMISSION:
         return days.none()
     return days
+
+
+def visible_leaves(user) -> QuerySet[InspectorLeave]:
+    """Inspectors' leave: the commission's own records of its county (who is away is part of making the schedule)."""
+    profile, leaves = _of_county(user, InspectorLeave)
+    if profile is None or profile.role != Role.COMMISSION:
+        return leaves.none()
+    return leaves
+
+
+def visible_ad_hoc(user) -> QuerySet[Inspection]:
+    """Ad-hoc inspections with their reasons, as the commission ordered them: the commission alone (a
+    team and a township read them as any visit, through `visible_inspections`)."""
+    if role_of(user) != Role.COMMISSION:
+        return Inspection.objects.none()
+    return visible_inspections(user).filter(kind=Inspection.Kind.AD_HOC)
 
 
 def sees_roster(user) -> bool:

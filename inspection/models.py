@@ -481,11 +481,12 @@ class InspectionQuerySet(models.QuerySet):
     def counted(self, *, as_of, grace: int = DEFAULT_GRACE_HOURS):
         """The visits that count for coverage, deadlines and the draw, as the record stood at `as_of`:
         submitted by then, or planned or dispatched and neither missed nor cancelled by then while
-        their day plus `grace` hours has not passed. Never a missed or cancelled one."""
+        their day plus `grace` hours has not passed. Never a missed or cancelled one; an ad-hoc visit
+        (ordered by hand, not drawn) only once submitted."""
         cutoff = counted_cutoff(as_of=as_of, grace=grace)
         return self.filter(
             Q(submitted_at__lte=as_of)
-            | (~Q(missed_at__lte=as_of) & ~Q(cancelled_at__lte=as_of) & Q(date__gte=cutoff))
+            | (~Q(kind="ad_hoc") & ~Q(missed_at__lte=as_of) & ~Q(cancelled_at__lte=as_of) & Q(date__gte=cutoff))
         )
 
 
@@ -500,6 +501,14 @@ class Inspection(models.Model):
     class Kind(models.TextChoices):
         REGULAR = "regular", _("暗查暗访")
         FOLLOW_UP = "follow_up", _("回头看")
+        AD_HOC = "ad_hoc", _("专项暗访")
+
+    class Source(models.TextChoices):
+        """Why the commission ordered an ad-hoc visit by hand (kind ad_hoc only)."""
+
+        COMPLAINT = "complaint", _("投诉举报")
+        LEAD = "lead", _("问题线索")
+        REVIEW = "review", _("回头看")
 
     county = models.ForeignKey(County, PROTECT, related_name="inspections")
     township = models.ForeignKey(Township, PROTECT, related_name="inspections")
@@ -527,6 +536,10 @@ class Inspection(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
     cancelled_reason = models.TextField(_("撤销原因"), blank=True)
+    # An ad-hoc visit (kind ad_hoc): ordered by hand, outside the draw and its statistics.
+    source = models.CharField(_("来由"), max_length=16, choices=Source.choices, blank=True)
+    reason = models.TextField(_("事由"), blank=True)
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
 
     objects = InspectionQuerySet.as_manager()
 
@@ -554,10 +567,64 @@ class Inspection(models.Model):
                 | (Q(cancelled_at__isnull=False) & ~Q(cancelled_reason="") & Q(dispatched_at__isnull=True)),
                 name="inspection_cancelled_before_dispatch",
             ),
+            models.CheckConstraint(
+                condition=(Q(kind="ad_hoc") & ~Q(source="") & ~Q(reason="") & Q(draw__isnull=True))
+                | (~Q(kind="ad_hoc") & Q(source="")),
+                name="inspection_ad_hoc_has_source",
+            ),
         ]
 
     def __str__(self):
         return f"{self.township} {self.date}"
+
+
+class InspectorLeave(models.Model):
+    """An inspector's leave or unavailability (请假/不可派), entered by the commission: the draw, ad-hoc
+    orders and replacements leave them out on these days. Withdrawn, never deleted."""
+
+    county = models.ForeignKey(County, PROTECT, related_name="leaves")
+    inspector = models.ForeignKey(Inspector, PROTECT, related_name="leaves", verbose_name=_("督查员"))
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("督查员请假")
+        verbose_name_plural = _("督查员请假")
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="leave_ends_after_start"),
+        ]
+
+
+class Replacement(models.Model):
+    """One inspector of a sealed visit replaced by another, drawn from the draw's key and `index`
+    (rotation.replace). The sealed draw is not edited: verification applies these in order."""
+
+    draw = models.ForeignKey(Draw, PROTECT, related_name="replacements")
+    inspection = models.ForeignKey("Inspection", PROTECT, related_name="replacements")
+    index = models.PositiveSmallIntegerField()
+    replaced = models.ForeignKey(Inspector, PROTECT, related_name="+")
+    replacement = models.ForeignKey(Inspector, PROTECT, related_name="+")
+    reason = models.CharField(_("更换原因"), max_length=200)
+    # The usernames eligible when it was drawn, sorted: what the pick is recomputed over.
+    candidates = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("更换督查员")
+        verbose_name_plural = _("更换督查员")
+        ordering = ["draw_id", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "index"], name="replacement_index_once"),
+            models.CheckConstraint(condition=Q(index__gte=1), name="replacement_index_positive"),
+            models.CheckConstraint(condition=~Q(replaced=F("replacement")), name="replacement_not_same"),
+        ]
 
 
 class VisitConfirmation(models.Model):

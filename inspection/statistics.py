@@ -125,7 +125,7 @@ def _excluded(county: County, spans: list[tuple[date, date]]) -> list[dict[str, 
     out = [{"makeup": 0, "follow_up": 0, "ad_hoc": 0} for _ in spans]
     for day, kind, label in rows:
         name = ("follow_up" if kind == Inspection.Kind.FOLLOW_UP else "makeup" if label else
-                "ad_hoc" if kind == Inspection.Kind.REGULAR else None)
+                "ad_hoc" if kind in (Inspection.Kind.REGULAR, Inspection.Kind.AD_HOC) else None)
         for n, (f, la) in enumerate(spans):
             if name and f <= day <= la:
                 out[n][name] += 1

@@ -16,6 +16,7 @@ Modules, each with the part of the design it holds:
 - `frame`: the week's frame and slots (v1 and v2), and which slot each drawn township takes;
 - `notes`: the draw's warnings;
 - `teams`: double-random teams after the townships are drawn;
+- `replace`: one inspector of a sealed visit replaced, drawn from the draw's key;
 - `robust`: the holiday-aware plan: the minimum and the robust capacity over the real coming days;
 - `simulate`: the draw run forward from a fresh start, with faults (lost weeks, missed visits);
 - `measure`: what a simulation shows, from its dates alone.
@@ -73,6 +74,7 @@ from rotation.randomness import (  # noqa: F401
     systematic_select,
 )
 from rotation.measure import measure, pool_cells, worst_cell  # noqa: F401
+from rotation.replace import pick_replacement  # noqa: F401
 from rotation.robust import calendar_plan  # noqa: F401
 from rotation.simulate import default_roster, simulate  # noqa: F401
 from rotation.weekly import (  # noqa: F401
@@ -123,6 +125,7 @@ __all__ = [
     "period_bounds",
     "period_index",
     "plan_capacity",
+    "pick_replacement",
     "pool_cells",
     "seed_commitment",
     "simulate",

@@ -48,6 +48,8 @@ class InspectorState:
     home: str | None = None  # township code; never inspects it
     last_township: str | None = None
     busy: tuple[date, ...] = ()  # days already taken by another draw of the week (a make-up draw's input)
+    # Days of the drawn window the commission recorded as leave (请假/不可派): never sent on those days.
+    away: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,8 @@ def _inspector(i: InspectorState) -> dict:
     out = {"username": i.username, "home": i.home, "last_township": i.last_township}
     if i.busy:
         out["busy"] = sorted(d.isoformat() for d in i.busy)
+    if i.away:  # only when there is leave: every record sealed before leave existed keeps its exact form
+        out["away"] = sorted(d.isoformat() for d in i.away)
     return out
 
 
@@ -262,7 +266,8 @@ def inputs_from_canonical(data: Mapping) -> DrawInputs:
         ),
         inspectors=tuple(
             InspectorState(i["username"], i.get("home"), i.get("last_township"),
-                           tuple(date.fromisoformat(d) for d in i.get("busy", ())))
+                           tuple(date.fromisoformat(d) for d in i.get("busy", ())),
+                           tuple(date.fromisoformat(d) for d in i.get("away", ())))
             for i in data["inspectors"]
         ),
     )

@@ -168,14 +168,14 @@ def staff_days(
     week_key: bytes,
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """v2 teams: as `assign_teams`, with nobody twice on one day nor on a day another draw already
-    gave them (`InspectorState.busy`), both hard. Returns the teams and the visits left unstaffed."""
+    gave them (`InspectorState.busy`) nor on leave (`InspectorState.away`), all hard. Returns the teams and the visits left unstaffed."""
     if not inspectors:
         return {code: () for _, code in day_visits}, [code for _, code in day_visits]
     m = len(inspectors)
     jitter, load, by_day = _setup(day_visits, m, week_key)
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
-    busy = [{d.toordinal() for d in i.busy} for i in inspectors]
+    busy = [{d.toordinal() for d in (*i.busy, *i.away)} for i in inspectors]
     for day in sorted(by_day):
         batch = by_day[day]
         free = [e for e in range(m) if day not in busy[e]]

@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import (
-    auth, draws, files, inspections, ledger, notices, privacy, public, reports, townships, verify, visit_codes,
+    auth, draws, files, inspections, ledger, notices, operations, privacy, public, reports, townships, verify,
+    visit_codes,
 )
 from inspection.api.validation import chinese_errors, chinese_http_message
 from inspection.errors import InspectionError
@@ -60,3 +61,4 @@ api.add_router("/public", public.router)
 api.add_router("/visit-codes", visit_codes.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/reports", reports.router)
+api.add_router("/", operations.router)

@@ -20,7 +20,7 @@ EMAIL_MAX = 254
 # A mobile or a landline with its area code: digits, optionally a leading + and - between groups.
 PHONE_PATTERN = re.compile(r"^\+?\d[\d-]{5,30}\d$")
 PHONE_MESSAGE = "电话号码格式不正确（只能包含数字和连字符，如 13812345678 或 0857-1234567）"
-EMAIL_MESSAGE = "电子邮箱格式不正确（如 zhangsan@example.gov.cn）"
+EMAIL_MESSAGE = "电子邮箱格式不正确，请填写完整的邮箱地址"
 
 
 def masked_email(email: str) -> str:

@@ -57,6 +57,8 @@ def _fill_visits(rows: dict[int, dict], visits, as_of: datetime) -> None:
         ended = min((t for t in (missed_at, cancelled_at) if t is not None), default=None)
         if submitted_at is None and ended is not None and ended <= as_of:
             continue  # missed or cancelled: it never counts again (InspectionQuerySet.counted)
+        if kind == Inspection.Kind.AD_HOC and (submitted_at is None or submitted_at > as_of):
+            continue  # ordered by hand: it counts only once submitted (InspectionQuerySet.counted)
         if submitted_at is not None and submitted_at <= as_of and day < since:
             row["last_before"] = day  # ordered by date: the last one wins
             continue

@@ -30,11 +30,11 @@ def _user(actor) -> AbstractBaseUser | None:
 MAIN_LABELS = ("weekly", "late")  # the week's own draw; "makeup-<n>" draws come after it
 
 
-def week_busy(county: County, week_start: date) -> dict[str, tuple[date, ...]]:
+def week_busy(county: County, week_start: date, kinds=None) -> dict[str, tuple[date, ...]]:
     """Each inspector's days already taken this week by visits that still count (a make-up's input:
-    one inspector, one township a day, across the week's draws)."""
+    one inspector, one township a day, across the week's draws; `kinds`: only visits of these kinds)."""
     busy: dict[str, set[date]] = {}
-    rows = TeamMember.objects.filter(
+    rows = TeamMember.objects.filter(**({"inspection__kind__in": kinds} if kinds else {}),
         inspection__county=county, inspection__date__range=(week_start, week_start + timedelta(days=6)),
         inspection__status__in=[Inspection.Status.PLANNED, Inspection.Status.DISPATCHED, Inspection.Status.SUBMITTED],
     ).values_list("inspector__user__username", "inspection__date")

@@ -29,6 +29,7 @@ from rotation.public import MISMATCH, NOT_YET, VERIFIED, check_week, week_key
 from inspection.errors import NotFound
 from inspection.models import AuditEvent, County, Draw, Inspection, SeedPeriod
 from inspection.publication import public_record
+from inspection.services.replacements import REPLACED, record_digest
 from inspection.services.draws import (
     COMMITTED,
     MAIN_LABELS,
@@ -90,6 +91,7 @@ def verify_draw(*, county: County, week: str, label: str | None = None, commitme
     _check_public(v, draw, commitment)
     _check_hashes(v, draw)
     recomputed = _check_recomputation(v, draw, county, seed)
+    _check_replacements(v, draw, seed)
     _check_inspections(v, draw, recomputed)
     _check_last_visits(v, draw, county)
     v.ok = not v.problems
@@ -164,11 +166,48 @@ def _check_inspections(v: Verification, draw: Draw, recomputed: dict | None) -> 
         for i in Inspection.objects.filter(draw=draw).select_related("township").prefetch_related("members__inspector__user")
     }
     drawn = _visit_rows((recomputed or draw.result).get("visits", []))
+    for r in draw.replacements.select_related("inspection__township", "replaced__user", "replacement__user"):
+        code = r.inspection.township.code
+        if code in drawn:  # applied in order, as they were made: the sealed result itself is never edited
+            day, team = drawn[code]
+            team = {*team} - {r.replaced.user.get_username()} | {r.replacement.user.get_username()}
+            drawn[code] = (day, tuple(sorted(team)))
     if made == drawn:
         v.checks.append("实际安排的检查（乡镇、日期、督查组）与抽签一致")
     else:
         diff = sorted(c for c in set(made) | set(drawn) if made.get(c) != drawn.get(c))
         v.problems.append("实际安排的检查与抽签不一致：" + "、".join(diff))
+
+
+def _check_replacements(v: Verification, draw: Draw, seed: bytes) -> None:
+    """Each replacement redrawn from the seed, its index and the candidates it recorded, and against
+    the digest the audit log took; no candidate from the township, none on the team it joined."""
+    rows = list(draw.replacements.select_related("inspection__township", "replaced__user", "replacement__user"))
+    if not rows:
+        return
+    key = rotation.draw_key(seed, draw.county.code, draw.week, draw.label, draw.public_value or None)
+    homes = {i["username"]: i.get("home") for i in draw.inputs.get("inspectors", [])}
+    bad = []
+    for r in rows:
+        picked = rotation.pick_replacement(key, r.index, r.candidates) if r.candidates else None
+        logged = _event_data_where(REPLACED, r.inspection, index=r.index)
+        if (picked != r.replacement.user.get_username() or r.replaced.user.get_username() in r.candidates
+                or homes.get(picked) == r.inspection.township.code
+                or (logged or {}).get("digest") != record_digest(r)):
+            bad.append(str(r.index))
+    if bad:
+        v.problems.append("更换督查员的记录与按种子重抽的结果或审计日志不一致：第" + "、".join(bad) + "次更换")
+    else:
+        v.checks.append(f"{len(rows)} 次更换督查员按种子和记录的候选人重抽一致，且与审计日志相符")
+
+
+def _event_data_where(action: str, obj, **match) -> dict | None:
+    for event in AuditEvent.objects.filter(action=action, object_type=obj._meta.label_lower,
+                                           object_id=str(obj.pk)).order_by("seq"):
+        data = json.loads(event.payload)["data"]
+        if all(data.get(k) == val for k, val in match.items()):
+            return data
+    return None
 
 
 def _check_last_visits(v: Verification, draw: Draw, county: County) -> None:

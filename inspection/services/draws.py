@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import rotation
@@ -69,6 +70,7 @@ from inspection.services.draw_record import (  # noqa: F401 - SEALED and result_
     result_hash,
     shortfall_of,
 )
+from inspection.services.availability import away_days
 from inspection.services.lineage import apply_lineage
 
 COMMITTED = "seed.committed"
@@ -152,6 +154,7 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
     )
     # Merges, splits and new townships: carried last visits, homes moved to the successor.
     townships, inspectors = apply_lineage(county=county, townships=townships, inspectors=inspectors, history=inspections)
+    inspectors = _unavailable(county, week_start, inspectors)
     earlier = Draw.objects.filter(county=county, week_start__lt=week_start)
     first = earlier.order_by("week_start").first()
     # The age balance runs from week to week: a make-up draw of the week before does not carry it.
@@ -170,6 +173,25 @@ def draw_inputs(*, county: County, week: str, public_value: str | None = None, k
         calendar=draw_calendar(county=county, monday=week_start),
         margin=county.margin_days,
     )
+
+
+def _unavailable(county: County, week_start: date, inspectors: tuple) -> tuple:
+    """Leave days in the week (`away`) and the days ad-hoc visits already took (`busy`): both sealed
+    with the inputs, so the teams recompute whatever is entered later."""
+    sunday = week_start + timedelta(days=6)
+    away = away_days(county=county, first=week_start, last=sunday)
+    taken = week_busy(county, week_start, kinds=[Inspection.Kind.AD_HOC])
+    return tuple(dataclasses.replace(i, away=away.get(i.username, ()), busy=taken.get(i.username, ()))
+                 for i in inspectors)
+
+
+def _refuse_everyone_away(inputs: rotation.DrawInputs, week_start: date, from_day: date | None) -> None:
+    """No team can be formed on any working day of the week: refused before anything is written."""
+    days = inputs.calendar.workdays(from_day or week_start, week_start + timedelta(days=6))
+    free = [d for d in days if sum(d not in i.away for i in inputs.inspectors) >= inputs.team_size]
+    if days and not free:
+        raise InspectionError(f"{week_start.year}年{week_start.month}月{week_start.day}日起的一周，每个工作日，在岗督查员请假后都不足"
+                              f"{inputs.team_size}人，组不成督查组，不能抽签。请调整请假登记或增加督查员后再抽签")
 
 
 # --------------------------------------------------------------------------- seal
@@ -201,6 +223,7 @@ def seal_draw(*, county: County, week: str, actor=None, public_value: str | None
             dataclasses.replace(i, busy=busy.get(i.username, ())) for i in inputs.inspectors))
     if not inputs.inspectors:
         raise InspectionError(f"{county.name}没有在岗的督查员，不能抽签")
+    _refuse_everyone_away(inputs, week_start, from_day)
     period = _ensure_period(county, week_start, actor)
     # The next period's commitment goes out with the last draw before it, so it is on record
     # before any public value of that period is announced.
@@ -232,9 +255,10 @@ def record_look(*, draw: Draw, user, via: str):
 
 
 def dispatch_due(*, county: County | None = None, on: date | None = None, actor=None) -> int:
-    """Drawn inspections still planned and dated on or before `on` are dispatched (the morning of the visit)."""
+    """Drawn and ad-hoc inspections still planned and dated on or before `on` are dispatched (the morning of the visit)."""
     on = on or timezone.localdate()
-    due = Inspection.objects.filter(draw__isnull=False, date__lte=on)
+    # Ad-hoc visits ordered for a later day go out the same way; follow-ups go with the sweep.
+    due = Inspection.objects.filter(Q(draw__isnull=False) | Q(kind=Inspection.Kind.AD_HOC), date__lte=on)
     if county is not None:
         due = due.filter(county=county)
     return dispatch_planned(due, actor=actor)

@@ -25,6 +25,7 @@ from inspection.models import Checklist, County, EscalationCase, Inspection, Ins
 from inspection.services.audit import record_event
 from inspection.services.calendar import work_calendar
 from inspection.services.dispatch import dispatch_planned
+from inspection.services.availability import on_leave
 
 _rng = random.SystemRandom()
 
@@ -41,6 +42,7 @@ def schedule_follow_up(*, township: Township, case: EscalationCase | None, windo
     candidates = list(
         Inspector.objects.filter(county=county, active=True)
         .exclude(pk__in=list(excluded))
+        .exclude(pk__in=on_leave(county=county, on=on))  # leave entered by the commission (services.leave)
         .exclude(home_township=township)
         .order_by("pk")
     )
