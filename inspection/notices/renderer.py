@@ -28,8 +28,8 @@ from pathlib import Path
 import jinja2
 import segno
 
-from . import fonts
-from .snapshot import KIND_LABELS, SEVERITY_LABELS, validate_snapshot
+from . import fonts, phrasing
+from .snapshot import ANNEXES, KIND_LABELS, SEVERITY_LABELS, validate_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def make_environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
     )
     env.filters.update(
         cn_num=cn_num, cn_date=cn_date, cn_datetime=cn_datetime, score=score_text,
-        severity=SEVERITY_LABELS.__getitem__, you=you, md=month_day,
+        severity=SEVERITY_LABELS.__getitem__, you=you, md=month_day, sentence=phrasing.item_text,
     )
     env.globals.update(group_by=group_by)
     return env
@@ -253,6 +253,8 @@ class NoticeRenderer:
             mark=mark_layout(snapshot["authority"]["mark"]),
             title_lines=title_lines(snapshot["title"]),
             kind_label=KIND_LABELS[snapshot["kind"]],
+            annexes=[{"number": n, "name": name, "macro": ANNEXES[name]}
+                     for n, name in enumerate(snapshot["attachments"], start=1)],
         )
 
     # -- PDF ----------------------------------------------------------------

@@ -76,14 +76,16 @@ def test_the_circular_ranks_equal_scores_equally_and_lists_the_worst_problems_fi
     minor = {"area": "儿童之家", "severity": "minor", "text": "记录未登记。"}
     critical = {"area": "生活保障", "severity": "critical", "text": "未按时发放。"}
     visits = [
-        compose.CircularVisit(code="1", name="甲镇", on=date(2026, 11, 30), follow_up=False, score=90, findings=[]),
+        compose.CircularVisit(code="1", name="甲镇", on=date(2026, 11, 30), follow_up=False, score=90, findings=[],
+                              team=(1, 2)),
         compose.CircularVisit(code="2", name="乙镇", on=date(2026, 12, 1), follow_up=True, score=90,
-                              findings=[minor, critical]),
-        compose.CircularVisit(code="3", name="丙镇", on=date(2026, 12, 2), follow_up=False, score=None, findings=[]),
+                              findings=[minor, critical], team=(3, 4)),
+        compose.CircularVisit(code="3", name="丙镇", on=date(2026, 12, 2), follow_up=False, score=None, findings=[],
+                              team=(1, 2)),
     ]
     rows, problems, summary = compose.circular_tables(visits)
     assert [(r["rank"], r["score"], r["team"]) for r in rows] == [
-        (1, 90, "暗查暗访督查组"), (1, 90, "回头看督查组"), (3, 0, "暗查暗访督查组")]
+        (1, 90, "第一组"), (1, 90, "第二组（回头看）"), (3, 0, "第一组")]  # teams numbered, never named
     assert [p["severity"] for p in problems] == ["critical", "minor"]
     assert summary == {"inspections": 3, "townships": 3, "average_score": 60.0, "findings": 2, "critical": 1,
                        "major": 0}
