@@ -27,17 +27,17 @@ def _p(rules: tuple[str, ...], pattern: str, sentence: str) -> Phrasing:
     return Phrasing(rules, re.compile(pattern), sentence)
 
 
-# Reviewed sentence by sentence; the test feeds each rule's real output through it.
+# Reviewed sentence by sentence; first match wins, so the narrower pattern comes first.
 GROUNDS: tuple[Phrasing, ...] = (
+    # prominent.summons: many major problems (when major is not itself the grave severity)
+    _p(("prominent.summons", "referral.recurrence"), r"^存在较重问题(?P<n>\d+)项，达到(?P<limit>\d+)项$",
+       "检查发现较重问题{n}项，达到突出问题认定标准（{limit}项及以上）。"),
     # prominent.summons / referral.recurrence: grave problems found
     _p(("prominent.summons", "referral.recurrence"), r"^存在(?P<what>(严重|较重)问题\d+项.*)$",
        "检查发现{what}，属突出问题。"),
     # prominent.summons: a low score
     _p(("prominent.summons", "referral.recurrence"), r"^(检查)?得分(?P<score>[\d.]+)分，低于(?P<line>\d+)分$",
        "检查得分{score}分，低于{line}分。"),
-    # prominent.summons: many major problems (when major is not itself the grave severity)
-    _p(("prominent.summons", "referral.recurrence"), r"^存在较重问题(?P<n>\d+)项，达到(?P<limit>\d+)项$",
-       "检查发现较重问题{n}项，达到突出问题认定标准（{limit}项及以上）。"),
     # referral.recurrence: prominent problems again while under key management
     _p(("referral.recurrence",), r"^纳入重点管理期间再次出现突出问题（(?P<seen>.+)）$",
        "纳入重点管理期间，{seen}再次发现突出问题。"),
