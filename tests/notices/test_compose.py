@@ -48,7 +48,8 @@ def test_a_street_is_addressed_as_its_office_and_a_town_as_its_government():
 def test_a_summons_meets_on_the_third_day_moved_off_the_weekend_and_ends_each_ground_with_a_full_stop():
     snapshot = letter_of(scoring.NoticeKind.SUMMONS, key_managed_since=date(2026, 11, 30))
     assert snapshot["meeting"]["start"] == "2026-12-07T09:30"  # Friday + 3 is a Monday
-    assert snapshot["grounds"] == ["存在严重问题1项。", "得分52分，低于60分。"]
+    # in the reviewed wording of inspection/notices/phrasing.py
+    assert snapshot["grounds"] == ["检查发现严重问题1项，属突出问题。", "检查得分52分，低于60分。"]
     assert snapshot["key_management"]["start"] == "2026-11-30"
     assert snapshot["official"] == {"name": "（待明确）", "post": "分管负责人"}
 
