@@ -92,6 +92,9 @@ try:
     SECURE = env_bool("ANCHA_SECURE", not DEBUG)
     # Where the public reaches /verify/<code>: printed and QR-coded on every issued notice.
     PUBLIC_URL = env_str("ANCHA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    # A county's licensed letter faces (仿宋_GB2312, 方正小标宋, 黑体, 楷体_GB2312): dropped in
+    # here, read at start-up by inspection/notices/letterfaces.py; absent: the free faces.
+    ANCHA_LETTER_FONTS_DIR = env_path("ANCHA_LETTER_FONTS_DIR", BASE_DIR / "var" / "letter-fonts")
 except ConfigError as exc:
     sys.stderr.write(f"ancha: configuration error: {exc}\n")
     raise SystemExit(2) from None

@@ -207,21 +207,27 @@ def make_environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
 
 class NoticeRenderer:
     def __init__(self, *, template_dir: Path = TEMPLATE_DIR, font_dir: Path = fonts.FONT_DIR,
-                 use_subset: bool = True):
+                 use_subset: bool = True, letter_dir: Path | None = None):
+        """``letter_dir``: the folder of a county's licensed faces (default: the setting)."""
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
+        from . import letterfaces
         from .fetcher import LockedURLFetcher
 
         self.template_dir = Path(template_dir)
         self.font_dir = Path(font_dir)
-        self.allowed_dirs = (self.template_dir, self.font_dir)
         self.env = make_environment(self.template_dir)
-        stacks = fonts.font_stacks(self.font_dir)
+        self.letter_faces = letterfaces.scan(letter_dir)
+        letterfaces.log_problems(self.letter_faces)
+        stacks = fonts.font_stacks(self.font_dir, self.letter_faces)
         if not use_subset:
             stacks = _without_subset(stacks)
         self.stacks = stacks
-        self.uses_subset = bool(stacks.font_faces)
+        # A dropped face not yet cut into the subset cache is read from its own folder.
+        self.allowed_dirs = (self.template_dir, self.font_dir, *sorted(
+            {str(Path(f["path"]).resolve().parent) for f in stacks.font_faces}))
+        self.uses_subset = any("role" not in f for f in stacks.font_faces)
         if not self.uses_subset:
             logger.warning("notice fonts: no subset in %s, rendering with the full faces (slower)",
                            self.font_dir)
