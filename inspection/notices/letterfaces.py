@@ -125,7 +125,8 @@ def _consider(path: Path, found: LetterFaces, candidates: list[LetterFace]) -> N
     try:
         faces = _read_file(path)
     except Exception as exc:  # noqa: BLE001 - a bad file is reported, never fatal
-        found.problems.append(f"字体文件“{path.name}”无法读取（{type(exc).__name__}），未使用。")
+        logger.debug("letter face %s unreadable: %r", path, exc)
+        found.problems.append(f"字体文件“{path.name}”无法读取（不是有效的字体文件或文件已损坏），未使用。")
         return
     matched = False
     for index, names, cmap in faces:
