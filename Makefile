@@ -6,7 +6,7 @@ APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-uti
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install system-packages demo lint test bench clean
+.PHONY: install system-packages fonts demo lint test bench clean
 
 # Each step that takes more than a few seconds says what it is doing, so an install never
 # sits silent; steps with nothing to do pass quietly.
@@ -41,6 +41,13 @@ var/fonts/.built: .venv/.installed inspection/notices/fontbuild.py
 	@echo "==> fonts: building the notice font subsets"
 	@$(PY) -m inspection.notices.fonts build
 	@mkdir -p var/fonts && touch $@
+
+# After a county drops its licensed letter faces into var/letter-fonts (ANCHA_LETTER_FONTS_DIR):
+# cut them into the cache too (unchanged files are skipped by hash), then restart the server.
+fonts: .venv/.installed
+	@echo "==> fonts: building the notice font subsets and any licensed letter faces"
+	@$(PY) -m inspection.notices.fonts build
+	@mkdir -p var/fonts && touch var/fonts/.built
 
 # The letters print and QR-code the address they are verified at: in the demo, the one it is served on.
 demo: export ANCHA_PUBLIC_URL ?= http://127.0.0.1:$(PORT)

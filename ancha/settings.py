@@ -113,6 +113,9 @@ try:
     if ANCHA_SMS_WEBHOOK_URL and len(ANCHA_SMS_WEBHOOK_SECRET) < 16:
         raise ConfigError("ANCHA_SMS_WEBHOOK_SECRET must be set (16 characters or more) with ANCHA_SMS_WEBHOOK_URL")
     ANCHA_SMS_WEBHOOK_TIMEOUT = env_float("ANCHA_SMS_WEBHOOK_TIMEOUT", 5.0)
+    # A county's licensed letter faces (仿宋_GB2312, 方正小标宋, 黑体, 楷体_GB2312): dropped in
+    # here, read at start-up by inspection/notices/letterfaces.py; absent: the free faces.
+    ANCHA_LETTER_FONTS_DIR = env_path("ANCHA_LETTER_FONTS_DIR", BASE_DIR / "var" / "letter-fonts")
 except ConfigError as exc:
     sys.stderr.write(f"ancha: configuration error: {exc}\n")
     raise SystemExit(2) from None

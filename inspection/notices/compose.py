@@ -21,6 +21,7 @@ import privacy
 import rotation
 import scoring
 
+from . import phrasing
 from .snapshot import SCHEMA_VERSION
 
 OTHER_AREA = "其他问题"  # the area of a finding outside the checklist
@@ -131,7 +132,7 @@ def inspection_facts(letterhead: Letterhead, visit: Visit) -> dict:
         "date": visit.on.isoformat(),
         "team": visit.team or f"{letterhead.doc_prefix}督查组",
         "score": visit.score,
-        "checklist_version": f"v{visit.checklist_version}",
+        "checklist_version": f"第{visit.checklist_version}版",  # kept, never printed in a letter
     }
 
 
@@ -141,7 +142,8 @@ def person(official: dict | None) -> dict:
 
 
 def sentences(lines: Iterable[str]) -> list[str]:
-    return [g if g.endswith("。") else g + "。" for g in lines]
+    """The ladder's grounds as the letter says them (the reviewed table in `phrasing`)."""
+    return [phrasing.ground(g) for g in lines]
 
 
 def history_event(*, on: date, decision_kind: str, notice_kind: str | None, number: str | None) -> dict | None:
@@ -165,7 +167,8 @@ def meeting_facts(letterhead: Letterhead, township: Place, on: date) -> dict:
         "place": f"{letterhead.authority}会议室",
         "host": f"{letterhead.county}未保委负责同志",
         "attendees": [f"{township.name}分管负责人", f"{township.name}未保工作站负责人"],
-        "bring": ["问题整改方案（加盖公章）。", "发现问题涉及的工作台账及整改佐证材料。"],
+        # No full stops: the letter numbers them as sentences, a page joins them with "；".
+        "bring": ["问题整改方案（加盖公章）", "发现问题涉及的工作台账及整改佐证材料"],
     }
 
 
@@ -306,6 +309,25 @@ class CircularVisit:
     follow_up: bool
     score: int | float | None
     findings: list[dict]  # {area, severity, text}: townships are named, never a person
+    team: tuple = ()  # who went (inspector ids): the circular numbers the week's teams, names no one
+
+
+_CN_ORDINALS = "一二三四五六七八九十"
+
+
+def team_labels(visits: Sequence[CircularVisit]) -> list[str]:
+    """第一组, 第二组 … for the week's teams, numbered in the order they went out (date, then
+    township), the same team the same number; a 回头看 says so.  Inspectors stay anonymous."""
+    numbers: dict[tuple, int] = {}
+    for visit in sorted(visits, key=lambda v: (v.on, v.code)):
+        if visit.team and visit.team not in numbers:
+            numbers[visit.team] = len(numbers) + 1
+    labels = []
+    for visit in visits:
+        n = numbers.get(visit.team)
+        name = "督查组" if n is None else f"第{_CN_ORDINALS[n - 1] if n <= 10 else n}组"
+        labels.append(name + ("（回头看）" if visit.follow_up else ""))
+    return labels
 
 
 def circular_tables(visits: Iterable[CircularVisit]) -> tuple[list[dict], list[dict], dict]:
@@ -313,13 +335,14 @@ def circular_tables(visits: Iterable[CircularVisit]) -> tuple[list[dict], list[d
     the week's visits already ordered by score, then date and township code."""
     rows, problems = [], []
     rank, previous = 0, None
-    for position, visit in enumerate(visits, start=1):
+    visits = list(visits)
+    for position, (visit, team) in enumerate(zip(visits, team_labels(visits)), start=1):
         counts = {s: sum(1 for f in visit.findings if f["severity"] == s) for s in ("critical", "major")}
         if visit.score != previous:
             rank, previous = position, visit.score
         rows.append({
             "rank": rank, "township": {"code": visit.code, "name": visit.name}, "date": visit.on.isoformat(),
-            "team": "回头看督查组" if visit.follow_up else "暗查暗访督查组",
+            "team": team,
             "score": visit.score or 0, "findings": len(visit.findings), **counts,
         })
         ordered = sorted(enumerate(visit.findings), key=lambda p: (-scoring.Severity(p[1]["severity"]).rank, p[0]))

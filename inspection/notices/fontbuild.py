@@ -110,17 +110,34 @@ def build_face(face: fonts.SubsetFace, source: str, index: int, out_path: str, *
 # All faces, cached
 # ---------------------------------------------------------------------------
 
-def _plan(font_dir: Path, previous: dict, force: bool, say) -> tuple[list[dict], list[tuple]]:
-    entries, jobs = [], []
+def _sources(letter_dir: Path | None, say) -> list[tuple[fonts.SubsetFace, Path, int, str | None]]:
+    """What to cut: each installed free face, and each face a county dropped in its folder."""
+    from . import letterfaces
+
+    sources = []
     for face in fonts.SUBSET_FACES:
         located = fonts.locate_face(face.source_pattern)
         if located is None:
             say(f"  font {face.source_pattern} is not installed: no subset for it")
             continue
-        source, index = located
+        sources.append((face, *located, None))
+    found = letterfaces.scan(letter_dir)
+    for line in letterfaces.report(found):
+        say(f"  公文字体 {line}")
+    for key, letter_face in found.faces.items():
+        sources.append((letterfaces.subset_face(letter_face), letter_face.path, letter_face.index, key))
+    return sources
+
+
+def _plan(font_dir: Path, previous: dict, force: bool, say,
+          letter_dir: Path | None = None) -> tuple[list[dict], list[tuple]]:
+    entries, jobs = [], []
+    for face, source, index, role in _sources(letter_dir, say):
         entry = {"family": face.family, "weight": face.weight, "file": face.file_name,
                  "build_version": BUILD_VERSION, "source": str(source), "index": index,
                  "source_sha256": file_sha256(source)}
+        if role:
+            entry["role"] = role
         out = font_dir / face.file_name
         old = previous.get(face.file_name, {})
         fresh = (not force and out.is_file()
@@ -136,8 +153,10 @@ def _plan(font_dir: Path, previous: dict, force: bool, say) -> tuple[list[dict],
 
 def build(font_dir: Path = fonts.FONT_DIR, *, force: bool = False, workers: int | None = None,
           use_harfbuzz: bool | None = None,
-          progress: Callable[[str], None] | None = None) -> list[Path]:
+          progress: Callable[[str], None] | None = None,
+          letter_dir: Path | None = None) -> list[Path]:
     """Build the missing or stale subsets into ``font_dir``; returns the files written.
+    ``letter_dir``: the folder of a county's licensed faces (default: the setting).
 
     Idempotent: a face whose source font (by hash), subset file (by hash) and build options
     are unchanged is skipped.  A face whose full font is not installed is skipped with a
@@ -147,7 +166,7 @@ def build(font_dir: Path = fonts.FONT_DIR, *, force: bool = False, workers: int 
         use_harfbuzz = uharfbuzz_available()
     font_dir.mkdir(parents=True, exist_ok=True)
     previous = {e["file"]: e for e in fonts.read_manifest(font_dir).get("faces", [])}
-    entries, jobs = _plan(font_dir, previous, force, say)
+    entries, jobs = _plan(font_dir, previous, force, say, letter_dir)
     how = "HarfBuzz (uharfbuzz)" if use_harfbuzz else "fontTools (about 30 s a face; pip install uharfbuzz)"
     if jobs:
         say(f"  {len(jobs)} of {len(entries)} faces to build with {how}")

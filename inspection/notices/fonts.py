@@ -209,6 +209,10 @@ def check_font_setup(*, stream=None) -> list[str]:
         problems.append(
             f"the notice font subset is not built in {FONT_DIR}: PDFs render, but slower and larger. "
             "Run: python -m inspection.notices.fonts build")
+    from . import letterfaces
+
+    # A county's dropped faces: a bad file is said here at start-up, the letter still prints.
+    problems += [f"公文字体：{p}" for p in letterfaces.scan().problems]
     for problem in problems:
         logger.error("notice PDFs: %s", problem)
     if problems:
@@ -252,23 +256,57 @@ class FontStacks:
     font_faces: list[dict]  # the subset files to declare with @font-face
 
 
-def font_stacks(font_dir: Path = FONT_DIR) -> FontStacks:
-    subsets = built_subsets(font_dir)
+def font_stacks(font_dir: Path = FONT_DIR, letter_faces=None) -> FontStacks:
+    """The family of each text role: a county's dropped face first (see letterfaces.py),
+    then an installed government face, then our subset, then the full free faces."""
+    from . import letterfaces
+
+    found = letter_faces if letter_faces is not None else letterfaces.scan()
+    subsets = [f for f in built_subsets(font_dir) if "role" not in f]
     families = {f["family"] for f in subsets}
+    dropped, dropped_faces = _dropped_faces(font_dir, found)
 
     def sub(name: str) -> str | None:
         return name if name in families else None
 
+    def stack(role: str, gov, subset_family, full) -> list[str]:
+        return dropped.get(role, []) + _stack(gov, sub(subset_family), full)
+
     present = installed_families()
     return FontStacks(
-        fangsong=_stack(GOV_FANGSONG, sub("Ancha Serif SC"), (NOTO_SERIF, UKAI)),
-        xiaobiaosong=_stack(GOV_XIAOBIAOSONG, sub("Ancha Serif SC"), (NOTO_SERIF, NOTO_SANS)),
-        xiaobiaosong_is_gov=any(f in present for f in GOV_XIAOBIAOSONG),
-        heiti=_stack(GOV_HEITI, sub("Ancha Sans SC"), (NOTO_SANS, NOTO_SERIF)),
-        kaiti=_stack(GOV_KAITI, sub("Ancha Kai CN"), (UKAI, NOTO_SERIF)),
+        fangsong=stack("fangsong", GOV_FANGSONG, "Ancha Serif SC", (NOTO_SERIF, UKAI)),
+        xiaobiaosong=stack("xiaobiaosong", GOV_XIAOBIAOSONG, "Ancha Serif SC", (NOTO_SERIF, NOTO_SANS)),
+        xiaobiaosong_is_gov=("xiaobiaosong" in dropped
+                             or any(f in present for f in GOV_XIAOBIAOSONG)),
+        heiti=stack("heiti", GOV_HEITI, "Ancha Sans SC", (NOTO_SANS, NOTO_SERIF)),
+        kaiti=stack("kaiti", GOV_KAITI, "Ancha Kai CN", (UKAI, NOTO_SERIF)),
         songti=_stack(GOV_SONGTI, sub("Ancha Serif SC"), (NOTO_SERIF,)),
-        font_faces=subsets,
+        font_faces=subsets + dropped_faces,
     )
+
+
+def _dropped_faces(font_dir: Path, found) -> tuple[dict[str, list[str]], list[dict]]:
+    """Per role, the CSS family of its dropped face, and the file to declare for it: the
+    subset cut from it when that subset is built from these very bytes (by hash), else the
+    dropped file itself (slower to embed, but the letter never waits for a build)."""
+    built = {f["role"]: f for f in built_subsets(font_dir) if "role" in f}
+    families: dict[str, list[str]] = {}
+    faces: list[dict] = []
+    for key, face in found.faces.items():
+        subset = built.get(key)
+        if subset and subset.get("source_sha256") == face.sha256:
+            faces.append(subset)
+        elif face.index == 0:
+            logger.warning("公文字体：%s 的子集尚未生成，直接使用原字体文件（较慢）；请运行 make fonts。",
+                           face.path.name)
+            faces.append({"family": face.role.css_family, "weight": 400, "role": key,
+                          "path": str(face.path)})
+        else:
+            logger.warning("公文字体：%s 是字体集合，须先运行 make fonts 生成子集，暂用默认字体。",
+                           face.path.name)
+            continue
+        families[key] = [face.role.css_family]
+    return families, faces
 
 
 def font_css(stacks: FontStacks) -> str:
@@ -309,16 +347,24 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--force", action="store_true")
     s = sub.add_parser("status", help="show the subsets and the CSS font stacks")
     s.add_argument("--out", type=Path, default=FONT_DIR)
+    for p in (b, s):
+        p.add_argument("--letter-dir", type=Path, default=None,
+                       help="folder of the licensed letter faces (default: ANCHA_LETTER_FONTS_DIR)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "build":
         started = time.monotonic()
         print(f"font subsets for the notice PDFs in {args.out}:", flush=True)
-        written = build(args.out, force=args.force, progress=lambda line: print(line, flush=True))
+        written = build(args.out, force=args.force, letter_dir=args.letter_dir,
+                        progress=lambda line: print(line, flush=True))
         print(f"font subsets up to date ({len(written)} built, {time.monotonic() - started:.1f} s)",
               flush=True)
         return 0 if built_subsets(args.out) else 1
-    stacks = font_stacks(args.out)
+    from . import letterfaces
+
+    found = letterfaces.scan(args.letter_dir)
+    print(f"公文字体文件夹：{found.folder}", *letterfaces.report(found), sep="\n")
+    stacks = font_stacks(args.out, found)
     print(json.dumps({"subsets": built_subsets(args.out), "stacks": {
         "fangsong": stacks.fangsong, "xiaobiaosong": stacks.xiaobiaosong, "heiti": stacks.heiti,
         "kaiti": stacks.kaiti, "songti": stacks.songti}}, ensure_ascii=False, indent=1))

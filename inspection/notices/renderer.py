@@ -28,8 +28,8 @@ from pathlib import Path
 import jinja2
 import segno
 
-from . import fonts
-from .snapshot import KIND_LABELS, SEVERITY_LABELS, validate_snapshot
+from . import fonts, phrasing
+from .snapshot import ANNEXES, KIND_LABELS, SEVERITY_LABELS, validate_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def make_environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
     )
     env.filters.update(
         cn_num=cn_num, cn_date=cn_date, cn_datetime=cn_datetime, score=score_text,
-        severity=SEVERITY_LABELS.__getitem__, you=you, md=month_day,
+        severity=SEVERITY_LABELS.__getitem__, you=you, md=month_day, sentence=phrasing.item_text,
     )
     env.globals.update(group_by=group_by)
     return env
@@ -207,21 +207,27 @@ def make_environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
 
 class NoticeRenderer:
     def __init__(self, *, template_dir: Path = TEMPLATE_DIR, font_dir: Path = fonts.FONT_DIR,
-                 use_subset: bool = True):
+                 use_subset: bool = True, letter_dir: Path | None = None):
+        """``letter_dir``: the folder of a county's licensed faces (default: the setting)."""
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
+        from . import letterfaces
         from .fetcher import LockedURLFetcher
 
         self.template_dir = Path(template_dir)
         self.font_dir = Path(font_dir)
-        self.allowed_dirs = (self.template_dir, self.font_dir)
         self.env = make_environment(self.template_dir)
-        stacks = fonts.font_stacks(self.font_dir)
+        self.letter_faces = letterfaces.scan(letter_dir)
+        letterfaces.log_problems(self.letter_faces)
+        stacks = fonts.font_stacks(self.font_dir, self.letter_faces)
         if not use_subset:
             stacks = _without_subset(stacks)
         self.stacks = stacks
-        self.uses_subset = bool(stacks.font_faces)
+        # A dropped face not yet cut into the subset cache is read from its own folder.
+        self.allowed_dirs = (self.template_dir, self.font_dir, *sorted(
+            {str(Path(f["path"]).resolve().parent) for f in stacks.font_faces}))
+        self.uses_subset = any("role" not in f for f in stacks.font_faces)
         if not self.uses_subset:
             logger.warning("notice fonts: no subset in %s, rendering with the full faces (slower)",
                            self.font_dir)
@@ -253,6 +259,8 @@ class NoticeRenderer:
             mark=mark_layout(snapshot["authority"]["mark"]),
             title_lines=title_lines(snapshot["title"]),
             kind_label=KIND_LABELS[snapshot["kind"]],
+            annexes=[{"number": n, "name": name, "macro": ANNEXES[name]}
+                     for n, name in enumerate(snapshot["attachments"], start=1)],
         )
 
     # -- PDF ----------------------------------------------------------------

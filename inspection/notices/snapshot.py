@@ -27,7 +27,8 @@ Common to every kind::
     copy_to       [抄送机关]              (may be empty: no 抄送 line)
     printed_by    印发机关
     printed_date  印发日期
-    attachments   [附件名称]              (may be empty: no 附件 note)
+    attachments   [附件名称]              (may be empty: no 附件 note; only the names in ANNEXES,
+                                           each appended to the letter on its own page)
     contact       Opt {name, phone}       (联系人)
 
 rectification (整改通知书)::
@@ -108,6 +109,9 @@ KIND_LABELS = {k.value: k.label for k in NoticeKind} | {TRANSFER: "强制报告�
 SEVERITIES = tuple(s.value for s in Severity)
 SEVERITY_LABELS = {s.value: s.label for s in Severity}
 SCHEMA_VERSION = 1
+# The 附件 a letter can announce, each appended by the renderer from the snapshot itself
+# (templates/notices/_annex.html.j2): an announced 附件 always follows the letter.
+ANNEXES = {"暗查暗访问题清单": "problem_list", "暗查暗访及整改情况汇总表": "case_summary"}
 
 
 class SnapshotError(ValueError):
@@ -152,6 +156,7 @@ Number = Annotated[int | float, PlainValidator(_number)]
 # child's name, ID number or a family's phone, whoever composed it. The finding keeps the full text.
 Masked = Annotated[str, AfterValidator(privacy.mask)]
 Severity = Literal["minor", "major", "critical"]
+Annex = Literal[tuple(ANNEXES)]
 
 
 class _Strict(BaseModel):
@@ -208,7 +213,7 @@ class _Letter(_Strict):
     copy_to: list[str]
     printed_by: str
     printed_date: Date
-    attachments: list[str]
+    attachments: list[Annex]
     contact: Contact | None = None
 
 

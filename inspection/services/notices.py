@@ -358,11 +358,12 @@ def circular_snapshot(*, county: County, week: str, today: dt.date | None = None
     today = today or timezone.localdate()
     inspections = list(
         Inspection.objects.filter(county=county, status=Inspection.Status.SUBMITTED, date__range=(start, end))
-        .select_related("township").order_by("-score", "date", "township__code")
+        .select_related("township").prefetch_related("team").order_by("-score", "date", "township__code")
     )
     return build_circular_snapshot(county=county, start=start, end=end, today=today,
                                    inspections=inspections, findings_of=effective_findings,
-                                   compliance=_compliance(county, start, end, today))
+                                   compliance=_compliance(county, start, end, today),
+                                   team_of=lambda i: tuple(sorted(m.pk for m in i.team.all())))
 
 
 def _compliance(county: County, start: dt.date, end: dt.date, today: dt.date) -> dict | None:
@@ -373,9 +374,10 @@ def _compliance(county: County, start: dt.date, end: dt.date, today: dt.date) ->
 
 
 def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, today: dt.date,
-                            inspections, findings_of, compliance: dict | None = None) -> dict:
+                            inspections, findings_of, compliance: dict | None = None, team_of=None) -> dict:
     """The circular's snapshot from the week's submitted inspections, already ranked by score
-    (then date and township code); `findings_of(inspection)` gives the findings that count.
+    (then date and township code); `findings_of(inspection)` gives the findings that count,
+    `team_of(inspection)` who went (the circular numbers the teams; without it: 督查组).
     Shared by the notices service and the load generator, which has its rows in memory."""
     visits = [
         compose.CircularVisit(
@@ -383,6 +385,7 @@ def build_circular_snapshot(*, county: County, start: dt.date, end: dt.date, tod
             follow_up=inspection.kind == Inspection.Kind.FOLLOW_UP, score=inspection.score,
             findings=[{"area": f.item.area if f.item_id else compose.OTHER_AREA, "severity": f.severity, "text": f.text}
                       for f in sorted(findings_of(inspection), key=lambda f: f.pk)],
+            team=team_of(inspection) if team_of else (),
         )
         for inspection in inspections
     ]

@@ -48,7 +48,8 @@ def test_a_street_is_addressed_as_its_office_and_a_town_as_its_government():
 def test_a_summons_meets_on_the_third_day_moved_off_the_weekend_and_ends_each_ground_with_a_full_stop():
     snapshot = letter_of(scoring.NoticeKind.SUMMONS, key_managed_since=date(2026, 11, 30))
     assert snapshot["meeting"]["start"] == "2026-12-07T09:30"  # Friday + 3 is a Monday
-    assert snapshot["grounds"] == ["存在严重问题1项。", "得分52分，低于60分。"]
+    # in the reviewed wording of inspection/notices/phrasing.py
+    assert snapshot["grounds"] == ["检查发现严重问题1项，属突出问题。", "检查得分52分，低于60分。"]
     assert snapshot["key_management"]["start"] == "2026-11-30"
     assert snapshot["official"] == {"name": "（待明确）", "post": "分管负责人"}
 
@@ -76,14 +77,16 @@ def test_the_circular_ranks_equal_scores_equally_and_lists_the_worst_problems_fi
     minor = {"area": "儿童之家", "severity": "minor", "text": "记录未登记。"}
     critical = {"area": "生活保障", "severity": "critical", "text": "未按时发放。"}
     visits = [
-        compose.CircularVisit(code="1", name="甲镇", on=date(2026, 11, 30), follow_up=False, score=90, findings=[]),
+        compose.CircularVisit(code="1", name="甲镇", on=date(2026, 11, 30), follow_up=False, score=90, findings=[],
+                              team=(1, 2)),
         compose.CircularVisit(code="2", name="乙镇", on=date(2026, 12, 1), follow_up=True, score=90,
-                              findings=[minor, critical]),
-        compose.CircularVisit(code="3", name="丙镇", on=date(2026, 12, 2), follow_up=False, score=None, findings=[]),
+                              findings=[minor, critical], team=(3, 4)),
+        compose.CircularVisit(code="3", name="丙镇", on=date(2026, 12, 2), follow_up=False, score=None, findings=[],
+                              team=(1, 2)),
     ]
     rows, problems, summary = compose.circular_tables(visits)
     assert [(r["rank"], r["score"], r["team"]) for r in rows] == [
-        (1, 90, "暗查暗访督查组"), (1, 90, "回头看督查组"), (3, 0, "暗查暗访督查组")]
+        (1, 90, "第一组"), (1, 90, "第二组（回头看）"), (3, 0, "第一组")]  # teams numbered, never named
     assert [p["severity"] for p in problems] == ["critical", "minor"]
     assert summary == {"inspections": 3, "townships": 3, "average_score": 60.0, "findings": 2, "critical": 1,
                        "major": 0}

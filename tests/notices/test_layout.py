@@ -162,10 +162,12 @@ def test_banji_is_on_the_last_page_only_ending_at_the_bottom_of_the_text_area(su
 
 
 def test_signature_and_date_stand_with_the_last_paragraph(summons_pdf):
-    last = P.page_count(summons_pdf)
+    # the 附件 follow on pages of their own: the signature is on the last page before them
+    last = next(n for n in range(1, P.page_count(summons_pdf) + 1)
+                if "不得委托他人代为参加" in P.flat(P.text(summons_pdf, page=n)))
     page_text = P.flat(P.text(summons_pdf, page=last))
     assert "不得委托他人代为参加" in page_text  # the closing paragraph
-    assert "附件：1.暗查暗访问题清单" in page_text
+    assert "附件：暗查暗访问题清单" in page_text  # one 附件: no ordinal
     lines = P.lines(summons_pdf, last)
     org = next(ln for ln in lines if ln.text == "黔西市未成年人保护工作委员会办公室")
     date = next(ln for ln in lines if ln.text == "2026年12月1日")
@@ -179,15 +181,17 @@ def test_issued_letter_shows_its_verification_code_and_a_qr_code_for_the_verify_
     import subprocess
     import tempfile
 
-    first = P.lines(summons_pdf, 1)
-    code = next(ln for ln in first if "7KQ2-M9XD-4HTP" in ln.text)
-    mark_top = 37 + 35  # mm: the code sits in the blank band above the red mark
-    assert P.TEXT_TOP - 1 <= code.y0 and code.y1 < mark_top * P.MM
-    assert code.x1 <= P.TEXT_RIGHT + 0.5
-    assert VERIFY_URL in P.flat(P.text(summons_pdf, page=1))
+    # issue 15: the code is the 版记's first row on the last page; the band above the red mark
+    # is GB/T 9704's place for 份号 and 密级
+    last = P.page_count(summons_pdf)
+    code = next(ln for ln in P.lines(summons_pdf, last) if "7KQ2-M9XD-4HTP" in ln.text)
+    printed = next(ln for ln in P.lines(summons_pdf, last) if ln.text.endswith("印发"))
+    assert code.y1 < printed.y0 and code.x1 <= P.TEXT_RIGHT + 0.5
+    assert "7KQ2-M9XD-4HTP" not in P.text(summons_pdf, page=1)
+    assert VERIFY_URL in P.flat(P.text(summons_pdf, page=last))
     assert shutil.which("zbarimg"), "zbarimg missing: make install brings the Debian package zbar-tools"
     with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        P.image(summons_pdf, 1, dpi=150).save(f.name)
+        P.image(summons_pdf, last, dpi=150).save(f.name)
         out = subprocess.run(["zbarimg", "-q", "--raw", f.name], capture_output=True, text=True).stdout
     assert out.strip() == VERIFY_URL
 
