@@ -13,7 +13,7 @@ from django.utils import timezone
 from inspection.models import AuditEvent, Finding, Notice, NoticeKind, Profile
 from inspection.services import drafts
 from inspection.services.calendar import work_calendar
-from inspection.services.notices import issue_notice
+from inspection.services.notices import draft_circular, issue_notice
 from tests.notices import pdftools
 from tests.web.test_pages import page
 
@@ -30,8 +30,10 @@ def summons(jinbi_visit):
 
 
 @pytest.fixture
-def rectification(jinbi_visit):
-    return Notice.objects.filter(inspection=jinbi_visit, kind=NoticeKind.RECTIFICATION).first()
+def circular(jinbi_visit, wang):
+    """The week's circular, drafted by wang (a draft that does not depend on how the ladder merges letters)."""
+    year, week, _ = jinbi_visit.date.isocalendar()
+    return draft_circular(county=jinbi_visit.county, week=f"{year}-W{week:02d}", actor=wang)
 
 
 def next_workday(county, after_days=3):
@@ -95,7 +97,7 @@ class TestEditDraft:
         assert event["after"]["reason"] == "该问题已当场整改"
         assert any(str(second.pk) in d for d in event["after"]["dropped"])
 
-    def test_a_finding_of_another_inspection_cannot_be_quoted(self, summons, staffed, rectification, county, checklist):
+    def test_a_finding_of_another_inspection_cannot_be_quoted(self, summons, staffed, county, checklist):
         from tests.web.builders import make_team, submit_visit
 
         other = submit_visit(township=county.townships.get(code="520581001"), checklist=checklist,
@@ -154,9 +156,16 @@ class TestTwoPeople:
             issue_notice(notice=summons, actor=chen)
         assert issue_notice(notice=summons, actor=staffed).state == Notice.State.ISSUED
 
-    def test_a_letter_only_the_system_drafted_is_signed_by_anyone_of_the_office(self, rectification, wang, media_in_a_temporary_folder):
-        assert rectification.drafted_by is None
-        assert issue_notice(notice=rectification, actor=wang).state == Notice.State.ISSUED
+    def test_a_letter_only_the_system_drafted_is_signed_by_anyone_of_the_office(self, summons, wang, media_in_a_temporary_folder):
+        assert summons.drafted_by is None
+        assert issue_notice(notice=summons, actor=wang).state == Notice.State.ISSUED
+
+    def test_whoever_drafts_the_circular_is_its_drafter(self, circular, wang, chen, media_in_a_temporary_folder):
+        assert circular.drafted_by == wang
+        with pytest.raises(drafts.Forbidden):
+            issue_notice(notice=circular, actor=wang)
+        drafts.edit_draft(notice=circular, actor=chen, requirements=["各乡镇（街道）对照通报问题立行立改"])
+        assert issue_notice(notice=circular, actor=wang).state == Notice.State.ISSUED
 
     def test_a_worded_summons_whose_meeting_passed_is_not_signed(self, summons, staffed, chen, county, media_in_a_temporary_folder):
         import time_machine
@@ -206,17 +215,17 @@ class TestDraftPage:
         client.force_login(chen)
         assert 'action="/notices/%d/issue/"' % summons.pk in page(client, f"/notices/{summons.pk}/")
 
-    def test_void_needs_a_reason_and_the_official_reads_it(self, client, summons, rectification, wang, zhang, media_in_a_temporary_folder):
+    def test_void_needs_a_reason_and_the_official_reads_it(self, client, summons, circular, wang, zhang, media_in_a_temporary_folder):
         client.force_login(wang)
-        refused = client.post(f"/notices/{summons.pk}/void/", {"reason": " "})
+        refused = client.post(f"/notices/{circular.pk}/void/", {"reason": " "})
         assert refused.status_code == 422 and "请填写原因" in refused.content.decode()
-        withdrawn = client.post(f"/notices/{summons.pk}/void/", {"reason": "合并到整改通知书"}, follow=True)
-        assert "草稿已撤回" in withdrawn.content.decode()
-        assert Notice.objects.get(pk=summons.pk).state == Notice.State.VOID
-        issue_notice(notice=rectification, actor=wang)
-        client.post(f"/notices/{rectification.pk}/void/", {"reason": "问题认定有误，另行发文"})
+        withdrawn = client.post(f"/notices/{circular.pk}/void/", {"reason": "统计有误，重新起草"}, follow=True)
+        assert "草稿已撤回" in withdrawn.content.decode() and "撤回草稿" in withdrawn.content.decode()
+        assert Notice.objects.get(pk=circular.pk).state == Notice.State.VOID
+        issue_notice(notice=summons, actor=wang)
+        client.post(f"/notices/{summons.pk}/void/", {"reason": "问题认定有误，另行发文"})
         client.force_login(zhang)
-        html = page(client, f"/notices/{rectification.pk}/")
+        html = page(client, f"/notices/{summons.pk}/")
         assert "已作废" in html and "问题认定有误，另行发文" in html
 
     def test_observers_and_officials_cannot_edit_or_void(self, client, summons, qian, zhang):
