@@ -59,7 +59,15 @@ def _names(usernames: set[str]) -> dict[str, str]:
 def _what(action: str, data: dict) -> str:
     if action == "notice.voided":
         return "撤回草稿" if data.get("from") == "draft" else "作废"
+    if action == "notice.drafted" and data.get("rule"):
+        return "按问责规则自动起草"
     return ACTIONS.get(action, "办理")
+
+
+def _system(action: str, data: dict) -> bool:
+    """The ladder drafts while running under whoever's action set it off (an inspector's submit):
+    that person did not word the letter, and the page does not say they did."""
+    return action == "notice.drafted" and bool(data.get("rule"))
 
 
 def history_rows(events) -> list[dict]:
@@ -73,7 +81,7 @@ def history_rows(events) -> list[dict]:
                    for k in before if k in FIELDS]
         rows.append({
             "at": event.at,
-            "who": names.get(event.actor, event.actor) if event.actor else "系统",
+            "who": "系统" if not event.actor or _system(event.action, data) else names.get(event.actor, event.actor),
             "what": _what(event.action, data),
             "changes": changes,
             "dropped": _value("findings", after["dropped"]) if after.get("dropped") else "",

@@ -216,16 +216,17 @@ def _edit_findings(diff: _Diff, notice: Notice, chosen: list[int], reason: str) 
     diff.set("findings", _finding_titles(by_id, current), _finding_titles(by_id, new))
     if dropped:
         diff.after["dropped"] = _finding_titles(by_id, dropped)
+        diff.after["dropped_ids"] = dropped
         diff.after["reason"] = reason
     return new
 
 
 def _finding_titles(by_id: dict, ids: list[int]) -> list[str]:
-    """A finding as the history names it: its number and the start of its text (masked by record_event)."""
+    """A finding as the history names it: the start of its text (masked by record_event)."""
     out = []
     for i in ids:
         text = " ".join(by_id[i].text.split())
-        out.append(f"#{i} {text[:30]}{'…' if len(text) > 30 else ''}")
+        out.append(f"{text[:30]}{'…' if len(text) > 30 else ''}")
     return out
 
 

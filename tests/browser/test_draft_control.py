@@ -99,6 +99,7 @@ def test_a_draft_is_worded_previewed_and_signed_off_by_another(browser, live_ser
 def withdraw(session, notice):
     page = session.page
     session.go(f"/notices/{notice.id}/")
+    page.locator("details.void summary").click()
     page.locator("#void-form textarea[name=reason]").fill("本周通报数据有误，重新起草")
     page.locator("#void-form button").click()
     page.wait_for_selector(".msg.success")

@@ -95,7 +95,8 @@ class TestEditDraft:
         assert summons.quoted_findings == [first.pk]
         (event,) = edits(summons)
         assert event["after"]["reason"] == "该问题已当场整改"
-        assert any(str(second.pk) in d for d in event["after"]["dropped"])
+        assert event["after"]["dropped_ids"] == [second.pk]
+        assert event["after"]["dropped"] == [second.text[:30]]
 
     def test_a_finding_of_another_inspection_cannot_be_quoted(self, summons, staffed, county, checklist):
         from tests.web.builders import make_team, submit_visit
