@@ -59,13 +59,18 @@ def _one_line(value: str) -> str:
     return " ".join((value or "").split())
 
 
+def bounded(value: str, *, label: str, limit: int, empty: str | None = None) -> str:
+    """One line of text, required (`empty` is what is said when it is blank) and at most `limit` characters."""
+    text = _one_line(value)
+    if not text:
+        raise Unprocessable(empty or f"{label}不能为空")
+    if len(text) > limit:
+        raise Unprocessable(f"{label}不超过{limit}字（现为{len(text)}字）")
+    return text
+
+
 def clean_title(value: str) -> str:
-    title = _one_line(value)
-    if not title:
-        raise Unprocessable("标题不能为空")
-    if len(title) > TITLE_MAX:
-        raise Unprocessable(f"标题不超过{TITLE_MAX}字（现为{len(title)}字）")
-    return title
+    return bounded(value, label="标题", limit=TITLE_MAX)
 
 
 def clean_lines(value: str | list[str], label: str = "要求") -> list[str]:
@@ -83,21 +88,11 @@ def clean_lines(value: str | list[str], label: str = "要求") -> list[str]:
 
 
 def clean_paragraph(value: str, label: str) -> str:
-    text = _one_line(value)
-    if not text:
-        raise Unprocessable(f"{label}不能为空")
-    if len(text) > PARAGRAPH_MAX:
-        raise Unprocessable(f"{label}不超过{PARAGRAPH_MAX}字（现为{len(text)}字）")
-    return text
+    return bounded(value, label=label, limit=PARAGRAPH_MAX)
 
 
 def clean_place(value: str) -> str:
-    place = _one_line(value)
-    if not place:
-        raise Unprocessable("请填写约谈地点")
-    if len(place) > PLACE_MAX:
-        raise Unprocessable(f"约谈地点不超过{PLACE_MAX}字（现为{len(place)}字）")
-    return place
+    return bounded(value, label="约谈地点", limit=PLACE_MAX, empty="请填写约谈地点")
 
 
 def clean_reason(value: str) -> str:

@@ -261,6 +261,9 @@ class TestApi:
     def test_bad_edits_are_refused_in_chinese(self, api, summons, staffed, zhang):
         for body, status, words in [
             ({"title": ""}, 422, "标题不能为空"),
+            ({"title": "题" * 61}, 422, "标题不超过60字"),
+            ({"requirements": [f"第{i}条" for i in range(11)]}, 422, "最多10条"),
+            ({"findings": [2**31 - 1]}, 422, "只能引用本次暗查发现的问题"),
             ({"requirements": ["a" * 201]}, 422, "不超过200字"),
             ({"meeting": {"place": ""}}, 422, "请填写约谈地点"),
             ({"suggestion": "不适用"}, 422, "没有可修改的问责建议"),
