@@ -12,7 +12,7 @@ import pytest
 
 from inspection.models import Finding, Notice, NoticeKind, Profile
 from inspection.services.notices import draft_circular
-from tests.browser.conftest import Session
+from tests.browser.conftest import SCREENSHOTS, Session
 from tests.notices import pdftools
 from tests.web.test_draft_control import next_workday
 
@@ -56,6 +56,7 @@ def edit_and_preview(session, summons, findings, county):
     assert "王强" in history and "与另一问题重复" in history and "约谈地点" in history
     # The preview: the very PDF the renderer makes, marked as a draft.
     pdf = page.request.get(session.base_url + f"/api/v1/notices/{summons.id}/pdf").body()
+    (SCREENSHOTS.parent / "draft-preview.pdf").write_bytes(pdf)  # kept beside the screenshots to look at
     text = pdftools.flat(pdftools.text(pdf))
     assert pdftools.flat(DEMAND) in text and "市政务服务中心三楼会议室" in text and "陈明" in text
     assert "草稿" in text and pdftools.flat(findings[1].text) not in text
