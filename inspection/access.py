@@ -454,3 +454,20 @@ def visible_checklists(user):
     if profile is None or profile.role != Role.COMMISSION:
         return checklists.none()
     return checklists
+
+
+def commission_staff(county) -> QuerySet[Profile]:
+    """The office's named staff of `county`, the people a summons may name as 约谈人. Staff without
+    a name on their profile are left out: a letter never names a person by an account name."""
+    return (
+        Profile.objects.filter(county=county, role=Role.COMMISSION, user__is_active=True)
+        .exclude(name="").select_related("user").order_by("id")
+    )
+
+
+def notice_events(user, notice: Notice) -> QuerySet[AuditEvent]:
+    """A notice's own audit events (drafted, edited, issued, voided): its edit history, for the
+    readers of the audit log (the commission and the observer of its county)."""
+    return visible_audit_events(user).filter(
+        object_type=Notice._meta.label_lower, object_id=str(notice.pk), action__startswith="notice."
+    ).order_by("seq")

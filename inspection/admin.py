@@ -78,7 +78,7 @@ class TownshipLineageAdmin(CountyScopedAdmin):
 
 @admin.register(m.Profile)
 class ProfileAdmin(CountyScopedAdmin):
-    list_display = ["user", "role", "county", "report_officer", "commission_head"]
+    list_display = ["user", "name", "title", "role", "county", "report_officer", "commission_head"]
     list_filter = ["role", "county"]
 
 

@@ -222,6 +222,9 @@ class Profile(models.Model):
     # Set when the commission issues a temporary password: until the holder chooses their own, every
     # page leads to the password form and no API token is issued.
     must_change_password = models.BooleanField(_("须修改临时密码"), default=False)
+    # How the office's staff are named in a letter (约谈人): the list a summons chooses from.
+    name = models.CharField(_("姓名"), max_length=32, blank=True, help_text=_("用于文书署名，如约谈人"))
+    title = models.CharField(_("职务"), max_length=48, blank=True, help_text=_("如：市未保办主任"))
 
     class Meta:
         verbose_name = _("用户角色")
@@ -862,6 +865,13 @@ class Notice(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
     void_reason = models.TextField(blank=True)
+    # 拟稿 → 审核签发: the last person who worded the draft (None: drafted by the system and not
+    # yet touched by anyone), who may not also sign it off.
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    # The findings (ids of the notice's inspection) the letter quotes, once a person chose them;
+    # None: as the ladder composed it.
+    quoted_findings = models.JSONField(null=True, blank=True)
+    meeting_host = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("文书")

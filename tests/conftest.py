@@ -66,6 +66,14 @@ def wang(county):
 
 
 @pytest.fixture
+def chen(county):
+    """A second person of the office: signs off (审核签发) what wang drafted, since no one signs their own draft."""
+    user = _user("chen", Role.COMMISSION, county, "陈科长")
+    Profile.objects.filter(user=user).update(name="陈明", title="市未保办副主任")
+    return user
+
+
+@pytest.fixture
 def li(county):
     user = _user("li", Role.INSPECTOR, county, "李督查")
     Inspector.objects.create(user=user, county=county, name="李督查", home_township=county.townships.get(code=SHUIXI))

@@ -14,11 +14,13 @@ from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Stat
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from inspection.access import get_visible, profile_of, role_of, visible_notices
+from inspection.access import commission_staff, get_visible, notice_events, profile_of, role_of, visible_notices
 from inspection.api.common import Blank, ErrorOut, Id, LimitOffset, Week, binary, multipart
+from inspection.api.drafts import DraftEditIn, EditOut, StaffOut, edit_history
 from inspection.errors import InspectionError, NotFound
 from inspection.models import Notice, NoticeResponse, Role
 from inspection.notices.snapshot import KIND_LABELS
+from inspection.services import drafts
 from inspection.services import notices as service
 from inspection.services import responses as reports
 
@@ -103,6 +105,17 @@ class NoticeDetailOut(NoticeOut):
     void_reason: str | None
     snapshot: dict
     responses: list[ResponseOut]
+    drafted_by: str | None = Field(description="拟稿人（最后修改草稿的人）；系统起草且无人修改时为 null")
+    quoted_findings: list[int] | None = Field(description="草稿引用的本次暗查问题编号；null 为按规则生成")
+    edits: list[EditOut] = Field(description="拟稿与修改记录（仅未保办与纪委监委可见）")
+
+    @staticmethod
+    def resolve_drafted_by(notice: Notice) -> str | None:
+        return notice.drafted_by.get_username() if notice.drafted_by_id else None
+
+    @staticmethod
+    def resolve_edits(notice: Notice, context) -> list[dict]:
+        return edit_history(notice_events(context["request"].auth, notice))
 
     @staticmethod
     def resolve_official(notice: Notice) -> str | None:
@@ -176,7 +189,8 @@ def post_circular(request, body: CircularIn):
     return Status(201, notice)
 
 
-@router.post("/issue-batch", response={200: list[NoticeOut], 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
+@router.post("/issue-batch", response={200: list[NoticeOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                       422: ErrorOut, 503: ErrorOut},
              url_name="notices_issue_batch")
 def post_issue_batch(request, body: BatchIssueIn):
     """Issue several drafts at once (e.g. a week's letters): all or none."""
@@ -184,6 +198,31 @@ def post_issue_batch(request, body: BatchIssueIn):
     notices = [_visible(request, i) for i in body.ids]
     issued = service.issue_notices(notices=notices, actor=request.auth)
     return issued
+
+
+@router.get("/staff", response={200: list[StaffOut], 404: ErrorOut}, url_name="notice_staff")
+def list_staff(request):
+    """The office's named staff, whom a summons may name as 约谈人 (`meeting.host` of an edit)."""
+    _commission(request)
+    return [{"id": p.user_id, "name": p.name, "title": p.title, "label": drafts.host_label(p)}
+            for p in commission_staff(profile_of(request.auth).county)]
+
+
+@router.patch("/{notice_id}", response={200: NoticeDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                        422: ErrorOut}, url_name="notice_edit")
+def patch_notice(request, body: DraftEditIn, notice_id: Id):
+    """Edit a draft (commission): wording, quoted findings (dropping one needs `drop_reason`), a
+    summons' meeting. The editor becomes the drafter and may not sign it off; audited."""
+    _commission(request)
+    notice = _visible(request, notice_id)
+    meeting = body.meeting
+    drafts.edit_draft(
+        notice=notice, actor=request.auth, title=body.title, requirements=body.requirements,
+        warning=body.warning, suggestion=body.suggestion, findings=body.findings, drop_reason=body.drop_reason,
+        meeting_start=meeting.start if meeting else None, meeting_place=meeting.place if meeting else None,
+        meeting_host=meeting.host if meeting else None,
+    )
+    return _visible(request, notice_id)
 
 
 @router.get("/{notice_id}", response={200: NoticeDetailOut, 404: ErrorOut}, url_name="notice")
@@ -203,10 +242,10 @@ def get_notice_pdf(request, notice_id: Id):
     return response
 
 
-@router.post("/{notice_id}/issue", response={200: NoticeOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
-                                             503: ErrorOut}, url_name="notice_issue")
+@router.post("/{notice_id}/issue", response={200: NoticeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                             422: ErrorOut, 503: ErrorOut}, url_name="notice_issue")
 def post_issue(request, notice_id: Id):
-    """Assign the number and freeze the PDF (commission)."""
+    """审核签发: assign the number and freeze the PDF (commission; never the draft's own drafter: 403)."""
     _commission(request)
     notice = service.issue_notice(notice=_visible(request, notice_id), actor=request.auth)
     return notice

@@ -37,7 +37,7 @@ from django.utils import timezone
 import rotation
 from inspection import statistics
 from inspection.access import official_of, profile_of
-from inspection.errors import Conflict, InspectionError, NotFound, Unprocessable
+from inspection.errors import Conflict, Forbidden, InspectionError, NotFound, Unprocessable
 from inspection.models import (
     NOTICE_SERIES,
     County,
@@ -114,6 +114,16 @@ def require_commission(actor, county: County) -> None:
         raise NotFound("未找到")
 
 
+def require_second_person(notice: Notice, actor) -> None:
+    """拟稿 → 审核签发: the person who last worded a draft (or drafted it) may not sign it off.
+    A letter the system drafted and no one touched has no drafter; the system itself (the
+    ladder's commands, the demo) is never refused."""
+    if is_system(actor) or notice.drafted_by_id is None:
+        return
+    if notice.drafted_by_id == actor.pk:
+        raise Forbidden("您是本文书的拟稿人，须由另一位未保办人员审核签发")
+
+
 def is_recipient(notice: Notice, user) -> bool:
     if notice.official_id is None or notice.kind == NoticeKind.CIRCULAR:
         return False
@@ -172,6 +182,17 @@ def _issue_snapshot(notice: Notice, today: dt.date) -> dict:
         raise Unprocessable(f"文书内容不完整，无法印发：{exc}") from None
 
 
+def _require_meeting_ahead(snapshot: dict, now: dt.datetime) -> None:
+    """A summons a person has worded is not signed once its meeting has passed. (A letter only the
+    ladder drafted keeps its computed meeting as before: the draft page warns when it has passed.)"""
+    meeting = snapshot.get("meeting") if snapshot.get("kind") == NoticeKind.SUMMONS else None
+    if not meeting:
+        return
+    start = dt.datetime.fromisoformat(meeting["start"])
+    if start <= timezone.localtime(now).replace(tzinfo=None):
+        raise Unprocessable(f"约谈时间{start.month}月{start.day}日{start:%H:%M}已过，请先修改约谈时间再印发")
+
+
 def _store_pdf(pdf: bytes, year: int, code: str) -> str:
     try:
         return default_storage.save(f"notices/{year}/{code}.pdf", ContentFile(pdf))
@@ -202,7 +223,10 @@ def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
         if notice.state != Notice.State.DRAFT:
             raise Conflict(f"{notice}已{notice.get_state_display()}，不能再次印发")
         require_commission(actor, notice.county)
+        require_second_person(notice, actor)
         snapshot = _issue_snapshot(notice, today)
+        if not is_system(actor) and notice.drafted_by_id is not None:
+            _require_meeting_ahead(snapshot, now)
         series = notice.series or NOTICE_SERIES[notice.kind]
         n = _take_number(notice.county, series, today.year)
         number_text = format_number(prefix=notice.county.doc_prefix, series=series, year=today.year, n=n)
@@ -410,14 +434,17 @@ def draft_circular(*, county: County, week: str, actor) -> Notice:
         try:
             with transaction.atomic():
                 notice = Notice.objects.create(county=county, kind=NoticeKind.CIRCULAR,
-                                               series=NOTICE_SERIES[NoticeKind.CIRCULAR], snapshot=snapshot)
+                                               series=NOTICE_SERIES[NoticeKind.CIRCULAR], snapshot=snapshot,
+                                               drafted_by=None if is_system(actor) else actor)
         except IntegrityError:
             notice = _week_circular(county, iso, snapshot)
             if notice is None:
                 raise
-    if notice.snapshot != snapshot:
+    if notice.snapshot != snapshot or (not is_system(actor) and notice.drafted_by_id != actor.pk):
         notice.snapshot = snapshot
-        notice.save(update_fields=["snapshot"])
+        if not is_system(actor):  # whoever drafts a circular is its drafter, and another signs it
+            notice.drafted_by = actor
+        notice.save(update_fields=["snapshot", "drafted_by"])
     record_event("notice.drafted", actor=actor, obj=notice, county=county,
                  data={"kind": "circular", "week": iso, "inspections": snapshot["summary"]["inspections"]})
     return notice

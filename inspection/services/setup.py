@@ -198,8 +198,16 @@ def load_demo_people(*, county: County, password: str, inspectors: int = 12):
     commission = ensure_user(username="commission", full_name="王主任", role=Role.COMMISSION, county=county,
                              passwords=passwords, staff=True)
     if first_time:  # the demo's office head handles mandatory reports too; a later change of hers stays
-        Profile.objects.filter(user=commission).update(report_officer=True, commission_head=True)
+        Profile.objects.filter(user=commission).update(report_officer=True, commission_head=True,
+                                                       name="王建国", title="市未保办主任")
     logins.append(("commission", "未保办"))
+    # A second person of the office: a draft one of them words, the other signs off (拟稿 → 审核签发).
+    reviewer_new = not get_user_model().objects.filter(username="commission2").exists()
+    reviewer = ensure_user(username="commission2", full_name="陈副主任", role=Role.COMMISSION, county=county,
+                           passwords=passwords)
+    if reviewer_new:
+        Profile.objects.filter(user=reviewer).update(name="陈明", title="市未保办副主任")
+    logins.append(("commission2", "未保办（审核签发）"))
     ensure_user(username="observer", full_name="纪委监委观察员", role=Role.OBSERVER, county=county, passwords=passwords)
     logins.append(("observer", "纪委监委"))
     townships = list(Township.objects.filter(county=county, active=True).order_by("code"))

@@ -12,13 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inspection.access import get_visible, visible_notices, visible_responses
+from inspection.access import commission_staff, get_visible, notice_events, visible_notices, visible_responses
 from inspection.models import Notice, NoticeKind, ResponseAttachment, Role
+from inspection.services import drafts
 from inspection.services import notices as service
 from inspection.services import responses as reports
 from inspection.web.common import Page, refuse, role_view, run_action
+from inspection.notices.history import history_rows
 from inspection.web.files import before_photos
-from inspection.web.forms import CircularForm, ResponseForm, ReviewForm
+from inspection.web.forms import CircularForm, ReasonForm, ResponseForm, ReviewForm
+from inspection.web.notice_forms import DraftForm
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 
@@ -77,7 +80,31 @@ def notice_detail(request, pk):
     return _render_detail(request, _notice(request, pk))
 
 
-def _render_detail(request, notice, *, response_form=None, status=200):
+def _draft_form(request, notice, data=None):
+    """The edit form of a draft the office may word, else None."""
+    if request.profile.role != Role.COMMISSION or notice.state != Notice.State.DRAFT or notice.kind not in drafts.EDITABLE:
+        return None
+    pool = drafts.finding_pool(notice)
+    return DraftForm(data, notice=notice, pool=pool, quoted=drafts.quoted_ids(notice, pool),
+                     staff=list(commission_staff(notice.county)))
+
+
+def _control(request, notice, draft_form, void_form) -> dict:
+    """The commission's controls of a letter: edit, sign off (never one's own draft), withdraw or void."""
+    role = request.profile.role
+    is_draft = notice.state == Notice.State.DRAFT
+    own = is_draft and notice.drafted_by_id is not None and notice.drafted_by_id == request.user.pk
+    return {
+        "draft_form": draft_form if draft_form is not None else _draft_form(request, notice),
+        "own_draft": own,
+        "can_issue": role == Role.COMMISSION and is_draft and not own,
+        "can_void": role == Role.COMMISSION and notice.state != Notice.State.VOID,
+        "void_form": void_form or ReasonForm(),
+        "history": history_rows(notice_events(request.user, notice)) if role in (Role.COMMISSION, Role.OBSERVER) else [],
+    }
+
+
+def _render_detail(request, notice, *, response_form=None, draft_form=None, void_form=None, status=200):
     """The notice page; a refused report comes back here with the official's text still in the form."""
     responses = list(
         notice.responses.select_related("submitted_by", "reviewed_by", "official").order_by("submitted_at", "id")
@@ -99,7 +126,6 @@ def _render_detail(request, notice, *, response_form=None, status=200):
         "snap": notice.snapshot or {},
         "responses": responses,
         "timeline": _timeline(notice, responses),
-        "can_issue": role == Role.COMMISSION and notice.state == Notice.State.DRAFT,
         "can_acknowledge": is_recipient and notice.state == Notice.State.ISSUED,
         "can_respond": is_recipient and awaiting_report and notice.state == Notice.State.ACKNOWLEDGED,
         "can_review": role == Role.COMMISSION and bool(pending),
@@ -109,6 +135,7 @@ def _render_detail(request, notice, *, response_form=None, status=200):
         "before": before_photos(request.user, notice),
         "response_form": response_form or ResponseForm(),
         "review_form": ReviewForm(),
+        **_control(request, notice, draft_form, void_form),
     }
     return render(request, "web/notice.html", context, status=status)
 
@@ -126,6 +153,47 @@ def notice_issue(request, pk):
     notice = get_visible(visible_notices(request.user), pk=pk)
     run_action(request, lambda: service.issue_notice(notice=notice, actor=request.user),
                success=_("已印发，文号已分配，正式 PDF 已生成。"))
+    return _back(notice)
+
+
+@require_POST
+@role_view(Role.COMMISSION)
+def notice_edit(request, pk):
+    """Save a draft's wording; a refused edit comes back with everything typed still in the form."""
+    notice = _notice(request, pk)
+    form = _draft_form(request, notice, request.POST)
+    if form is None:
+        messages.error(request, _("该文书已不是草稿，不能再修改。"))
+        return _back(notice)
+    if form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("内容没有改动，无需保存。"))
+            return _back(notice)
+        edited = run_action(request, lambda: drafts.edit_draft(notice=notice, actor=request.user, **changes),
+                            success=_("草稿已保存。您已成为拟稿人，须由另一位未保办人员审核签发。"))
+        if edited is not None:
+            return _back(notice)
+    else:
+        refuse(request, form)
+    return _render_detail(request, notice, draft_form=form, status=422)
+
+
+@require_POST
+@role_view(Role.COMMISSION)
+def notice_void(request, pk):
+    """撤回 a draft or 作废 an issued letter, with the reason the recipient will read."""
+    notice = _notice(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        refuse(request, form)
+        return _render_detail(request, notice, void_form=form, status=422)
+    was_draft = notice.state == Notice.State.DRAFT
+    done = run_action(request, lambda: service.void_notice(notice=notice, actor=request.user,
+                                                           reason=form.cleaned_data["reason"]),
+                      success=_("草稿已撤回。") if was_draft else _("文书已作废，收文乡镇将看到作废原因。"))
+    if done is None:
+        return _render_detail(request, notice, void_form=form, status=422)
     return _back(notice)
 
 

@@ -138,6 +138,9 @@ class TestDemo:
         assert Inspector.objects.exclude(home_township=None).count() == 12
         for username in ["commission", "observer", "inspector1", "inspector12", "official-520581100"]:
             assert Profile.objects.filter(user__username=username).exists(), username
+        # two named people of the office, so that one words a draft and the other signs it off
+        assert sorted(Profile.objects.filter(role="commission").exclude(name="").values_list("user__username", flat=True)) \
+            == ["commission", "commission2"]
 
     def test_demo_logins_use_the_configured_password(self, db, monkeypatch):
         from django.contrib.auth import authenticate

@@ -38,10 +38,10 @@ def test_the_database_refuses_a_second_draft_of_the_same_week(county, wang):
 
 
 @pytest.mark.django_db
-def test_a_voided_circular_makes_room_for_a_new_draft_and_an_issued_one_is_not_redrafted(county, wang, media):
+def test_a_voided_circular_makes_room_for_a_new_draft_and_an_issued_one_is_not_redrafted(county, wang, chen, media):
     from inspection.errors import Conflict
 
-    issued = issue_notice(notice=draft_circular(county=county, week=WEEK, actor=wang), actor=wang)
+    issued = issue_notice(notice=draft_circular(county=county, week=WEEK, actor=wang), actor=chen)
     with pytest.raises(Conflict):
         draft_circular(county=county, week=WEEK, actor=wang)
     void_notice(notice=issued, actor=wang, reason="统计有误，重新通报")

@@ -30,9 +30,9 @@ class Command(AnchaCommand):
         self._todo(county)
         self.stdout.write(self.style.SUCCESS(f"{county.name}（{county.code}）: {county.townships.count()} 个乡镇（街道）"))
         self.stdout.write(f"演示账号（密码：{password}）:")
-        for username, label in logins[:14]:
+        for username, label in logins[:15]:
             self.stdout.write(f"  {username:<24} {label}")
-        self.stdout.write(f"  official-<乡镇代码>        各乡镇分管负责人（共 {len(logins) - 14} 个，如 official-520581100）")
+        self.stdout.write(f"  official-<乡镇代码>        各乡镇分管负责人（共 {len(logins) - 15} 个，如 official-520581100）")
 
     def _todo(self, county):
         todo = demo_todo(county=county, today=timezone.localdate())
