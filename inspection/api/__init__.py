@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import (
-    auth, draws, inspections, ledger, notices, privacy, public, reports, townships, verify, visit_codes,
+    auth, draws, exports, inspections, ledger, notices, privacy, public, reports, townships, verify, visit_codes,
 )
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
@@ -58,3 +58,4 @@ api.add_router("/public", public.router)
 api.add_router("/visit-codes", visit_codes.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/reports", reports.router)
+api.add_router("/exports", exports.router)
