@@ -19,7 +19,9 @@ def record_export(*, user, county: County, what: str, fmt: str, first: date, las
                   township: str | None = None) -> None:
     if what not in KINDS or fmt not in FORMATS:
         raise ValueError(f"unknown export {what!r} as {fmt!r}")
-    action = "summary.exported" if what == "summary" else "export.downloaded"
+    action = "export.downloaded"
+    if what == "summary":
+        action = "summary.exported"
     record_event(action, actor=user, county=county, data={
         "what": what, "format": fmt, "first": first.isoformat(), "last": last.isoformat(), "township": township,
     })
