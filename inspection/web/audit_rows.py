@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from inspection.access import (
+    visible_decisions,
     visible_draws,
     visible_inspections,
     visible_notices,
@@ -191,6 +192,10 @@ def _linkers(user, rows: list[Row]) -> dict[str, dict[str, tuple[str, str]]]:
     links["inspection.draw"] = {
         str(d.pk): (_("%(week)s的抽签") % {"week": week_text(d.week)}, reverse("web:draw", args=[d.week]))
         for d in visible_draws(user).filter(pk__in=_ids(rows, "inspection.draw"))}
+    links["inspection.decision"] = {
+        str(d.pk): (_("对%(township)s的处置决定") % {"township": d.township.name},
+                    reverse("web:township", args=[d.township.code]))
+        for d in visible_decisions(user).filter(pk__in=_ids(rows, "inspection.decision")).select_related("township")}
     links["inspection.mandatoryreport"] = {
         str(r.pk): (_("强制报告线索第%(n)d号") % {"n": r.pk}, reverse("web:report", args=[r.pk]))
         for r in visible_reports(user).filter(pk__in=_ids(rows, "inspection.mandatoryreport")).only("id")}
