@@ -155,13 +155,16 @@ OBJECTS = {
     "inspection.decision": _("处置决定"),
     "inspection.escalationcase": _("处置案件"),
     "inspection.noticeresponse": _("整改报告"),
-    "inspection.period": _("抽签周期"),
+    "inspection.seedperiod": _("抽签周期"),
     "inspection.mandatoryreport": _("强制报告"),
     "inspection.calendarday": _("日历日"),
     "inspection.checklist": _("检查清单"),
     "inspection.county": _("县（市、区）"),
     "inspection.apitoken": _("接口令牌"),
     "auth.user": _("用户"),
+    "inspection.profile": _("用户"),
+    "inspection.checklistitem": _("检查事项"),
+    "signin": _("登录凭据（账号与网络地址的摘要）"),
 }
 
 # Values of keys that hold a code rather than a person's words.

@@ -56,6 +56,7 @@ class Row:
     object_label: str = ""
     object_name: str = ""
     object_url: str = ""
+    object_digest: str = ""
     fields: list[Field] = field(default_factory=list)
 
 
@@ -124,7 +125,7 @@ class _Formatter:
         if key == "township":
             return self.townships.get(text, text)
         if key in ("policy_version", "scoring_version", "version"):
-            return _("第%(n)s版") % {"n": text}
+            return _("第%(n)s版") % {"n": text.removeprefix("v")}
         if key == "size" and isinstance(value, int):
             return f"{value / 1024:.1f} KB" if value < 1024 * 1024 else f"{value / 1024 / 1024:.1f} MB"
         if key == "rule":
@@ -219,6 +220,10 @@ def readable_rows(user, events) -> list[Row]:
         if e.object_type:
             row.object_label = str(OBJECTS.get(e.object_type, _("其他对象")))
             name, url = links.get(e.object_type, {}).get(e.object_id, ("", ""))
-            row.object_name = name or _("第%(id)s号") % {"id": e.object_id}
-            row.object_url = url
+            if name:
+                row.object_name, row.object_url = name, url
+            elif _HEX.match(e.object_id):
+                row.object_name, row.object_digest = e.object_id[:12] + "…", e.object_id
+            else:
+                row.object_name = _("第%(id)s号") % {"id": e.object_id}
     return rows

@@ -70,3 +70,15 @@ def test_every_label_is_chinese():
         for code, label in table.items():
             text = str(label)
             assert text and not any("a" <= c.lower() <= "z" for c in text), (code, text)
+
+
+def test_every_model_an_event_can_name_has_a_chinese_noun():
+    """The objects a service passes to record_event are rows of these models."""
+    from django.apps import apps
+
+    named = {m._meta.label_lower for m in apps.get_app_config("inspection").get_models()}
+    assert not {key for key in OBJECTS if "." in key and key.startswith("inspection.")} - named
+    for model in ("inspection", "notice", "township", "draw", "finding", "evidence", "decision", "escalationcase",
+                  "noticeresponse", "seedperiod", "mandatoryreport", "calendarday", "checklist", "county", "apitoken",
+                  "profile"):
+        assert f"inspection.{model}" in OBJECTS, model
