@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 FIRST = (TODAY - timedelta(days=60)).isoformat()
 LAST = TODAY.isoformat()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 HOSTILE = "=HYPERLINK(\"http://evil.example\",\"点我\")"
 
 
@@ -92,6 +94,8 @@ def test_the_summary_as_a_pdf_says_what_the_page_says(client, qian, worked):
     response = client.get("/summary/pdf/", {"from": FIRST, "to": LAST})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "summary-period.pdf").write_bytes(response.content)  # for a person to look at
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).replace(" ", "")
     summary = client.get("/summary/", {"from": FIRST, "to": LAST}).context["summary"]
     assert "暗查暗访情况汇总" in text and "按检查领域" in text and "按月趋势" in text
