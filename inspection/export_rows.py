@@ -159,7 +159,7 @@ def xlsx_file(user, req: ExportRequest, *, county_name: str):
     sheet.append([_bold(sheet, name) for name, _ in columns])
     for row in rows_of(user, req):
         sheet.append([_xlsx_cell(sheet, v) for v in row])
-    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the response closes it
     book.save(out)
     out.seek(0)
     return out

@@ -11,7 +11,7 @@ from inspection.notices.renderer import render_report
 from inspection.spreadsheets import XLSX_TYPE, sheet_table, workbook_bytes
 from inspection.summaries import QuarterSummary, day_text
 
-__all__ = ["XLSX_TYPE", "summary_pdf", "summary_xlsx", "summary_title"]
+__all__ = ["XLSX_TYPE", "summary_pdf", "summary_title", "summary_xlsx"]
 
 
 def summary_title(county: County, summary: QuarterSummary) -> str:

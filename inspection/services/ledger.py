@@ -20,8 +20,8 @@ from datetime import date
 from django.db.models import Prefetch
 
 import privacy
-from inspection.spreadsheets import sheet_table, workbook_bytes
 from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
+from inspection.spreadsheets import sheet_table, workbook_bytes
 from scoring import RULES, DecisionKind, Level
 
 KIND_LABELS = {

@@ -5,6 +5,7 @@ findings and open the downloaded file; read the audit log at a desk (1366 px) an
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -61,7 +62,7 @@ def test_the_commission_exports_findings_and_opens_the_file(desktop, worked):
     download = info.value
     name = download.suggested_filename
     assert name.startswith("黔西市问题清单（") and name.endswith(".xlsx"), name
-    sheet = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert len(rows) == Finding.objects.filter(corrections__isnull=True).count() > 0
     texts = {r[7] for r in rows}
@@ -71,7 +72,7 @@ def test_the_commission_exports_findings_and_opens_the_file(desktop, worked):
     page.check("input[name=format][value=csv]")
     with page.expect_download() as info:
         page.click("main form button[type=submit]")
-    body = open(info.value.path(), "rb").read()
+    body = Path(info.value.path()).read_bytes()
     assert body.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert lines[0][0] == "问题编号" and len(lines) - 1 == len(rows)
