@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import (
-    auth, draws, files, inspections, ledger, notices, operations, privacy, public, reports, townships, verify,
-    visit_codes,
+    auth, draws, exports, files, inspections, ledger, notices, operations, privacy, public, reports, townships,
+    verify, visit_codes,
 )
 from inspection.api.validation import chinese_errors, chinese_http_message
 from inspection.errors import InspectionError
@@ -62,3 +62,4 @@ api.add_router("/visit-codes", visit_codes.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/reports", reports.router)
 api.add_router("/", operations.router)
+api.add_router("/exports", exports.router)

@@ -241,6 +241,7 @@ class NoticeRenderer:
             CSS(string=layout_css, font_config=self.font_config, url_fetcher=fetcher),
         ]
         self._lock = threading.RLock()
+        self._report_css = None  # parsed on the first report: most processes render letters only
 
     # -- HTML ---------------------------------------------------------------
 
@@ -293,6 +294,26 @@ class NoticeRenderer:
             raise ValueError("render_batch needs at least one notice")
         pages = [page for document in documents for page in document.pages]
         return self._write(documents[0].copy(pages))
+
+    def render_report(self, template_name: str, context: dict) -> bytes:
+        """A plain report (tables of figures, not a GB/T 9704 letter): its own template and
+        `report.css`, with the letters' fonts, fetch rules and lock."""
+        from weasyprint import CSS, HTML
+
+        from .fetcher import LockedURLFetcher, RefusedFetch
+
+        if self._report_css is None:
+            css = (self.template_dir / "report.css").read_text("utf-8")
+            fetcher = LockedURLFetcher(self.allowed_dirs)
+            self._report_css = CSS(string=css, font_config=self.font_config, url_fetcher=fetcher)
+        html = self.env.get_template(template_name).render(**context)
+        with self._lock:
+            try:
+                document = HTML(string=html, base_url=None, url_fetcher=LockedURLFetcher(self.allowed_dirs)).render(
+                    stylesheets=[self.stylesheets[0], self._report_css], font_config=self.font_config)
+            except RefusedFetch as exc:
+                raise NoticeRenderError(str(exc)) from None
+        return self._write(document)
 
     def _write(self, document) -> bytes:
         from .fetcher import RefusedFetch
@@ -411,6 +432,11 @@ def render_notice(snapshot: dict, *, draft: bool = False, number: str | None = N
     """PDF bytes of one notice.  ``draft=True`` prints 草稿 and no number, code or QR;
     otherwise number, verify_code and verify_url are required."""
     return get_renderer().render(NoticeDocumentSpec(snapshot, draft, number, verify_code, verify_url))
+
+
+def render_report(template_name: str, context: dict) -> bytes:
+    """PDF bytes of a plain report (`templates/notices/<template_name>`, laid out by report.css)."""
+    return get_renderer().render_report(template_name, context)
 
 
 def render_batch(specs: Iterable[NoticeDocumentSpec]) -> bytes:

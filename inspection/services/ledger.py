@@ -14,7 +14,6 @@ Read-only; the web page and the API both call these, nothing recomputes them.
 
 from __future__ import annotations
 
-import io
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -22,6 +21,7 @@ from django.db.models import Prefetch
 
 import privacy
 from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
+from inspection.spreadsheets import sheet_table, workbook_bytes
 from scoring import RULES, DecisionKind, Level
 
 KIND_LABELS = {
@@ -244,7 +244,6 @@ def _row(n: int, e: LedgerEntry) -> list:
 
 def ledger_xlsx(*, county: County, entries: list[LedgerEntry]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     sheets = [
@@ -254,23 +253,6 @@ def ledger_xlsx(*, county: County, entries: list[LedgerEntry]) -> bytes:
     ]
     for index, (title, rows) in enumerate(sheets):
         sheet = book.active if index == 0 else book.create_sheet()
-        sheet.title = title
-        sheet.append([f"{county.name}未成年人保护工作暗查暗访问责台账（{title}）"])
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([name for name, _ in COLUMNS])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for n, e in enumerate(rows, start=1):
-            sheet.append(_row(n, e))
-        for i, (_, width) in enumerate(COLUMNS, start=1):
-            sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = width
-        for row in sheet.iter_rows(min_row=3):
-            for cell in row:
-                if isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
-            row[-1].alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
+        sheet_table(sheet, title=title, heading=f"{county.name}未成年人保护工作暗查暗访问责台账（{title}）",
+                    columns=COLUMNS, rows=(_row(n, e) for n, e in enumerate(rows, start=1)), wrap_last=True)
+    return workbook_bytes(book)

@@ -9,8 +9,6 @@ commission is there to read. Instead, as on the commission's draw page, the look
 the record (`draw.viewed`, via "audit") before the page is shown.
 """
 
-import json
-
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from inspection.access import sealed_draws_named_by, visible_audit_events, visible_audit_head
 from inspection.models import Role
 from inspection.services.draws import record_look
+from inspection.web.audit_rows import readable_rows
 from inspection.web.common import Page, role_view
 
 # Each filter: its words, and the prefixes of the action codes the services write that it selects.
@@ -25,12 +24,14 @@ from inspection.web.common import Page, role_view
 FILTERS = {
     "auth": (_("登录与令牌"), ("auth.",)),
     "draw": (_("抽签与种子"), ("draw.", "seed.")),
-    "inspection": (_("暗查派出与提交"), ("inspection.",)),
+    "inspection": (_("暗查派出与提交"), ("inspection.", "visit.")),
     "finding": (_("问题与佐证材料"), ("finding.", "evidence.")),
     "escalation": (_("处置决定与回头看"), ("escalation.", "follow_up.")),
     "notice": (_("文书"), ("notice.",)),
-    "ledger": (_("台账导出"), ("ledger.",)),
-    "setup": (_("用户与基础数据"), ("user.", "divisions.", "checklist.", "demo.")),
+    "report": (_("强制报告"), ("report.",)),
+    "calendar": (_("工作日历"), ("calendar.",)),
+    "ledger": (_("台账与报表导出"), ("ledger.", "export.", "summary.")),
+    "setup": (_("用户与基础数据"), ("user.", "divisions.", "checklist.", "demo.", "township.")),
 }
 
 
@@ -52,11 +53,10 @@ def audit_log(request):
     if request.profile.role == Role.OBSERVER:
         for draw in sealed_draws_named_by(page):
             record_look(draw=draw, user=request.user, via="audit")
-    for event in page:
-        event.data = json.dumps(json.loads(event.payload).get("data") or {}, ensure_ascii=False, sort_keys=True)
     context = {
         "section": "audit",
         "page": page,
+        "rows": readable_rows(request.user, page.items),
         "action": action,
         "filters": [(key, label) for key, (label, _prefixes) in FILTERS.items()],
         "head": visible_audit_head(request.user),
