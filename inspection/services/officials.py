@@ -68,7 +68,7 @@ def transfer_official(*, actor, official: Official, on: date, township: Township
         "from": current.township.code if current else None,
         "to": township.code if township else None,
         "on": on.isoformat(),
-        "title": post.title if post else "",
+        "post_title": post.title if post else "",
         "note": note,
     })
     return post

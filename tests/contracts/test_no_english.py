@@ -56,8 +56,9 @@ def english_in(text: str) -> list[str]:
     for phrase in ALLOWED_PHRASES:
         text = phrase.sub(" ", text) if hasattr(phrase, "sub") else text.replace(phrase, " ")
     text = re.sub(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}", " ", text)  # placeholders are filled with values
-    words = re.split(r"(\s+|[，。、：；,;:!?（）()])", text)
-    kept = "".join(" " if w in ALLOWED_WORDS else w for w in words)
+    # A Latin word is its letters, digits and inner hyphens, wherever it stands: "用Excel或WPS打开" has two.
+    kept = re.sub(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*",
+                  lambda m: " " if m.group(0) in ALLOWED_WORDS else m.group(0), text)
     runs = [m.group(0) for m in ENGLISH.finditer(kept) if len(re.findall(r"[A-Za-z]{2,}", m.group(0))) >= 2]
     scattered = re.findall(r"[A-Za-z][A-Za-z_.'-]*[A-Za-z]", kept)
     if not runs and len(scattered) >= 2:

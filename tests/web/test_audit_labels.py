@@ -41,13 +41,16 @@ def recorded_actions() -> tuple[dict[str, list[str]], list[str]]:
                     continue
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 first = node.args[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    actions.setdefault(first.value, []).append(where)
-                elif isinstance(first, ast.Name) and first.id in constants:
-                    for code in constants[first.id]:
-                        actions.setdefault(code, []).append(where)
-                else:
-                    unreadable.append(where)
+                # `"a" if x else "b"` records one of two literals: both must have a name.
+                choices = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]
+                for choice in choices:
+                    if isinstance(choice, ast.Constant) and isinstance(choice.value, str):
+                        actions.setdefault(choice.value, []).append(where)
+                    elif isinstance(choice, ast.Name) and choice.id in constants:
+                        for code in constants[choice.id]:
+                            actions.setdefault(code, []).append(where)
+                    else:
+                        unreadable.append(where)
     return actions, unreadable
 
 
