@@ -90,7 +90,7 @@ def _render_detail(request, notice, *, response_form=None, status=200):
         response.files = files.get(response.pk, [])
     role = request.profile.role
     is_recipient = role == Role.OFFICIAL and notice.kind != NoticeKind.CIRCULAR
-    awaiting_report = notice.kind in reports.RESPONDABLE_KINDS
+    awaiting_report = reports.is_respondable(notice)
     pending = [r for r in responses if r.state == r.State.PENDING]
     context = {
         "section": "home" if role == Role.OFFICIAL else "notices",
