@@ -129,6 +129,20 @@ def visit_facts(inspection: Inspection | None) -> compose.Visit | None:
     return compose.Visit(on=inspection.date, score=score, checklist_version=inspection.checklist.version)
 
 
+def letter_plan(decisions) -> tuple[scoring.Decision, list[scoring.NoticeKind], date | None, tuple] | None:
+    """One letter per township and event: the highest letter the event calls for (rectification <
+    summons < referral) is the one drafted, and it stands for the others (snapshot, MERGED).
+    (lead decision, the kinds it covers, a covered rectification's due date, all their findings);
+    None when the event calls for no letter."""
+    letters = [d for d in decisions if d.kind is scoring.DecisionKind.NOTICE]
+    if not letters:
+        return None
+    lead = max(letters, key=lambda d: LETTER_RANK[d.notice])
+    covers = sorted({d.notice for d in letters} - {lead.notice}, key=LETTER_RANK.__getitem__)
+    rect_due = next((d.deadline for d in letters if d.notice is scoring.NoticeKind.RECTIFICATION), None)
+    return lead, covers, rect_due, tuple(sorted({f for d in letters for f in d.findings}))
+
+
 def _update(row, **values) -> None:
     """Set and save just these columns of a row the writer holds."""
     for name, value in values.items():
@@ -252,16 +266,10 @@ class DecisionWriter:
         """A decision whose row is its whole effect (a follow-up's verdict)."""
 
     def plan(self, decisions) -> None:
-        """One letter per township and event: the highest letter the event calls for (rectification <
-        summons < referral) is the one drafted, and it stands for the others (snapshot, MERGED)."""
-        letters = [d for d in decisions if d.kind is scoring.DecisionKind.NOTICE]
-        if not letters:
-            return
-        self.lead = max(letters, key=lambda d: LETTER_RANK[d.notice])
-        kinds = {d.notice for d in letters} - {self.lead.notice}
-        self.covers = sorted(kinds, key=LETTER_RANK.__getitem__)
-        self.rect_due = next((d.deadline for d in letters if d.notice is scoring.NoticeKind.RECTIFICATION), None)
-        self.letter_findings = tuple(sorted({f for d in letters for f in d.findings}))
+        """One letter per township and event (`letter_plan`)."""
+        plan = letter_plan(decisions)
+        if plan is not None:
+            self.lead, self.covers, self.rect_due, self.letter_findings = plan
 
     def draft_notice(self, d, rect) -> Notice:
         """The event's one letter: drafted at its first notice decision, in the kind of the highest, and
