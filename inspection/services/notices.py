@@ -193,6 +193,7 @@ def _render(specs) -> list[bytes]:
 
 def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
     from inspection.notices.renderer import NoticeDocumentSpec
+    from inspection.services.objections import require_not_held  # builds on this module (issue 15: 申辩)
 
     now = timezone.now()
     today = timezone.localdate(now)  # Asia/Shanghai
@@ -201,6 +202,7 @@ def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
         if notice.state != Notice.State.DRAFT:
             raise Conflict(f"{notice}已{notice.get_state_display()}，不能再次印发")
         require_commission(actor, notice.county)
+        require_not_held(notice)
         snapshot = _issue_snapshot(notice, today)
         series = notice.series or NOTICE_SERIES[notice.kind]
         n = _take_number(notice.county, series, today.year)
