@@ -9,7 +9,8 @@ path: a new finding that names the one it corrects and says why; the corrected o
 
 The ladder reads findings as they stand (`ladder_history.effective_findings`), so the open
 rectification and every later decision already count the correction. What the inspection's own
-event decided is looked at again: the score is computed anew, and its letter, while still a draft,
+event decided is looked at again: the score is computed anew (the submitted one stays frozen on the
+inspection, the letters quote the corrected one), and its letter, while still a draft,
 is composed again as the corrected record calls for (a summons no longer warranted becomes the
 rectification notice it carried). An issued letter is not rewritten: the re-evaluation is audited
 with the letter the corrected record calls for, for the commission to withdraw or keep.
@@ -55,9 +56,9 @@ def correct_submitted_finding(*, finding: Finding, actor, data: FindingData, rea
 def reevaluate_inspection(*, inspection: Inspection, actor) -> str | None:
     """The inspection's score and letter as its findings now stand; returns the letter kind the
     corrected record calls for (None: no letter). Call inside the caller's transaction."""
+    # The submitted score stays on the inspection (the database freezes it with the record); the
+    # corrected one is what the ladder and the letters now read, and the audit event states it.
     score = score_inspection(inspection=inspection)
-    Inspection.objects.filter(pk=inspection.pk).update(score=score.score)
-    inspection.score = score.score
     township = Township.objects.select_related("county").get(pk=inspection.township_id)
     # What the event would decide today, on the history before it (its own decisions aside).
     history = township_history(township, exclude=inspection.pk)
@@ -67,7 +68,10 @@ def reevaluate_inspection(*, inspection: Inspection, actor) -> str | None:
     warranted = plan[0].notice.value if plan else None
     letters = Notice.objects.filter(inspection=inspection).exclude(kind=scoring.NoticeKind.CIRCULAR.value)
     rewritten = []
-    for notice in letters.filter(state=Notice.State.DRAFT).order_by("id"):
+    # Only the letter of the inspection's own event (dated on the visit day); a sweep's later letter
+    # rests on the deadline missed, which the correction does not change.
+    own = letters.filter(state=Notice.State.DRAFT, decisions__effective_on=inspection.date).distinct()
+    for notice in own.order_by("id"):
         _recompose(notice, township=township, policy=policy, decisions=decisions, actor=actor)
         rewritten.append(notice.pk)
     record_event(REEVALUATED, actor=actor, obj=inspection, county=township.county, data={

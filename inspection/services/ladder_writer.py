@@ -125,7 +125,8 @@ def finding_facts(row: Finding) -> dict:
 def visit_facts(inspection: Inspection | None) -> compose.Visit | None:
     if inspection is None:
         return None
-    score = inspection.score if inspection.score is not None else score_inspection(inspection=inspection).score
+    # As the findings stand: a correction after submission (services/corrections.py) changes it.
+    score = score_inspection(inspection=inspection).score
     return compose.Visit(on=inspection.date, score=score, checklist_version=inspection.checklist.version)
 
 
