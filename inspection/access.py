@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from inspection.errors import NotFound
 from inspection.models import (
+    Objection,
     ApiToken,
     AuditEvent,
     CalendarDay,
@@ -308,6 +309,10 @@ def visible_officials(user) -> QuerySet[Official]:
     return officials
 
 
+# The letters a township may object to: those addressed to it about an inspection.
+OBJECTION_KINDS = ("rectification", "summons", "referral")
+
+
 def visible_notices(user) -> QuerySet[Notice]:
     profile, qs = _of_county(user, Notice)
     if profile is None or profile.role == Role.COMMISSION:
@@ -326,6 +331,12 @@ def visible_notices(user) -> QuerySet[Notice]:
 def visible_responses(user) -> QuerySet[NoticeResponse]:
     """Rectification reports (and their attachments) go with the notice they answer."""
     return NoticeResponse.objects.filter(notice__in=visible_notices(user))
+
+
+def visible_objections(user) -> QuerySet[Objection]:
+    """申辩 go with the letter they object to: the commission and the observer of the county read them,
+    the official those to their own letters (issue 15)."""
+    return Objection.objects.filter(notice__in=visible_notices(user), notice__kind__in=OBJECTION_KINDS)
 
 
 def get_visible(queryset: QuerySet, **lookup):

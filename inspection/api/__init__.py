@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import (
-    auth, draws, inspections, ledger, notices, privacy, public, reports, townships, verify, visit_codes,
+    auth, draws, inspections, ledger, notices, objections, privacy, public, reports, townships, verify, visit_codes,
 )
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
@@ -52,6 +52,7 @@ api.add_router("/townships", townships.router)
 api.add_router("/inspections", inspections.router)
 api.add_router("/draws", draws.router)
 api.add_router("/notices", notices.router)
+api.add_router("/notices", objections.router)  # 申辩 on a letter (issue 15), its own module
 api.add_router("/ledger", ledger.router)
 api.add_router("/verify", verify.router)
 api.add_router("/public", public.router)

@@ -193,3 +193,31 @@ def test_a_correction_after_submission_recomposes_the_draft_as_the_corrected_rec
     assert "孤儿基本生活费台账登记不规范" in letter.snapshot["findings"][0]["text"]
     assert "covers" not in letter.snapshot
     assert letter.snapshot["inspection"]["score"] == 97 and letter.due_on == day(15)
+
+
+def test_objections_over_the_api_with_chinese_errors_and_the_commission_alone_decides(
+        api, county, jinbi, checklist, team, zhang, wang, qian, media):
+    inspection = visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
+    letter = Notice.objects.get(township=jinbi)
+    finding = inspection.findings.get()
+    path = f"/api/v1/notices/{letter.pk}/objections"
+    assert api(zhang).get(path).status_code == 404, "a draft is the commission's"
+    with at(day(1)):
+        issue_notice(notice=letter, actor=wang)
+    with at(day(2)):
+        empty = api(zhang).post(path, {"finding": finding.pk, "reason": " "}, content_type="application/json")
+        assert empty.status_code == 422 and empty.json()["detail"] == "请写明申辩理由"
+        assert api(qian).post(path, {"finding": finding.pk, "reason": "理由"},
+                              content_type="application/json").status_code == 404
+        filed = api(zhang).post(path, {"finding": finding.pk, "reason": "已于检查前发放。"}, content_type="application/json")
+        assert filed.status_code == 201, filed.content
+        assert filed.json()["state_label"] == "待决定"
+        listed = api(zhang).get(path).json()
+        assert listed["deadline"] == day(4).isoformat() and [o["id"] for o in listed["objections"]] == [filed.json()["id"]]
+        assert api(qian).get(path).json()["objections"][0]["reason"] == "已于检查前发放。", "纪委 reads them"
+        decide = {"objection": filed.json()["id"], "upheld": False, "comment": "发放记录晚于检查日。"}
+        assert api(zhang).post(path + "/decide", decide, content_type="application/json").status_code == 404
+        decided = api(wang).post(path + "/decide", decide, content_type="application/json")
+        assert decided.status_code == 200 and decided.json()["state"] == "rejected"
+        again = api(wang).post(path + "/decide", decide, content_type="application/json")
+        assert again.status_code == 409 and "已作出决定" in again.json()["detail"]
