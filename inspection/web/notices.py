@@ -18,6 +18,7 @@ from inspection.services import notices as service
 from inspection.services import responses as reports
 from inspection.web.common import Page, refuse, role_view, run_action
 from inspection.web.forms import CircularForm, ResponseForm, ReviewForm
+from inspection.web.objections import objection_context
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 
@@ -107,6 +108,7 @@ def _render_detail(request, notice, *, response_form=None, status=200):
         "pdf_url": reverse("api:notice_pdf", args=[notice.pk]),
         "response_form": response_form or ResponseForm(),
         "review_form": ReviewForm(),
+        **objection_context(request, notice),  # 申辩 (issue 15)
     }
     return render(request, "web/notice.html", context, status=status)
 
