@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from inspection.errors import NotFound
 from inspection.models import (
+    Objection,
     ApiToken,
     AuditEvent,
     CalendarDay,
@@ -337,6 +338,10 @@ def visible_deliveries(user) -> QuerySet[Delivery]:
     return Delivery.objects.filter(county_id=profile.county_id).select_related("notification__recipient")
 
 
+# The letters a township may object to: those addressed to it about an inspection.
+OBJECTION_KINDS = ("rectification", "summons", "referral")
+
+
 def visible_notices(user) -> QuerySet[Notice]:
     profile, qs = _of_county(user, Notice)
     if profile is None or profile.role == Role.COMMISSION:
@@ -361,6 +366,12 @@ def visible_attachments(user) -> QuerySet[ResponseAttachment]:
     """A report's attachments go with the report: the commission and the observer of the county,
     and the official the letter was addressed to (never another township's)."""
     return ResponseAttachment.objects.filter(response__in=visible_responses(user))
+
+
+def visible_objections(user) -> QuerySet[Objection]:
+    """申辩 go with the letter they object to: the commission and the observer of the county read them,
+    the official those to their own letters (issue 15)."""
+    return Objection.objects.filter(notice__in=visible_notices(user), notice__kind__in=OBJECTION_KINDS)
 
 
 def get_visible(queryset: QuerySet, **lookup):

@@ -2,7 +2,9 @@
 
 Once an inspection is submitted, its findings and evidence may not be inserted, updated or
 deleted, and the inspection itself may not go back to an earlier status or change its score,
-place, date, checklist or submission stamp. The guards live in the database so that the admin,
+place, date, checklist or submission stamp. The one exception is a correction (issue 15): a new
+finding naming one of the same inspection that it corrects, with a reason, filed by the commission
+after submission (inspection/services/corrections.py); the corrected finding stays as it was. The guards live in the database so that the admin,
 the ORM (`queryset.update()`, `bulk_create`) and hand-written SQL are refused alike; a correction
 is a new finding filed before submission (inspection/services/inspections.py).
 
@@ -25,6 +27,13 @@ _EVIDENCE_SUBMITTED = (
     f" WHERE f.id = {{ref}}) = 'submitted'"
 )
 
+# The one row a submitted inspection still takes (issue 15): a correction, appended beside the finding
+# it corrects (of the same inspection), with its reason; the corrected row itself stays as it was.
+_CORRECTION = (
+    f"NEW.corrects_id IS NOT NULL AND COALESCE(NEW.correction_reason, '') <> ''"
+    f" AND EXISTS (SELECT 1 FROM {FINDING} c WHERE c.id = NEW.corrects_id AND c.inspection_id = NEW.inspection_id)"
+)
+
 
 def _sqlite_guard(name: str, when: str, table: str, condition: str, message: str) -> str:
     return (
@@ -34,7 +43,8 @@ def _sqlite_guard(name: str, when: str, table: str, condition: str, message: str
 
 
 SQLITE_CREATE = [
-    _sqlite_guard("finding_frozen_insert", "INSERT", FINDING, _SUBMITTED.format(ref="NEW.inspection_id"),
+    _sqlite_guard("finding_frozen_insert", "INSERT", FINDING,
+                  f"{_SUBMITTED.format(ref='NEW.inspection_id')} AND NOT ({_CORRECTION})",
                   "inspection is submitted: findings are frozen"),
     _sqlite_guard("finding_frozen_update", "UPDATE", FINDING,
                   f"{_SUBMITTED.format(ref='OLD.inspection_id')} OR {_SUBMITTED.format(ref='NEW.inspection_id')}",
@@ -72,7 +82,8 @@ POSTGRES_CREATE = [
          IF (TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (
                SELECT 1 FROM {INSPECTION} WHERE id = OLD.inspection_id AND status = 'submitted'))
             OR (TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (
-               SELECT 1 FROM {INSPECTION} WHERE id = NEW.inspection_id AND status = 'submitted')) THEN
+               SELECT 1 FROM {INSPECTION} WHERE id = NEW.inspection_id AND status = 'submitted')
+               AND NOT (TG_OP = 'INSERT' AND {_CORRECTION})) THEN
            {_PG_RAISE} 'inspection is submitted: findings are frozen (' || TG_OP || ' refused)';
          END IF;
          IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;

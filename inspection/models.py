@@ -75,6 +75,10 @@ class County(models.Model):
         _("强制报告接收确认时限（小时）"), default=1,
         help_text=_("线索移送后，接收单位在此时限内未确认接收的，提醒未保办负责人并在看板标红"),
     )
+    objection_days = models.PositiveSmallIntegerField(
+        _("申辩期限（工作日）"), default=3,
+        help_text=_("文书印发后，乡镇（街道）可在此数个工作日内对所列问题提出申辩（按工作日历计，含调休）"),
+    )
     report_retention_days = models.PositiveSmallIntegerField(
         _("强制报告结案后保留全文天数"), default=365,
         help_text=_("结案超过此天数的强制报告线索，其全文（含儿童情况描述）予以清除，只保留摘要值"),
@@ -921,6 +925,34 @@ class NoticeResponse(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
     review_comment = models.TextField(blank=True)
+
+
+class Objection(models.Model):
+    """A township's objection (申辩) to a finding a letter quotes, decided by the commission. While it
+    is pending, a summons or referral resting on that inspection is not issued (services/objections.py)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待决定")
+        UPHELD = "upheld", _("申辩成立")
+        REJECTED = "rejected", _("申辩不成立")
+
+    county = models.ForeignKey(County, PROTECT, related_name="objections")
+    notice = models.ForeignKey(Notice, PROTECT, related_name="objections")
+    finding = models.ForeignKey(Finding, PROTECT, related_name="objections")
+    official = models.ForeignKey(Official, PROTECT, related_name="objections")
+    reason = models.TextField(_("申辩理由"))
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
+    filed_at = models.DateTimeField(auto_now_add=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, PROTECT, null=True, blank=True, related_name="+")
+    decision_comment = models.TextField(_("决定意见"), blank=True)
+    correction = models.ForeignKey(Finding, PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "finding"], name="one_objection_per_finding_and_letter"),
+        ]
 
 
 class ResponseAttachment(models.Model):

@@ -72,6 +72,9 @@ class Town:
     rects: dict[int, Rectification] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
     follow_up: Inspection | None = None
+    # The letter of the event being written: `ladder_writer.letter_plan`, and the notice once drafted.
+    letter_plan: tuple | None = None
+    letter: Notice | None = None
 
 
 class CountyPlay(LadderPlay, LetterPlay):

@@ -36,7 +36,12 @@ class LadderPlay:
         km = history.key_management
         kept = tuple(i for i in history.inspections if km is not None and i.on >= km.since)
         town.history = replace(history, inspections=kept)
+        self.plan_letters(town, decisions)
         return [self.write(town, d, day, actor) for d in decisions]
+
+    def plan_letters(self, town: Town, decisions) -> None:
+        """One letter per township and event, as `ladder_writer.DecisionWriter.plan`."""
+        town.letter_plan, town.letter = ladder_writer.letter_plan(decisions), None
 
     def write(self, town: Town, d, day: date, actor: str) -> Decision:
         """`ladder_writer.DecisionWriter.write`, into memory: the effect, then the decision row and

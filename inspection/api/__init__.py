@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inspection.api import (
-    auth, draws, exports, files, inspections, ledger, notices, operations, privacy, public, reports, townships,
-    verify, visit_codes,
+    auth, draws, exports, files, inspections, ledger, notices, objections, operations, privacy, public, reports,
+    townships, verify, visit_codes,
 )
 from inspection.api.validation import chinese_errors, chinese_http_message
 from inspection.errors import InspectionError
@@ -55,6 +55,7 @@ api.add_router("/inspections", inspections.router)
 api.add_router("/draws", draws.router)
 api.add_router("/notices", notices.router)
 api.add_router("/notices", files.router)  # report attachments, beside their notice
+api.add_router("/notices", objections.router)  # 申辩 on a letter (issue 15), its own module
 api.add_router("/ledger", ledger.router)
 api.add_router("/verify", verify.router)
 api.add_router("/public", public.router)

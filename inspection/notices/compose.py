@@ -296,6 +296,18 @@ def decision_letter(decision: scoring.Decision, facts: LetterFacts) -> dict:
     return LETTERS[decision.notice](decision, facts)
 
 
+def carrying(snapshot: dict, *, covers: Sequence[str], rectification_due: date | None) -> dict:
+    """The higher letter of one event standing for the lower ones (snapshot, MERGED): the kinds it
+    covers and, for a rectification notice it replaces, that notice's demands and due date."""
+    if not covers:
+        return snapshot
+    out = {**snapshot, "covers": list(covers)}
+    if rectification_due is not None:
+        out["rectification"] = {"deadline": rectification_due.isoformat(),
+                                "requirements": list(RECTIFICATION_REQUIREMENTS)}
+    return out
+
+
 # --------------------------------------------------------------------------- the weekly circular
 
 

@@ -48,6 +48,8 @@ summons (约谈通知书, with the warning and the key-management decision)::
     warning       预警内容
     key_management {start: date, ratio: 抽取权重倍数, min_weeks, follow_up: 回头看安排}
     requirements  [有关要求]
+    rectification Opt {deadline: date, requirements: [整改要求]}   (MERGED below)
+    covers        Opt ["rectification" | "summons"]                 (MERGED below)
 
 referral (问责建议函, to the discipline commission)::
 
@@ -56,6 +58,13 @@ referral (问责建议函, to the discipline commission)::
     history       [{date, event, number: Opt 文号}]   (the escalation so far)
     findings      [FINDING, ...]
     suggestion    问责建议
+    rectification Opt, covers Opt  (MERGED below)
+
+MERGED (issue 15): one letter per township and event. When one event (a submitted inspection,
+a day's sweep) calls for several letters, the highest (summons < referral) is drafted and
+carries the lower ones: ``covers`` names the kinds it stands for, ``rectification`` the
+整改要求 and the due date of a rectification notice it replaces. Both are absent in letters
+drafted before, and in a letter that stands for itself alone.
 
 circular (暗查暗访情况通报, weekly; townships named, never a child)::
 
@@ -240,6 +249,17 @@ class KeyManagementFacts(_Strict):
     follow_up: str
 
 
+class RectificationDemand(_Strict):
+    """A rectification notice's demands, carried by the higher letter of the same event."""
+
+    deadline: Date
+    requirements: list[str]
+
+
+Covered = Literal["rectification", "summons"]
+MERGED_KEYS = ("rectification", "covers")
+
+
 class SummonsSnapshot(_Letter):
     kind: Literal["summons"]
     inspection: InspectionFacts
@@ -250,6 +270,8 @@ class SummonsSnapshot(_Letter):
     warning: str
     key_management: KeyManagementFacts
     requirements: list[str]
+    rectification: RectificationDemand | None = None
+    covers: list[Covered] | None = None
 
 
 class HistoryEntry(_Strict):
@@ -265,6 +287,8 @@ class ReferralSnapshot(_Letter):
     history: list[HistoryEntry]
     findings: list[FindingFacts]
     suggestion: Masked
+    rectification: RectificationDemand | None = None
+    covers: list[Covered] | None = None
 
 
 class Week(_Strict):
@@ -369,7 +393,11 @@ def validate_snapshot(snapshot: dict) -> dict:
         model = _ADAPTERS[kind].validate_python(snapshot)
     except ValidationError as exc:
         raise SnapshotError(_message(exc.errors(), kind)) from None
-    return model.model_dump(by_alias=True)
+    out = model.model_dump(by_alias=True)
+    for key in MERGED_KEYS:  # absent unless the letter carries another: snapshots frozen before stay as they were
+        if key in out and out[key] is None:
+            del out[key]
+    return out
 
 
 def _path(loc) -> str:

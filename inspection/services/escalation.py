@@ -75,6 +75,7 @@ def _run(township: Township, event, *, today: date, actor, history: scoring.Town
         history = township_history(township)
     decisions = scoring.decide(history, event, policy)
     writer = DecisionWriter(township=township, policy=policy, actor=actor, today=today)
+    writer.plan(decisions)
     for d in decisions:
         writer.write(d)
     if writer.rows:  # a level, key management, a rectification or its light: the dashboard's row

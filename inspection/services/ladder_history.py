@@ -143,7 +143,8 @@ def township_history(township: Township, *, as_of: date | None = None, exclude: 
     if as_of is not None:
         decisions = decisions.filter(effective_on__lte=as_of)
     summons = tuple(
-        decisions.filter(kind=scoring.DecisionKind.NOTICE.value, notice__kind=scoring.NoticeKind.SUMMONS.value)
+        # By the decision, not the letter's kind: a summons carried by the same event's referral is a summons.
+        decisions.filter(kind=scoring.DecisionKind.NOTICE.value, details__notice=scoring.NoticeKind.SUMMONS.value)
         .exclude(notice__state=Notice.State.VOID)
         .order_by("effective_on")
         .values_list("effective_on", flat=True)

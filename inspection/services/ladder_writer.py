@@ -7,6 +7,11 @@ event. The row's columns and the event's payload come from the pure `decision_fi
 `decision_event_data`, so anything else that records decisions (the load generator) records
 exactly the same.
 
+One letter per township and event: when an event calls for several (a rectification notice and
+a summons on the same bad inspection), the highest is drafted and carries the others' demands
+and due date (`plan`; snapshot MERGED); every notice decision of the event points at it, and
+so does the rectification row, so the official signs and reports once.
+
 Notice drafts (`Notice`, state draft, no number) carry a frozen snapshot composed by
 `inspection.notices.compose` from values read here and validated against
 `inspection.notices.snapshot` before saving. `Notice.official` is the official holding the
@@ -18,6 +23,7 @@ townships API; they are not letters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from datetime import date
@@ -45,6 +51,8 @@ from inspection.services.follow_ups import schedule_follow_up
 from inspection.services.ladder_history import score_inspection
 
 DECISION_ACTION = "escalation.decision"
+# The order in which one event's letters stand for each other: the higher carries the lower.
+LETTER_RANK = {scoring.NoticeKind.RECTIFICATION: 0, scoring.NoticeKind.SUMMONS: 1, scoring.NoticeKind.REFERRAL: 2}
 
 
 def decision_fields(decision: scoring.Decision) -> dict:
@@ -117,8 +125,23 @@ def finding_facts(row: Finding) -> dict:
 def visit_facts(inspection: Inspection | None) -> compose.Visit | None:
     if inspection is None:
         return None
-    score = inspection.score if inspection.score is not None else score_inspection(inspection=inspection).score
+    # As the findings stand: a correction after submission (services/corrections.py) changes it.
+    score = score_inspection(inspection=inspection).score
     return compose.Visit(on=inspection.date, score=score, checklist_version=inspection.checklist.version)
+
+
+def letter_plan(decisions) -> tuple[scoring.Decision, list[scoring.NoticeKind], date | None, tuple] | None:
+    """One letter per township and event: the highest letter the event calls for (rectification <
+    summons < referral) is the one drafted, and it stands for the others (snapshot, MERGED).
+    (lead decision, the kinds it covers, a covered rectification's due date, all their findings);
+    None when the event calls for no letter."""
+    letters = [d for d in decisions if d.kind is scoring.DecisionKind.NOTICE]
+    if not letters:
+        return None
+    lead = max(letters, key=lambda d: LETTER_RANK[d.notice])
+    covers = sorted({d.notice for d in letters} - {lead.notice}, key=LETTER_RANK.__getitem__)
+    rect_due = next((d.deadline for d in letters if d.notice is scoring.NoticeKind.RECTIFICATION), None)
+    return lead, covers, rect_due, tuple(sorted({f for d in letters for f in d.findings}))
 
 
 def _update(row, **values) -> None:
@@ -138,6 +161,12 @@ class DecisionWriter:
         self.post = current_post(township, today)
         self.official: Official | None = self.post.official if self.post else None
         self.rows: list[Decision] = []
+        # The event's one letter (`plan`, `draft_notice`); without a plan each notice decision is its own.
+        self.letter: Notice | None = None
+        self.lead: scoring.Decision | None = None
+        self.covers: list[scoring.NoticeKind] = []
+        self.rect_due: date | None = None
+        self.letter_findings: tuple = ()
 
     # -- lookups --------------------------------------------------------------------
 
@@ -237,9 +266,28 @@ class DecisionWriter:
     def record_only(self, d, rect):
         """A decision whose row is its whole effect (a follow-up's verdict)."""
 
+    def plan(self, decisions) -> None:
+        """One letter per township and event (`letter_plan`)."""
+        plan = letter_plan(decisions)
+        if plan is not None:
+            self.lead, self.covers, self.rect_due, self.letter_findings = plan
+
     def draft_notice(self, d, rect) -> Notice:
-        kind = d.notice
-        inspection = self.inspection(d.inspection)
+        """The event's one letter: drafted at its first notice decision, in the kind of the highest, and
+        composed again at that highest one, so it tells the level, key management and case as they stand."""
+        lead = self.lead or d
+        if self.letter is None:
+            self.letter = self._new_letter(lead, rect)
+        elif d is lead:
+            _update(self.letter, snapshot=self.letter_snapshot(lead))
+        if d.notice is scoring.NoticeKind.RECTIFICATION and rect is not None and rect.notice_id is None:
+            rect.notice = self.letter
+            rect.save(update_fields=["notice"])
+        return self.letter
+
+    def _new_letter(self, lead: scoring.Decision, rect) -> Notice:
+        kind = lead.notice
+        covers = [k.value for k in self.covers]
         notice = Notice.objects.create(
             county=self.county,
             kind=kind.value,
@@ -247,18 +295,26 @@ class DecisionWriter:
             state=Notice.State.DRAFT,
             township=self.township,
             official=self.official,
-            inspection=inspection,
+            inspection=self.inspection(lead.inspection),
             case=rect.case if rect else self.open_case(),
-            snapshot=validate_snapshot(compose.decision_letter(d, self.letter_facts(d, inspection))),
-            due_on=d.deadline,
+            snapshot=self.letter_snapshot(lead),
+            due_on=lead.deadline or self.rect_due,
         )
-        if kind is scoring.NoticeKind.RECTIFICATION and rect is not None and rect.notice_id is None:
-            rect.notice = notice
-            rect.save(update_fields=["notice"])
-        record_event("notice.drafted", actor=self.actor, obj=notice, county=self.county, data={
-            "kind": kind.value, "township": self.township.code, "rule": d.rule, "due_on": str(d.deadline or ""),
-        })
+        data = {"kind": kind.value, "township": self.township.code, "rule": lead.rule,
+                "due_on": str(notice.due_on or "")}
+        if covers:
+            data["covers"] = covers
+        record_event("notice.drafted", actor=self.actor, obj=notice, county=self.county, data=data)
         return notice
+
+    def letter_snapshot(self, lead: scoring.Decision) -> dict:
+        if self.covers:
+            lead = dataclasses.replace(lead, findings=self.letter_findings)
+        snapshot = compose.decision_letter(lead, self.letter_facts(lead, self.inspection(lead.inspection)))
+        covers_rect = scoring.NoticeKind.RECTIFICATION in self.covers
+        return validate_snapshot(compose.carrying(
+            snapshot, covers=[k.value for k in self.covers], rectification_due=self.rect_due if covers_rect else None,
+        ))
 
     # -- what a letter says ---------------------------------------------------------
 

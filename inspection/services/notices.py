@@ -215,6 +215,7 @@ def _render(specs) -> list[bytes]:
 
 def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
     from inspection.notices.renderer import NoticeDocumentSpec
+    from inspection.services.objections import require_not_held  # builds on this module (issue 15: 申辩)
 
     now = timezone.now()
     today = timezone.localdate(now)  # Asia/Shanghai
@@ -224,6 +225,7 @@ def _issue_locked(notices: list[Notice], actor) -> list[Notice]:
             raise Conflict(f"{notice}已{notice.get_state_display()}，不能再次印发")
         require_commission(actor, notice.county)
         require_second_person(notice, actor)
+        require_not_held(notice)
         snapshot = _issue_snapshot(notice, today)
         if not is_system(actor) and notice.drafted_by_id is not None:
             _require_meeting_ahead(snapshot, now)

@@ -33,6 +33,12 @@ MAX_RESPONSE_TEXT = 5000
 RESPONDABLE_KINDS = (NoticeKind.RECTIFICATION, NoticeKind.SUMMONS, NoticeKind.REMINDER)
 
 
+def is_respondable(notice: Notice) -> bool:
+    """A letter the official reports on: by its kind, or because it carries a rectification (a referral
+    drafted with one, one letter per township and event: the rectification rows point at it)."""
+    return notice.kind in RESPONDABLE_KINDS or Rectification.objects.filter(notice=notice).exists()
+
+
 @transaction.atomic
 def acknowledge_notice(*, notice: Notice, user) -> Notice:
     """签收. Acknowledging again changes nothing."""
@@ -100,7 +106,7 @@ def file_response(*, notice: Notice, user, text: str, uploads=()) -> NoticeRespo
 def _record_response(*, notice, user, text, files) -> NoticeResponse:
     notice = locked_notice(notice)
     require_recipient(notice, user)
-    if notice.kind not in RESPONDABLE_KINDS:
+    if not is_respondable(notice):
         raise Conflict("该文书无需报送整改报告")
     if notice.state == Notice.State.ISSUED:
         raise Conflict("请先签收文书，再报送整改报告")

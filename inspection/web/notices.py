@@ -22,6 +22,7 @@ from inspection.notices.history import history_rows
 from inspection.web.files import before_photos
 from inspection.web.forms import CircularForm, ReasonForm, ResponseForm, ReviewForm
 from inspection.web.notice_forms import DraftForm
+from inspection.web.objections import objection_context
 
 ALL_ROLES = (Role.COMMISSION, Role.OBSERVER, Role.OFFICIAL)
 
@@ -118,7 +119,7 @@ def _render_detail(request, notice, *, response_form=None, draft_form=None, void
         response.files = files.get(response.pk, [])
     role = request.profile.role
     is_recipient = role == Role.OFFICIAL and notice.kind != NoticeKind.CIRCULAR
-    awaiting_report = notice.kind in reports.RESPONDABLE_KINDS
+    awaiting_report = reports.is_respondable(notice)
     pending = [r for r in responses if r.state == r.State.PENDING]
     context = {
         "section": "home" if role == Role.OFFICIAL else "notices",
@@ -136,6 +137,7 @@ def _render_detail(request, notice, *, response_form=None, draft_form=None, void
         "response_form": response_form or ResponseForm(),
         "review_form": ReviewForm(),
         **_control(request, notice, draft_form, void_form),
+        **objection_context(request, notice),  # 申辩 (issue 15)
     }
     return render(request, "web/notice.html", context, status=status)
 

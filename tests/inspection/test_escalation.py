@@ -68,10 +68,11 @@ def test_a_critical_finding_drafts_a_summons_puts_the_township_under_key_managem
     jinbi.refresh_from_db()
     assert (jinbi.level, jinbi.key_managed, jinbi.key_managed_since) == ("summons", True, day(0))
 
-    summons = Notice.objects.get(township=jinbi, kind="summons")
-    rectification = Notice.objects.get(township=jinbi, kind="rectification")
+    # One letter per township and event (issue 15): the summons carries the rectification notice's demands.
+    summons = Notice.objects.get(township=jinbi)
+    assert summons.kind == "summons"
     assert (summons.state, summons.number, summons.official.user) == ("draft", None, zhang)
-    assert rectification.due_on == day(7) and summons.due_on == day(7)
+    assert summons.due_on == day(7)
     snap = summons.snapshot
     assert validate_snapshot(snap) == snap
     assert snap["official"] == {"name": "张永燊", "post": "分管负责人"}
@@ -80,10 +81,12 @@ def test_a_critical_finding_drafts_a_summons_puts_the_township_under_key_managem
     assert "约谈预警" in snap["warning"]
     assert any("严重问题1项" in g for g in snap["grounds"])
     assert {f["severity"] for f in snap["findings"]} == {"critical", "minor"}
-    assert rectification.snapshot["deadline"] == day(7).isoformat()
+    assert snap["covers"] == ["rectification"]
+    assert snap["rectification"]["deadline"] == day(7).isoformat() and snap["rectification"]["requirements"]
 
     rect = Rectification.objects.get(township=jinbi)
-    assert (rect.inspection, rect.notice, rect.due_on, rect.opened_on) == (inspection, rectification, day(7), day(0))
+    assert (rect.inspection, rect.notice, rect.due_on, rect.opened_on) == (inspection, summons, day(7), day(0))
+    assert {r.notice_id for r in decisions_of(jinbi) if r.kind == "notice"} == {summons.pk}
 
     follow_up = follow_up_of(jinbi)
     assert follow_up.status == "planned"
@@ -303,7 +306,7 @@ def test_a_county_policy_version_is_applied_and_recorded(county, jinbi, checklis
     county.policy = DEFAULT_POLICY.derive("qianxi-2027", critical_rectification_days=5).to_dict()
     county.save(update_fields=["policy"])
     visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
-    assert Notice.objects.get(kind="rectification").due_on == day(5)
+    assert Notice.objects.get(kind="summons").due_on == day(5)  # the summons carries the rectification
     assert set(Decision.objects.values_list("policy_version", flat=True)) == {"qianxi-2027"}
 
 

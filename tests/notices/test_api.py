@@ -326,7 +326,8 @@ def test_a_submitted_inspection_drafts_its_letters_which_the_official_sees_once_
     submit_inspection(inspection=inspection, user=li)
 
     drafts = Notice.objects.filter(inspection=inspection, state="draft")
-    assert set(drafts.values_list("kind", flat=True)) >= {"rectification", "summons"}
+    # One letter per township and event (issue 15): the summons carries the rectification notice.
+    assert list(drafts.values_list("kind", flat=True)) == ["summons"]
     assert ids(api(zhang).get("/api/v1/notices")) == set()
     summons = drafts.get(kind="summons")
     issued = api(wang).post(f"/api/v1/notices/{summons.pk}/issue")
@@ -335,4 +336,5 @@ def test_a_submitted_inspection_drafts_its_letters_which_the_official_sees_once_
     pdf = api(zhang).get(f"/api/v1/notices/{summons.pk}/pdf").content
     text = P.flat(P.text(pdf))
     assert "孤儿基本生活费延迟发放" in text and "张永燊" in text
-    assert Rectification.objects.filter(inspection=inspection).exists()
+    assert "整改要求" in text and "同时作为整改通知" in text
+    assert Rectification.objects.get(inspection=inspection).notice == summons

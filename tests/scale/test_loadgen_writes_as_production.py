@@ -2,6 +2,7 @@
 one township and the same decisions, the same audit payloads, and never a decision's reason in
 the clear (a reason may quote a finding, and a finding may describe a child)."""
 
+import itertools
 import json
 import random
 
@@ -62,8 +63,12 @@ def loadgen_payloads(county, township, checklist, commission, decisions) -> tupl
                       rng=random.Random(1), seed=b"same-decisions", weeks=1, now=timezone.now(), audit=AuditBatch())
     play.inspections = {i.pk: i for i in Inspection.objects.filter(township=row).select_related("township", "checklist")}
     play.finding_rows = {f.pk: f for f in Finding.objects.filter(inspection__township=row).select_related("item")}
-    for d in decisions:
-        play.write(town, d, d.on, actor="")
+    # One event's decisions share their day and inspection; the writer plans each event's one letter.
+    for _, event in itertools.groupby(decisions, key=lambda d: (d.on, d.inspection)):
+        event = list(event)
+        play.plan_letters(town, event)
+        for d in event:
+            play.write(town, d, d.on, actor="")
     payloads = [data() if callable(data) else data for action, _, _, _, data in play.audit.events if action == DECISION]
     return payloads, {n.pk: n.kind for n in play.notices}
 
