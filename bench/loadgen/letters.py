@@ -30,13 +30,15 @@ if TYPE_CHECKING:
     from bench.loadgen.county import Town
 
 def circular_snapshot(*, county: County, week: str, inspections: list[Inspection], counting: dict[int, list[Finding]],
-                      today: date) -> dict:
+                      today: date, team_of: dict[int, list] | None = None) -> dict:
     """`services.notices.circular_snapshot` from rows in memory: the same builder, fed the week's
     inspections and the findings that count without a query each."""
     start = rotation.parse_week(week)
     ranked = sorted(inspections, key=lambda i: (-(i.score or 0), i.date, i.township.code))
     return notices.build_circular_snapshot(county=county, start=start, end=start + timedelta(days=6), today=today,
-                                           inspections=ranked, findings_of=lambda i: counting[i.pk])
+                                           inspections=ranked, findings_of=lambda i: counting[i.pk],
+                                           team_of=(lambda i: tuple(sorted(m.pk for m in team_of[i.pk])))
+                                           if team_of is not None else None)
 
 
 
@@ -168,7 +170,8 @@ class LetterPlay:
         week = rotation.week_label(monday)
         done = [i for offset in range(7) for i in self.by_day.get(monday + timedelta(days=offset), ())
                 if i.status == Inspection.Status.SUBMITTED]
-        snapshot = circular_snapshot(county=self.county, week=week, inspections=done, counting=self.counting, today=day)
+        snapshot = circular_snapshot(county=self.county, week=week, inspections=done, counting=self.counting, today=day,
+                                      team_of=self.team_of)
         notice = Notice(id=self.key(Notice), county=self.county, kind="circular", series=NOTICE_SERIES["circular"], snapshot=snapshot,
                         created_at=self.at(day, 9))
         self.notices.append(notice)

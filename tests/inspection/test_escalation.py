@@ -191,7 +191,8 @@ def test_sixteen_days_overdue_after_the_reminder_drafts_a_referral_in_the_offici
     assert referral.state == "draft" and referral.official.user == zhang
     snap = referral.snapshot
     assert validate_snapshot(snap) == snap
-    assert "已16日仍未完成整改" in snap["grounds"][0]
+    # The letter's own words for the rule (inspection/notices/phrasing.py), not the decision log's.
+    assert "发出催办提醒后16日仍未完成整改，超过规定的15日" in snap["grounds"][0]
     assert [h["event"] for h in snap["history"]][:3] == ["下发整改通知书", "约谈分管负责人并予以预警", "纳入重点管理"]
     jinbi.refresh_from_db()
     assert jinbi.level == "accountability"
@@ -269,7 +270,8 @@ def test_prominent_problems_recurring_under_key_management_are_referred(county, 
     visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
     visit(jinbi, day(10), CRITICAL, team=team, checklist=checklist)
     referral = Notice.objects.get(kind="referral")
-    assert validate_snapshot(referral.snapshot)["grounds"][0].startswith("纳入重点管理期间再次出现突出问题")
+    ground = validate_snapshot(referral.snapshot)["grounds"][0]
+    assert ground.startswith("纳入重点管理期间，") and ground.endswith("暗查暗访再次发现突出问题。")
     assert Notice.objects.filter(kind="summons").count() == 1
     jinbi.refresh_from_db()
     assert jinbi.level == "accountability"
