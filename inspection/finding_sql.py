@@ -2,11 +2,12 @@
 
 Once an inspection is submitted, its findings and evidence may not be inserted, updated or
 deleted, and the inspection itself may not go back to an earlier status or change its score,
-place, date, checklist or submission stamp. The one exception is a correction (issue 15): a new
-finding naming one of the same inspection that it corrects, with a reason, filed by the commission
-after submission (inspection/services/corrections.py); the corrected finding stays as it was. The guards live in the database so that the admin,
-the ORM (`queryset.update()`, `bulk_create`) and hand-written SQL are refused alike; a correction
-is a new finding filed before submission (inspection/services/inspections.py).
+place, date, checklist or submission stamp. The guards live in the database so that the admin,
+the ORM (`queryset.update()`, `bulk_create`) and hand-written SQL are refused alike.
+
+One row is still taken: a correction, a new finding that names a finding of the same inspection
+and gives its reason (the inspector's before submission, inspection/services/inspections.py; the
+commission's after it, inspection/services/corrections.py). The corrected finding stays as it was.
 
 Both vendors raise an integrity error (SQLite RAISE(ABORT), PostgreSQL SQLSTATE 23001
 restrict_violation), which Django reports as IntegrityError.
