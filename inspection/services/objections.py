@@ -117,7 +117,7 @@ def decide_objection(*, objection: Objection, actor, upheld: bool, comment: str,
     objection.decided_by = actor
     objection.decision_comment = comment
     objection.save(update_fields=["state", "decided_at", "decided_by", "decision_comment", "correction"])
-    record_event(f"objection.{objection.state}", actor=actor, obj=objection, county=objection.county, data={
+    record_event("objection.upheld" if upheld else "objection.rejected", actor=actor, obj=objection, county=objection.county, data={
         "notice": objection.notice_id, "finding": objection.finding_id, "correction": objection.correction_id,
     })
     return objection

@@ -7,6 +7,8 @@ action it records has no name here, so a new kind of event cannot reach 纪委�
 
 from django.utils.translation import gettext_lazy as _
 
+from inspection.models import NoticeKind
+
 ACTIONS = {
     "auth.login": _("登录"),
     "auth.logout": _("退出登录"),
@@ -30,6 +32,7 @@ ACTIONS = {
     "escalation.case_opened": _("处置案件立案"),
     "escalation.decision": _("作出处置决定"),
     "escalation.inspection_applied": _("依暗查结果研判处置"),
+    "escalation.reevaluated": _("问题更正后重新研判"),
     "escalation.swept": _("每日整改期限核查"),
     "evidence.added": _("上传佐证材料"),
     "export.downloaded": _("导出暗查或问题清单"),
@@ -57,6 +60,9 @@ ACTIONS = {
     "notice.response_filed": _("提交整改报告"),
     "notice.response_returned": _("退回整改报告"),
     "notice.voided": _("作废文书"),
+    "objection.filed": _("乡镇提出申辩"),
+    "objection.rejected": _("申辩不成立"),
+    "objection.upheld": _("申辩成立"),
     "official.contact_changed": _("修改负责人联系方式"),
     "official.transferred": _("负责人调任"),
     "report.filed": _("登记强制报告线索"),
@@ -82,6 +88,7 @@ KEYS = {
     "accepted_shortfall": _("已确认的人手缺口"),
     "added": _("新增事项"),
     "after": _("修改后"),
+    "after_submission": _("提交后更正"),
     "agency": _("移送单位"),
     "as_of": _("核查日期"),
     "attachments": _("附件摘要"),
@@ -96,7 +103,9 @@ KEYS = {
     "confirmed_at": _("确认时间"),
     "content_type": _("文件类型"),
     "copied_from": _("复制自"),
+    "correction": _("更正后的问题"),
     "corrects": _("更正的问题"),
+    "covers": _("一并下发的文书"),
     "created": _("新增"),
     "date": _("日期"),
     "decisions": _("处置决定"),
@@ -129,6 +138,7 @@ KEYS = {
     "label": _("名称"),
     "last": _("截止日期"),
     "late": _("是否超时"),
+    "letters": _("相关文书"),
     "level": _("等级变化"),
     "meeting_host": _("约谈人"),
     "meeting_place": _("约谈地点"),
@@ -154,6 +164,7 @@ KEYS = {
     "report_officer": _("强制报告专员"),
     "requirements": _("整改要求"),
     "result_hash": _("抽签结果摘要"),
+    "rewritten": _("改写的草稿"),
     "role": _("角色"),
     "rows": _("行数"),
     "rule": _("依据规则"),
@@ -180,6 +191,7 @@ KEYS = {
     "via": _("查阅途径"),
     "visits": _("暗查次数"),
     "warning": _("警示内容"),
+    "warranted": _("应发文书"),
     "week": _("周次"),
     "weeks": _("周数"),
     "what": _("导出内容"),
@@ -210,9 +222,15 @@ OBJECTS = {
 }
 
 # Values of keys that hold a code rather than a person's words.
+# The kinds of letter a decision names, in the words of the letters themselves.
+_LETTER_KINDS = dict(NoticeKind.choices)
+
 CODES = {
     "by": {"job": _("系统定时认定"), "commission": _("未保委")},
-    "source": {"official": _("国务院通知"), "county": _("本县安排")},
+    "source": {"official": _("国务院通知"), "county": _("本县安排"),
+               "complaint": _("投诉举报"), "lead": _("问题线索"), "review": _("回头看")},
+    "covers": _LETTER_KINDS,
+    "warranted": _LETTER_KINDS,
     "agency": {"police": _("公安机关"), "civil_affairs": _("民政部门"), "education": _("教育行政部门")},
     "via": {"audit": _("审计记录页"), "draw": _("抽签页"), "api": _("接口"), "web": _("网页")},
     "what": {"inspections": _("暗查清单"), "findings": _("问题清单"), "summary": _("统计报表")},
@@ -220,7 +238,7 @@ CODES = {
              "inspector": _("暗查人员")},
     "from": {"draft": _("草稿"), "issued": _("已签发"), "delivered": _("已送达"), "acknowledged": _("已签收")},
     "kind": {
-        "regular": _("暗查暗访"), "follow_up": _("回头看"),
+        "regular": _("暗查暗访"), "follow_up": _("回头看"), "ad_hoc": _("专项暗访"),
         "off": _("放假"), "make_up": _("调休上班"),
         "merge": _("合并"), "split": _("拆分"),
         "level_change": _("等级调整"), "rectification_opened": _("开始整改"),

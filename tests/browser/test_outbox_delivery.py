@@ -25,7 +25,7 @@ def test_a_letter_issued_in_the_web_reaches_the_official_by_email_and_sms(deskto
     page = desktop.page
     desktop.sign_in("wang", "pw-wang")
     desktop.go(f"/notices/{draft.pk}/")
-    page.get_by_role("button", name="印发").click()
+    page.get_by_role("button", name="审核签发").click()
     page.wait_for_load_state()
     notice = Notice.objects.get(pk=draft.pk)
     assert notice.state == "issued"
@@ -62,7 +62,7 @@ def test_without_channels_the_page_says_the_portal_alone_and_the_official_reads_
     expect(desktop.page.locator("#portal-only")).to_contain_text("通知仅在平台内显示")
     desktop.shot("outbox-settings-portal-only")
     desktop.go(f"/notices/{draft.pk}/")
-    desktop.page.get_by_role("button", name="印发").click()
+    desktop.page.get_by_role("button", name="审核签发").click()
     desktop.page.wait_for_load_state()
     assert not Delivery.objects.exists()
 
