@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 # Spelled out: makemessages only reads the names it knows, and `_lazy` is not one of them.
 from django.utils.translation import gettext_lazy
 
@@ -164,8 +165,10 @@ def _ids(rows: list[Row], object_type: str) -> set[int]:
 
 
 def _inspection_name(inspection) -> str:
-    what = _("回头看") if inspection.kind == "follow_up" else _("暗查")
-    return f"{inspection.township.name}{inspection.date.month}月{inspection.date.day}日{what}"
+    # The context keeps this 暗查 apart from the site's name, which English gives as "Ancha".
+    what = _("回头看") if inspection.kind == "follow_up" else pgettext("an inspection on the audit page", "暗查")
+    return _("%(township)s%(m)d月%(d)d日%(what)s") % {
+        "township": inspection.township.name, "m": inspection.date.month, "d": inspection.date.day, "what": what}
 
 
 def _linkers(user, rows: list[Row]) -> dict[str, dict[str, tuple[str, str]]]:

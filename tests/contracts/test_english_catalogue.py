@@ -29,6 +29,7 @@ MARKERS = {"_", "_lazy", "gettext", "gettext_lazy", "gettext_noop", "ngettext", 
 @dataclass
 class Entry:
     msgid: str = ""
+    context: str | None = None
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
@@ -62,8 +63,12 @@ def read_po(text: str) -> list[Entry]:
         if line.startswith('"'):
             keyword, rest = None, line
         value = ast.literal_eval(rest)
-        if keyword == "msgid":
-            if target is not None and target[0] != "msgid":
+        if keyword == "msgctxt":
+            if target is not None:
+                finish()
+            entry.line, entry.context, target = number, value, ("msgctxt", 0)
+        elif keyword == "msgid":
+            if target is not None and target[0] not in ("msgid", "msgctxt"):
                 finish()
             entry.line, target = number, ("msgid", 0)
             entry.msgid = value
@@ -76,7 +81,9 @@ def read_po(text: str) -> list[Entry]:
             entry.msgstr[index], target = value, ("msgstr", index)
         elif keyword is None and target is not None:
             kind, index = target
-            if kind == "msgid":
+            if kind == "msgctxt":
+                entry.context += value
+            elif kind == "msgid":
                 entry.msgid += value
             elif kind == "msgid_plural":
                 entry.msgid_plural += value
@@ -128,6 +135,8 @@ def test_the_compiled_catalogue_is_the_po_file():
         if e.msgid_plural:
             pairs = [(compiled.ngettext(e.msgid, e.msgid_plural, 1), e.msgstr[0]),
                      (compiled.ngettext(e.msgid, e.msgid_plural, 2), e.msgstr[1])]
+        elif e.context is not None:
+            pairs = [(compiled.pgettext(e.context, e.msgid), e.msgstr[0])]
         else:
             pairs = [(compiled.gettext(e.msgid), e.msgstr[0])]
         if any(got != want for got, want in pairs):
@@ -157,7 +166,7 @@ def template_marked(path: Path) -> list[str]:
 
 
 def test_every_marked_string_is_in_the_catalogue():
-    known = {e.msgid for e in catalogue() if not e.obsolete}
+    known = {e.msgid for e in catalogue() if not e.obsolete and e.context is None}
     missing = []
     for package in PACKAGES:
         for path in sorted(package.rglob("*.py")):
@@ -177,9 +186,10 @@ def test_the_checks_read_what_they_claim(tmp_path):
     extractors find strings the project is known to mark in Python and in a template."""
     probe = read_po('msgid ""\nmsgstr "h"\n\n#, fuzzy, python-format\nmsgid "甲%(n)s"\nmsgstr "A%(n)s"\n\n'
                     'msgid "乙"\nmsgstr ""\n\nmsgid "丙"\nmsgid_plural "丙"\nmsgstr[0] "one"\nmsgstr[1] ""\n"s"\n\n'
-                    '#~ msgid "丁"\n#~ msgstr "D"\n')
+                    'msgctxt "某处"\nmsgid "甲%(n)s"\nmsgstr "B"\n\n#~ msgid "丁"\n#~ msgstr "D"\n')
     by_id = {e.msgid: e for e in probe}
-    assert "fuzzy" in by_id["甲%(n)s"].flags and by_id["乙"].msgstr == {0: ""}
+    assert "fuzzy" in probe[1].flags and probe[1].context is None and by_id["乙"].msgstr == {0: ""}
+    assert probe[4].context == "某处" and probe[4].msgstr == {0: "B"} and "fuzzy" not in probe[4].flags
     assert by_id["丙"].msgstr == {0: "one", 1: "s"} and any(e.obsolete for e in probe)
     assert any("账号已停用" in text for _, text in python_marked(ROOT / "inspection" / "web" / "accounts.py"))
     assert any("每周例行抽签" in text for _, text in python_marked(ROOT / "inspection" / "web" / "audit_rows.py"))
