@@ -166,7 +166,7 @@ def _ids(rows: list[Row], object_type: str) -> set[int]:
 
 def _inspection_name(inspection) -> str:
     # The context keeps this 暗查 apart from the site's name, which English gives as "Ancha".
-    what = _("回头看") if inspection.kind == "follow_up" else pgettext("an inspection on the audit page", "暗查")
+    what = _("回头看") if inspection.kind == "follow_up" else pgettext("审计记录页", "暗查")
     return _("%(township)s%(m)d月%(d)d日%(what)s") % {
         "township": inspection.township.name, "m": inspection.date.month, "d": inspection.date.day, "what": what}
 
