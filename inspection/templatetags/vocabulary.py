@@ -47,10 +47,12 @@ def week_dates(week: str) -> str:
     except ValueError:
         return str(week)
     sunday = monday + timedelta(days=6)
+    ends = {"y1": monday.year, "m1": monday.month, "d1": monday.day,
+            "y2": sunday.year, "m2": sunday.month, "d2": sunday.day}
     if monday.year != sunday.year:
-        span = f"{monday.year}年{monday.month}月{monday.day}日—{sunday.year}年{sunday.month}月{sunday.day}日"
+        span = gettext("%(y1)d年%(m1)d月%(d1)d日—%(y2)d年%(m2)d月%(d2)d日") % ends
     elif monday.month != sunday.month:
-        span = f"{monday.month}月{monday.day}日—{sunday.month}月{sunday.day}日"
+        span = gettext("%(m1)d月%(d1)d日—%(m2)d月%(d2)d日") % ends
     else:
-        span = f"{monday.month}月{monday.day}日—{sunday.day}日"
+        span = gettext("%(m1)d月%(d1)d日—%(d2)d日") % ends
     return gettext("第%(n)s周（%(span)s）") % {"n": int(match[2]), "span": span}

@@ -15,7 +15,9 @@ from datetime import date, datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
+# Spelled out: makemessages only reads the names it knows, and `_lazy` is not one of them.
+from django.utils.translation import gettext_lazy
 
 from inspection.access import (
     visible_decisions,
@@ -36,10 +38,11 @@ _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _DAY_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _WEEK_IN_TEXT = re.compile(r"\b\d{4}-W\d{2}\b")
-_DRAW_LABELS = {"weekly": _lazy("每周例行抽签"), "late": _lazy("补抽")}
+_DRAW_LABELS = {"weekly": gettext_lazy("每周例行抽签"), "late": gettext_lazy("补抽")}
 _ID_KEYS = {"inspection", "finding", "findings", "notice", "decisions", "corrects", "item", "official"}
-_FILE_TYPES = {"image/jpeg": "JPEG 图片", "image/png": "PNG 图片", "application/pdf": "PDF 文件"}
-_FORMATS = {"csv": "CSV 表格", "xlsx": "Excel 工作簿", "pdf": "PDF 文件"}
+_FILE_TYPES = {"image/jpeg": gettext_lazy("JPEG 图片"), "image/png": gettext_lazy("PNG 图片"),
+               "application/pdf": gettext_lazy("PDF 文件")}
+_FORMATS = {"csv": gettext_lazy("CSV 表格"), "xlsx": gettext_lazy("Excel 工作簿"), "pdf": gettext_lazy("PDF 文件")}
 
 
 @dataclass
@@ -137,9 +140,9 @@ class _Formatter:
         if key == "label" and text.startswith("makeup-") and text[7:].isdigit():
             return _("第%(n)s次补充抽签") % {"n": text[7:]}
         if key == "content_type":
-            return _FILE_TYPES.get(text, text)
+            return str(_FILE_TYPES.get(text, text))
         if key == "format":
-            return _FORMATS.get(text, text)
+            return str(_FORMATS.get(text, text))
         if key in CODES and text in CODES[key]:
             return str(CODES[key][text])
         if key in ("severity", "kind"):
@@ -162,8 +165,10 @@ def _ids(rows: list[Row], object_type: str) -> set[int]:
 
 
 def _inspection_name(inspection) -> str:
-    what = _("回头看") if inspection.kind == "follow_up" else _("暗查")
-    return f"{inspection.township.name}{inspection.date.month}月{inspection.date.day}日{what}"
+    # The context keeps this 暗查 apart from the site's name, which English gives as "Ancha".
+    what = _("回头看") if inspection.kind == "follow_up" else pgettext("审计记录页", "暗查")
+    return _("%(township)s%(m)d月%(d)d日%(what)s") % {
+        "township": inspection.township.name, "m": inspection.date.month, "d": inspection.date.day, "what": what}
 
 
 def _linkers(user, rows: list[Row]) -> dict[str, dict[str, tuple[str, str]]]:

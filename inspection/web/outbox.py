@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from inspection.access import get_visible, visible_deliveries, visible_officials
 from inspection.models import Delivery, Role
@@ -33,11 +34,17 @@ def _channels() -> list[dict]:
     ]
 
 
+def _interval(wait) -> str:
+    minutes = int(wait.total_seconds() // 60)
+    if minutes < 60:
+        return ngettext("%(n)s分钟", "%(n)s分钟", minutes) % {"n": minutes}
+    return ngettext("%(n)s小时", "%(n)s小时", minutes // 60) % {"n": minutes // 60}
+
+
 def _backoff_text() -> str:
-    steps = [f"{int(d.total_seconds() // 60)}分钟" if d.total_seconds() < 3600 else f"{int(d.total_seconds() // 3600)}小时"
-             for d in BACKOFF]
+    steps = [_interval(wait) for wait in BACKOFF]
     return _("发送失败后依次间隔%(steps)s重试，共尝试%(n)s次仍失败的标记为发送失败。") % {
-        "steps": "、".join(steps), "n": MAX_ATTEMPTS}
+        "steps": _("、").join(steps), "n": MAX_ATTEMPTS}
 
 
 @role_view(Role.COMMISSION)
