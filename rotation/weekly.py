@@ -230,8 +230,10 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], 
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
     planned = _quantise(_inclusion(weights, cuts, slots))
     tilts = {c: _tilt(balance.get(c, 0)) for c in set(classes)}
-    tilted = [w * tilts[c] for w, c in zip(weights, classes)]
-    ticks = _quantise(_inclusion(tilted, cuts, slots))
+    if all(t == 1.0 for t in tilts.values()):  # no debt carried (a first draw, a national week): the same weights
+        ticks = planned
+    else:
+        ticks = _quantise(_inclusion([w * tilts[c] for w, c in zip(weights, classes)], cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
 
