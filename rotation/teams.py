@@ -121,18 +121,18 @@ def _setup(day_visits: list[tuple[int, str]], m: int, week_key: bytes):
 
 def _cost_rows(batch, towns, inspectors, free, load, jitter, m) -> list[list[float]]:
     rows = []
+    people = [(e, inspectors[e]) for e in free]
     for index, code in batch:
         last_team = towns[code].last_team
+        base = index * m
         row = []
-        for e in free:
-            insp = inspectors[e]
+        for e, insp in people:
             if insp.home == code:
                 row.append(_FORBIDDEN)
-                continue
-            cost = 2.0 * load[e] + jitter[index * m + e]
-            if insp.last_township == code or insp.username in last_team:
-                cost += 8.0
-            row.append(cost)
+            elif insp.last_township == code or insp.username in last_team:
+                row.append(2.0 * load[e] + jitter[base + e] + 8.0)
+            else:
+                row.append(2.0 * load[e] + jitter[base + e])
         rows.append(row)
     return rows
 
@@ -196,7 +196,7 @@ def staff_days(
     jitter, load, by_day = _setup(day_visits, m, week_key)
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
-    busy = [{d.toordinal() for d in (*i.busy, *i.away)} for i in inspectors]
+    busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
     for day in sorted(by_day):
         batch = by_day[day]
         free = [e for e in range(m) if day not in busy[e]]
