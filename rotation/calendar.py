@@ -37,6 +37,15 @@ _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 def parse_week(week: str) -> date:
     """'2026-W49' -> the Monday of that ISO week."""
+    return _monday(week) if isinstance(week, str) else _parse_week(week)
+
+
+@lru_cache(maxsize=4096)  # every draw reads its week several times; a date is immutable
+def _monday(week: str) -> date:
+    return _parse_week(week)
+
+
+def _parse_week(week) -> date:
     match = _WEEK_RE.match(week or "")
     if not match:
         raise RotationInputError(f"周次格式应为 YYYY-Www：{week!r}")

@@ -25,7 +25,6 @@ import struct
 from collections.abc import Sequence
 
 TICKS = 2**32  # probabilities are integers of 1/TICKS, so they are exact
-_WORDS = struct.Struct(">8I")
 
 
 def canonical_json(obj) -> bytes:
@@ -66,13 +65,10 @@ def order_key(week_key: bytes, code: str) -> bytes:
 
 
 def noise(week_key: bytes, label: str, n: int) -> list[float]:
-    out: list[float] = []
-    block = 0
-    while len(out) < n:
-        digest = _mac(week_key, f"{label}:{block}")
-        out.extend(word / TICKS for word in _WORDS.unpack(digest))  # eight 4-byte big-endian words
-        block += 1
-    return out[:n]
+    blocks = -(-n // 8)
+    stream = b"".join(_mac(week_key, f"{label}:{block}") for block in range(blocks))
+    words = struct.unpack(f">{8 * blocks}I", stream)  # eight 4-byte big-endian words a block
+    return [words[i] / TICKS for i in range(n)]
 
 
 def systematic_select(ticks: Sequence[int], start: int) -> list[int]:

@@ -249,4 +249,4 @@ def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, In
         towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
             i = roster[name]
-            roster[name] = InspectorState(i.username, i.home, visit.township, i.busy)
+            roster[name] = InspectorState(i.username, i.home, visit.township, i.busy, i.away)

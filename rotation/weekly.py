@@ -88,7 +88,7 @@ def _water_fill(weights: Sequence[float], total: float) -> tuple[list[float], fl
         return [1.0] * n, math.inf
     if total <= 0:
         return [0.0] * n, 0.0
-    order = sorted(range(n), key=lambda i: -weights[i])
+    order = sorted(range(n), key=weights.__getitem__, reverse=True)  # stable: ties keep their frame order
     suffix = [0.0] * (n + 1)  # summed from the small end: no cancellation when heavy units are capped
     for pos in range(n - 1, -1, -1):
         suffix[pos] = suffix[pos + 1] + weights[order[pos]]
@@ -153,21 +153,18 @@ BALANCE_GAIN = 0.5
 BALANCE_CLASSES = 8
 
 
-def _age_class(town: TownshipState, start_ord: int, origin_ord: int) -> str:
-    last = town.last_inspected.toordinal() if town.last_inspected else origin_ord - 1
-    age = (start_ord - (last - (last + 6) % 7)) // 7  # from the Monday of the last visit's week (ordinal 1: a Monday)
-    return ("k" if town.key_managed else "o") + str(max(1, min(age, BALANCE_CLASSES)))
+_CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in range(1, BALANCE_CLASSES + 1)}
 
 
 def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int) -> list[str]:
-    """`_age_class` of every township in the frame, computed once per distinct (key-managed, last visit)."""
-    memo: dict[tuple, str] = {}
+    """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
+    visit's week (never visited: the day before the origin), 1..BALANCE_CLASSES."""
     out = []
+    never = origin_ord - 1
     for t in frame:
-        key = (t.key_managed, t.last_inspected)
-        if key not in memo:
-            memo[key] = _age_class(t, start_ord, origin_ord)
-        out.append(memo[key])
+        last = t.last_inspected.toordinal() if t.last_inspected else never
+        age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
+        out.append(_CLASS_NAMES["k" if t.key_managed else "o", 1 if age < 1 else min(age, BALANCE_CLASSES)])
     return out
 
 
@@ -230,8 +227,10 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], 
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
     planned = _quantise(_inclusion(weights, cuts, slots))
     tilts = {c: _tilt(balance.get(c, 0)) for c in set(classes)}
-    tilted = [w * tilts[c] for w, c in zip(weights, classes)]
-    ticks = _quantise(_inclusion(tilted, cuts, slots))
+    if all(t == 1.0 for t in tilts.values()):  # no debt carried (a first draw, a national week): the same weights
+        ticks = planned
+    else:
+        ticks = _quantise(_inclusion([w * tilts[c] for w, c in zip(weights, classes)], cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
 

@@ -98,3 +98,17 @@ def test_the_simulation_json_has_the_design_shape(qianxi_runs):
     assert visit["state"] == "submitted" and visit["draw"] == "weekly"
     assert all(len(w["inspections"]) == 8 for w in sim["weeks"])
     json.dumps(sim)  # serialisable as is
+
+
+def test_leave_taken_later_in_a_run_still_holds_after_the_inspector_has_been_out():
+    """An inspector who works the first weeks and is on leave from week 4 on: the leave outlives the
+    state each visit rebuilds, so no team from week 4 on includes them."""
+    start = r.parse_week("2026-W10")
+    leave = tuple(start + timedelta(days=d) for d in range(21, 7 * 12))
+    roster = tuple(r.InspectorState(i.username, i.home, away=leave if i.username == "inspector1" else ())
+                   for i in r.default_roster(QIANXI_TOWNSHIPS))
+    sim = r.simulate(county=QIANXI, townships=QIANXI_TOWNSHIPS, capacity=8, weeks=10, seed=3, start_week="2026-W10",
+                     key_managed=KEY_MANAGED, inspectors=roster)
+    teams = [(w["week"], v["inspectors"]) for w in sim["weeks"] for v in w["inspections"]]
+    assert any("inspector1" in team for week, team in teams if week < "2026-W13")  # worked before the leave
+    assert not [week for week, team in teams if week >= "2026-W13" and "inspector1" in team]
