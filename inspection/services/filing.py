@@ -25,9 +25,9 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from inspection.access import visible_inspections
+from inspection.access import profile_of, visible_inspections
 from inspection.errors import Unprocessable
-from inspection.models import ChecklistItem, Finding, IdempotencyRecord, Inspection, Severity
+from inspection.models import ChecklistItem, Finding, IdempotencyRecord, Inspection, Role, Severity
 from inspection.services.audit import record_event
 from inspection.services.idempotency import InFlight, Reply
 from inspection.services.inspections import (
@@ -57,14 +57,39 @@ def _clean(data: FindingData) -> tuple[str, str, object] | None:
     return text, location, observed_at
 
 
+# For these roles access.visible_inspections(user) is a function of the user's id, role and county
+# alone (an official's also reads their current post, so theirs is compiled every time).
+_ONE_SHAPE = (Role.COMMISSION, Role.INSPECTOR, Role.OBSERVER)
+_ALLOWED_MAX = 4096
+_allowed_sql: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _allowed(user, county_id: int) -> tuple[str, tuple]:
+    """The inspections `user` may file on, as a sub-query compiled from access.py (the county twice
+    over: the caller's, whatever a rule in access.py allows). Compiling it cost more than running
+    the whole insert (issue 14), so it is kept per (database, user, role, county): exactly what it
+    depends on, so a changed role or county compiles anew."""
+    profile = profile_of(user)
+    key = None
+    if profile is not None and profile.role in _ONE_SHAPE:
+        key = (connection.alias, user.pk, profile.role, profile.county_id, county_id)
+        found = _allowed_sql.get(key)
+        if found is not None:
+            return found
+    allowed = visible_inspections(user).filter(county_id=county_id, members__inspector__user=user).values("pk")
+    sql, params = allowed.query.sql_with_params()
+    compiled = (sql, tuple(params))
+    if key is not None:
+        if len(_allowed_sql) >= _ALLOWED_MAX:
+            _allowed_sql.clear()
+        _allowed_sql[key] = compiled
+    return compiled
+
+
 def _insert_finding(*, inspection_id: int, user, data: FindingData, cleaned, county_id: int):
     """The conditional insert; (id, severity, created_at) or None when nothing was filed."""
     text, location, observed_at = cleaned
-    allowed = (
-        visible_inspections(user).filter(pk=inspection_id, county_id=county_id, members__inspector__user=user)
-        .values("pk")  # the county twice over: the caller's, whatever a rule in access.py allows
-    )
-    allowed_sql, allowed_params = allowed.query.sql_with_params()
+    allowed_sql, allowed_params = _allowed(user, county_id)
     q = connection.ops.quote_name
     finding, inspection, item = (Finding._meta.db_table, Inspection._meta.db_table, ChecklistItem._meta.db_table)
     created_at = timezone.now()
