@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from inspection.api.inspections import FindingOut, new_finding_json, render_json
-from inspection.models import Evidence, Finding
-from tests.inspection.field_fixtures import dispatched, item, sun  # noqa: F401
+from inspection.models import Evidence, Finding, Inspection
+from tests.inspection.field_fixtures import dispatched, item, sun, zhou  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,38 @@ def test_built_and_validated_agree_on_every_value_in_memory(li, dispatched, zhan
     built = new_finding_json(finding, SimpleNamespace(auth=reader))
     assert built == validated(finding, reader)
     assert ("督查组" in built.decode()) == (role == "township")
+
+
+# The filing's visibility sub-query is compiled once per (user, role, county) and reused with each
+# filing's inspection id: the reuse must file exactly where a fresh compile would, and no further.
+
+
+def test_the_kept_subquery_files_only_on_the_callers_own_open_visits(api, li, sun, zhou, dispatched, jinbi, checklist):
+    from tests.inspection.field_fixtures import make_inspection
+
+    theirs = make_inspection(township=jinbi, checklist=checklist, team=[li, sun])
+    not_li = make_inspection(township=jinbi, checklist=checklist, team=[sun, zhou])
+    submitted = make_inspection(township=jinbi, checklist=checklist, team=[li, sun])
+    Inspection.objects.filter(pk=submitted.pk).update(status="submitted", score=100, submitted_at=timezone.now())
+    body = {"severity": "minor", "text": "值班表未公示"}
+    client = api(li)
+    for visit, status in ((dispatched, 201), (theirs, 201), (not_li, 404), (submitted, 409), (dispatched, 201)):
+        response = client.post_json(url(visit), body, **{"Idempotency-Key": uuid.uuid4().hex})
+        assert response.status_code == status, (visit, response.content)
+    assert Finding.objects.filter(inspection=not_li).count() == 0
+    assert Finding.objects.filter(inspection=submitted).count() == 0
+    # Zhou's own kept sub-query files on his visit, never on li's.
+    assert file(api, zhou, not_li, body).status_code == 201
+    refused = api(zhou).post_json(url(dispatched), body, **{"Idempotency-Key": uuid.uuid4().hex})
+    assert refused.status_code == 404 and Finding.objects.filter(inspection=dispatched, recorded_by=zhou).count() == 0
+
+
+def test_a_changed_role_or_county_is_not_answered_from_the_kept_subquery(api, li, dispatched, other_county):
+    body = {"severity": "minor", "text": "值班表未公示"}
+    assert file(api, li, dispatched, body).status_code == 201
+    profile = li.profile
+    profile.county = other_county
+    profile.save()
+    moved = api(li).post_json(url(dispatched), body, **{"Idempotency-Key": uuid.uuid4().hex})
+    assert moved.status_code in (403, 404), moved.content
+    assert Finding.objects.filter(inspection=dispatched).count() == 1
