@@ -30,7 +30,7 @@ STAGES = {
     "auth (token, profile)": ("inspection/services/tokens.py", "check_token"),
     "body parsing and validation (ninja, pydantic)": ("ninja/operation.py", "_get_values"),
     "the endpoint itself (post_finding: hash, insert, reply, audit)": ("inspection/api/inspections.py", "post_finding"),
-    "the reply's serialisation (FindingOut, JSON)": ("inspection/api/inspections.py", "render_json"),
+    "the reply (FindingOut values, JSON)": ("inspection/api/inspections.py", "new_finding_json"),
     "audit event (payload, hashes, append)": ("inspection/services/audit.py", "record_event"),
     "the conditional insert (SQL built from access.py)": ("inspection/services/filing.py", "_insert_finding"),
     "middleware and routing (whole request)": ("django/core/handlers/base.py", "_get_response"),
