@@ -6,12 +6,15 @@ and the time spent inside the database cursor (execute_wrapper); the second unde
 cumulative times split the Python part between its stages. Not part of `make bench` (no anchor).
 
     PYTHONPATH=. .venv/bin/python -m bench.profile_filing [sqlite|postgresql]
+
+ANCHA_PROFILE_DUMP=/tmp/filing.prof also writes the whole profile (pstats format).
 """
 
 from __future__ import annotations
 
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -27,7 +30,7 @@ STAGES = {
     "auth (token, profile)": ("inspection/services/tokens.py", "check_token"),
     "body parsing and validation (ninja, pydantic)": ("ninja/operation.py", "_get_values"),
     "the endpoint itself (post_finding: hash, insert, reply, audit)": ("inspection/api/inspections.py", "post_finding"),
-    "the reply's serialisation (FindingOut, JSON)": ("inspection/api/inspections.py", "render_json"),
+    "the reply (FindingOut values, JSON)": ("inspection/api/inspections.py", "new_finding_json"),
     "audit event (payload, hashes, append)": ("inspection/services/audit.py", "record_event"),
     "the conditional insert (SQL built from access.py)": ("inspection/services/filing.py", "_insert_finding"),
     "middleware and routing (whole request)": ("django/core/handlers/base.py", "_get_response"),
@@ -80,6 +83,8 @@ def worker(pairs_path: str) -> None:
         once(i)
     profiled = time.process_time() - profiled_began
     profile.disable()
+    if os.environ.get("ANCHA_PROFILE_DUMP"):  # for pstats / snakeviz: the whole profile, not only the stages
+        profile.dump_stats(os.environ["ANCHA_PROFILE_DUMP"])
     print(json.dumps(_report(connection.vendor, totals, cpus, sql, profiled, profile)))
 
 

@@ -207,6 +207,24 @@ def render_json(obj, schema: type[Schema], request) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def new_finding_json(finding: Finding, request) -> bytes:
+    """The reply to a finding filed a moment ago: the bytes render_json(finding, FindingOut, request)
+    gives (tests/inspection/test_filing_reply.py compares the two), built from the values at hand.
+    A new finding has no corrections and no evidence yet, so nothing is read from the database, and
+    FindingOut's own serializer formats the values its resolvers give, without validating a model
+    instance field by field through ninja's attribute getter (the filing is the hot path, issue 14)."""
+    context = {"request": request}
+    reply = FindingOut.model_construct(
+        id=finding.pk, inspection=finding.inspection_id, item_id=finding.item_id, severity=finding.severity,
+        text=finding.text, location=finding.location, observed_at=finding.observed_at,
+        created_at=finding.created_at, recorded_by=FindingOut.resolve_recorded_by(finding, context),
+        recorded_by_name=FindingOut.resolve_recorded_by_name(finding, context), corrects=finding.corrects_id,
+        correction_reason=finding.correction_reason, corrected_by=None, evidence=[],
+        warnings=FindingOut.resolve_warnings(finding),
+    )
+    return json.dumps(reply.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _visible(request, inspection_id: int) -> Inspection:
     return get_visible(visible_inspections(request.auth).select_related("township", "county", "checklist"), pk=inspection_id)
 
@@ -287,10 +305,7 @@ def post_finding(request, body: FindingIn, inspection_id: Id):
     )
 
     def render(finding):
-        # Filed a moment ago, it has no corrections or evidence yet: the reply's resolvers need not
-        # ask the database (the filing is the hot path).
-        finding._prefetched_objects_cache = {"corrections": Finding.objects.none(), "evidence": Evidence.objects.none()}
-        return 201, render_json(finding, FindingOut, request)
+        return 201, new_finding_json(finding, request)
 
     if body.corrects is None and not body.correction_reason:
         profile = profile_of(user)

@@ -25,9 +25,9 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from inspection.access import visible_inspections
+from inspection.access import profile_of, visible_inspections
 from inspection.errors import Unprocessable
-from inspection.models import ChecklistItem, Finding, IdempotencyRecord, Inspection, Severity
+from inspection.models import ChecklistItem, Finding, IdempotencyRecord, Inspection, Role, Severity
 from inspection.services.audit import record_event
 from inspection.services.idempotency import InFlight, Reply
 from inspection.services.inspections import (
@@ -57,14 +57,54 @@ def _clean(data: FindingData) -> tuple[str, str, object] | None:
     return text, location, observed_at
 
 
+# For these roles access.visible_inspections(user) is a function of the user's id, role and county
+# alone (an official's also reads their current post, so theirs is compiled every time).
+_ONE_SHAPE = (Role.COMMISSION, Role.INSPECTOR, Role.OBSERVER)
+_ALLOWED_MAX = 4096
+# An id no row has (ids are positive), compiled into the cached sub-query where the inspection's
+# id goes: its one place among the parameters is where each filing puts its own.
+_SLOT = -2147483647
+_allowed_sql: dict[tuple, tuple[str, tuple, int]] = {}
+
+
+def _compile(user, county_id: int, inspection_id: int) -> tuple[str, list]:
+    allowed = (  # unordered: a set for IN (the model's ordering would join the township to sort it)
+        visible_inspections(user).filter(pk=inspection_id, county_id=county_id, members__inspector__user=user)
+        .order_by().values("pk")
+    )
+    sql, params = allowed.query.sql_with_params()
+    return sql, list(params)
+
+
+def _allowed(user, county_id: int, inspection_id: int) -> tuple[str, list]:
+    """The inspection `inspection_id` if `user` may file on it, as a sub-query compiled from
+    access.py (the county twice over: the caller's, whatever a rule in access.py allows).
+    Compiling it cost more than running the whole insert (issue 14), so it is kept per
+    (database, user, role, county): exactly what it depends on, so a changed role or county
+    compiles anew."""
+    profile = profile_of(user)
+    if profile is None or profile.role not in _ONE_SHAPE:
+        return _compile(user, county_id, inspection_id)
+    key = (connection.alias, user.pk, profile.role, profile.county_id, county_id)
+    found = _allowed_sql.get(key)
+    if found is None:
+        sql, params = _compile(user, county_id, _SLOT)
+        slots = [i for i, value in enumerate(params) if type(value) is int and value == _SLOT]
+        if len(slots) != 1:  # not where it can be told apart: compile for this filing alone
+            return _compile(user, county_id, inspection_id)
+        if len(_allowed_sql) >= _ALLOWED_MAX:
+            _allowed_sql.clear()
+        found = _allowed_sql[key] = (sql, tuple(params), slots[0])
+    sql, params, slot = found
+    params = list(params)
+    params[slot] = inspection_id
+    return sql, params
+
+
 def _insert_finding(*, inspection_id: int, user, data: FindingData, cleaned, county_id: int):
     """The conditional insert; (id, severity, created_at) or None when nothing was filed."""
     text, location, observed_at = cleaned
-    allowed = (
-        visible_inspections(user).filter(pk=inspection_id, county_id=county_id, members__inspector__user=user)
-        .values("pk")  # the county twice over: the caller's, whatever a rule in access.py allows
-    )
-    allowed_sql, allowed_params = allowed.query.sql_with_params()
+    allowed_sql, allowed_params = _allowed(user, county_id, inspection_id)
     q = connection.ops.quote_name
     finding, inspection, item = (Finding._meta.db_table, Inspection._meta.db_table, ChecklistItem._meta.db_table)
     created_at = timezone.now()
