@@ -24,7 +24,7 @@ import scoring
 from inspection.errors import Conflict
 from inspection.models import NOTICE_SERIES, Finding, Inspection, Notice, Township
 from inspection.services.audit import record_event
-from inspection.services.inspections import REASON_MAX, FindingData, _audit_data, _build_finding, _clean_text
+from inspection.services.inspections import FindingData, append_correction
 from inspection.services.ladder_history import county_policy, record_of, score_inspection, township_history
 from inspection.services.ladder_writer import DecisionWriter, letter_plan
 from inspection.services.notices import require_commission
@@ -40,15 +40,8 @@ def correct_submitted_finding(*, finding: Finding, actor, data: FindingData, rea
     require_commission(actor, inspection.county)
     if inspection.status != Inspection.Status.SUBMITTED:
         raise Conflict("本次检查尚未提交，问题由督查组自行更正")
-    reason = _clean_text(reason, field="更正理由", max_length=REASON_MAX, required=True)
-    if Finding.objects.filter(corrects=finding).exists():
-        raise Conflict("该问题已被更正过，请对最新的更正记录再作更正")
-    correction = _build_finding(inspection, actor, data)
-    correction.corrects = finding
-    correction.correction_reason = reason
-    correction.save()
-    record_event("finding.corrected", actor=actor, obj=correction, county=inspection.county,
-                 data=_audit_data(correction) | {"after_submission": True})
+    correction = append_correction(inspection=inspection, finding=finding, actor=actor, data=data, reason=reason,
+                                   audit={"after_submission": True})
     reevaluate_inspection(inspection=inspection, actor=actor)
     return correction
 

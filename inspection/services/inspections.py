@@ -164,16 +164,22 @@ def correct_finding(*, finding: Finding, user, data: FindingData, reason: str) -
     inspection = _locked(finding.inspection, user)
     _require_team_member(inspection, user)
     _require_open(inspection)
+    return append_correction(inspection=inspection, finding=finding, actor=user, data=data, reason=reason)
+
+
+def append_correction(*, inspection: Inspection, finding: Finding, actor, data: FindingData, reason: str,
+                      audit: dict | None = None) -> Finding:
+    """The correcting finding beside `finding`, once, with its reason; the caller holds the locks and has
+    checked who may correct (the team before submission, the commission after it)."""
     reason = _clean_text(reason, field="更正理由", max_length=REASON_MAX, required=True)
     if Finding.objects.filter(corrects=finding).exists():
         raise Conflict("该问题已被更正过，请对最新的更正记录再作更正")
-    correction = _build_finding(inspection, user, data)
+    correction = _build_finding(inspection, actor, data)
     correction.corrects = finding
     correction.correction_reason = reason
     correction.save()
-    record_event(
-        "finding.corrected", actor=user, obj=correction, county=inspection.county, data=_audit_data(correction)
-    )
+    record_event("finding.corrected", actor=actor, obj=correction, county=inspection.county,
+                 data=_audit_data(correction) | (audit or {}))
     return correction
 
 
