@@ -1,11 +1,18 @@
 import os
+from datetime import timedelta
+
+from django.utils import timezone
 
 from inspection import defaults
 from inspection.management.commands._base import AnchaCommand
-from django.utils import timezone
-
 from inspection.services.demo import demo_todo, load_demo_history
-from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
+from inspection.services.setup import (
+    ensure_default_checklist,
+    import_divisions,
+    load_demo_people,
+)
+from rotation.calendar import parse_week
+from scoring.wording import cn_date
 
 
 class Command(AnchaCommand):
@@ -22,7 +29,8 @@ class Command(AnchaCommand):
         history = load_demo_history(county=county, weeks=weeks)
         if not history.skipped:
             self.stdout.write(
-                f"历史：{history.weeks[0]} 至 {history.weeks[-1]} 共 {len(history.weeks)} 周抽签，"
+                f"历史：{cn_date(parse_week(history.weeks[0]))}至{cn_date(parse_week(history.weeks[-1]) + timedelta(days=6))}"
+                f"，共 {len(history.weeks)} 周抽签，"
                 f"{history.visits} 次检查，{history.issued} 份文书已印发"
             )
             self.stdout.write("问责演示：" + "，".join(f"{name}（{role}）" for role, name in history.townships.items()))
