@@ -25,7 +25,7 @@ from inspection.access import visible_townships, visible_visits
 from inspection.errors import NotFound, Unprocessable
 from inspection.models import Finding, Inspection, Severity
 from inspection.spreadsheets import XLSX_TYPE, safe_cell
-from inspection.summaries import day_text, period_span
+from inspection.summaries import period_span, span_text
 
 CHUNK = 2000
 KINDS = {"inspections": "暗查清单", "findings": "问题清单"}
@@ -50,7 +50,7 @@ class ExportRequest:
     @property
     def title(self) -> str:
         where = self.township_name or ""
-        return f"{where}{KINDS[self.what]}（{day_text(self.first)}至{day_text(self.last)}）"
+        return f"{where}{KINDS[self.what]}（{span_text(self.first, self.last)}）"
 
 
 def export_request(user, *, what: str, fmt: str, first: str, last: str, township: str | None) -> ExportRequest:

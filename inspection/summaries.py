@@ -23,6 +23,7 @@ from inspection.access import visible_inspections
 from inspection.errors import Unprocessable
 from inspection.models import County, Finding, Inspection, Severity
 from inspection.statistics import estimate_span, trend_table
+from scoring.wording import cn_date
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -99,8 +100,9 @@ def period_span(first: str, last: str) -> tuple[date, date]:
     return start, end
 
 
-def day_text(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def span_text(first: date, last: date) -> str:
+    """2026年10月1日至2026年12月31日: a period as the pages, the PDF and the exports name it."""
+    return f"{cn_date(first)}至{cn_date(last)}"
 
 
 def period_label(first: date, last: date) -> str:
@@ -108,7 +110,7 @@ def period_label(first: date, last: date) -> str:
         return month_label(first)
     if first.day == 1 and first.month % 3 == 1 and last == quarter_span(quarter_of(first))[1]:
         return quarter_label(quarter_of(first))
-    return f"{day_text(first)}至{day_text(last)}"
+    return span_text(first, last)
 
 
 @dataclass

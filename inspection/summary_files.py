@@ -9,7 +9,7 @@ from django.utils import timezone
 from inspection.models import County
 from inspection.notices.renderer import render_report
 from inspection.spreadsheets import XLSX_TYPE, sheet_table, workbook_bytes
-from inspection.summaries import QuarterSummary, day_text
+from inspection.summaries import QuarterSummary, span_text
 
 __all__ = ["XLSX_TYPE", "summary_pdf", "summary_title", "summary_xlsx"]
 
@@ -54,7 +54,7 @@ def summary_xlsx(*, county: County, summary: QuarterSummary) -> bytes:
 
     book = Workbook()
     title = summary_title(county, summary)
-    period = f"（{day_text(summary.first)}至{day_text(summary.last)}）"
+    period = f"（{span_text(summary.first, summary.last)}）"
     sheets = [
         ("按检查领域", [("检查领域", 28), ("一般", 8), ("较重", 8), ("严重", 8), ("合计", 8)],
          [[r["area"], r["minor"], r["major"], r["critical"], r["total"]] for r in summary.by_area]),

@@ -53,13 +53,14 @@ class AdHocOut(Schema):
 
     @staticmethod
     def resolve_team(inspection: Inspection) -> list[str]:
-        return sorted(m.inspector.user.get_username() for m in inspection.members.select_related("inspector__user"))
+        return sorted(m.inspector.user.get_username() for m in inspection.members.all())
 
 
 @router.get("ad-hoc-inspections", response=list[AdHocOut], url_name="ad_hoc_inspections")
 def list_ad_hoc(request):
     _county(request)
-    return visible_ad_hoc(request.auth).select_related("township").order_by("-date", "-id")[:200]
+    return (visible_ad_hoc(request.auth).select_related("township").prefetch_related("members__inspector__user")
+            .order_by("-date", "-id")[:200])
 
 
 @router.post("ad-hoc-inspections", response={201: AdHocOut, **ERRORS}, url_name="ad_hoc_order")
