@@ -18,6 +18,49 @@ django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHash
 
 
 
+# The files that take longest (measured with --durations and per-file CPU, docs/performance.md
+# "The suite"), slowest first. `--dist loadfile` hands whole files to the two workers in collection
+# order; xdist's own order (most tests first) left files of a few slow tests (the demo history, the
+# browser walks, the backup drill) for the end, where one worker ran them while the other sat idle.
+# A file missing here still runs, only later; the rest keep the most-tests-first order.
+SLOWEST_FIRST = [
+    "tests/security/test_api.py",
+    "tests/inspection/test_demo.py",
+    "tests/web/test_pages.py",
+    "tests/notices/test_issue.py",
+    "tests/notices/test_api.py",
+    "tests/security/test_audit_chain.py",
+    "tests/browser/test_walkthrough.py",
+    "tests/security/test_backup.py",
+    "tests/web/test_visibility.py",
+    "tests/web/test_audit_filters.py",
+    "tests/scale/test_generate_load.py",
+    "tests/inspection/test_ledger_and_townships_api.py",
+    "tests/inspection/test_foundation.py",
+    "tests/inspection/test_demo_calendar.py",
+    "tests/inspection/test_escalation.py",
+    "tests/inspection/test_public.py",
+    "tests/web/test_reports_exports.py",
+    "tests/notices/test_gbt9704.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slowest files first (SLOWEST_FIRST), then by number of tests; a file's own order is kept.
+    pyproject's addopts turn xdist's reordering off (--no-loadscope-reorder) so this order holds."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.nodeid.split("::", 1)[0]] = counts.get(item.nodeid.split("::", 1)[0], 0) + 1
+    position = {id(item): i for i, item in enumerate(items)}
+
+    def key(item):
+        name = item.nodeid.split("::", 1)[0]
+        return rank.get(name, len(rank)), -counts[name], name, position[id(item)]
+
+    items.sort(key=key)
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request that switched to English (LocaleMiddleware

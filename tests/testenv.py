@@ -5,6 +5,7 @@ client speaks plain HTTP.
 """
 
 import os
+import sys
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DJANGO_DEBUG", "0")
@@ -13,3 +14,10 @@ os.environ.setdefault("ANCHA_SECURE", "0")
 os.environ.setdefault("ANCHA_ALLOW_FLUSH", "1")
 os.environ.setdefault("ANCHA_AUDIT_CHECKPOINT_FILE", "")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+# Compiled modules are cached for the run, whatever the shell says: with PYTHONDONTWRITEBYTECODE
+# set (as on the shared machine), each xdist worker and every manage.py a drill starts compiled
+# the project from source again, and pytest rewrote every test module's asserts again
+# (about half of collection's CPU). __pycache__ is ignored by git.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
