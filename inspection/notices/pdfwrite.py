@@ -121,11 +121,47 @@ def _serialised_once():
 # repeated subsetting (same output); one pass with both sets of flags keeps the same glyph
 # ids (RETAIN_GIDS) and the same outlines.  Together a third of the cost of embedding.
 
-_PREPARED_MAX = 16  # faces: four subset files, a few licensed ones, a fresh renderer's copies
-_prepared: OrderedDict[int, tuple[object, object]] = OrderedDict()
-_prepared_lock = threading.Lock()
+_FACES_MAX = 16  # four subset files, a few licensed ones, a fresh renderer's copies
 _DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH",
                 b"PCLT", b"SVG ")
+
+
+class _Face:
+    """What a letter needs again of one of Pango's faces: its bytes (WeasyPrint copies the
+    whole file, 3-5 MB, out of HarfBuzz for every font of every letter) and its
+    preprocessed form for subsetting."""
+
+    __slots__ = ("source", "content", "prepared")
+
+    def __init__(self, source):
+        self.source = source  # the reference held keeps the face, so its address is not reused
+        self.content = None
+        self.prepared = None
+
+
+_faces: OrderedDict[int, _Face] = OrderedDict()
+_faces_lock = threading.RLock()
+
+
+def _key(hb_face) -> int:
+    from weasyprint.text.ffi import ffi
+
+    return int(ffi.cast("uintptr_t", hb_face))
+
+
+def _face(hb_face, *, create: bool = True) -> _Face | None:
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    key = _key(hb_face)
+    with _faces_lock:
+        record = _faces.get(key)
+        if record is None and create:
+            record = _faces[key] = _Face(ffi.gc(harfbuzz.hb_face_reference(hb_face), harfbuzz.hb_face_destroy))
+            while len(_faces) > _FACES_MAX:
+                _faces.popitem(last=False)
+        if record is not None:
+            _faces.move_to_end(key)
+        return record
 
 
 def _hb_preprocess():
@@ -147,18 +183,32 @@ def _hb_preprocess():
 def _prepared_face(hb_face, preprocess):
     from weasyprint.text.ffi import ffi, harfbuzz
 
-    key = int(ffi.cast("uintptr_t", hb_face))
-    with _prepared_lock:
-        hit = _prepared.get(key)
-        if hit is None:
-            # The reference held keeps the source face alive, so its address is never
-            # reused by another face while it is a key here.
-            source = ffi.gc(harfbuzz.hb_face_reference(hb_face), harfbuzz.hb_face_destroy)
-            hit = _prepared[key] = (source, ffi.gc(preprocess(hb_face), harfbuzz.hb_face_destroy))
-            while len(_prepared) > _PREPARED_MAX:
-                _prepared.popitem(last=False)
-        _prepared.move_to_end(key)
-        return hit[1]
+    with _faces_lock:
+        record = _face(hb_face)
+        if record.prepared is None:
+            record.prepared = ffi.gc(preprocess(hb_face), harfbuzz.hb_face_destroy)
+        return record.prepared
+
+
+_ORIGINAL: dict[str, object] = {}
+
+
+def _pango_face(pango_font):
+    # Only Pango's own faces (kept for the life of the font configuration) are remembered,
+    # never the short-lived faces a subset makes.
+    hb_face = _ORIGINAL["get_pango_font_hb_face"](pango_font)
+    _face(hb_face)
+    return hb_face
+
+
+def _face_bytes(hb_object, ot_color=None, glyph=None):
+    if ot_color is None:
+        record = _face(hb_object, create=False)
+        if record is not None:
+            if record.content is None:
+                record.content = _ORIGINAL["get_hb_object_data"](hb_object)
+            return record.content
+    return _ORIGINAL["get_hb_object_data"](hb_object, ot_color, glyph)
 
 
 def _subset_once(font, to_unicode, hinting):
@@ -196,19 +246,20 @@ def _subset_once(font, to_unicode, hinting):
 
 
 def _weasyprint_subset(font, to_unicode, hinting):
-    return _ORIGINAL_SUBSET[0](font, to_unicode, hinting)
-
-
-_ORIGINAL_SUBSET: list = []
+    return _ORIGINAL["_harfbuzz_subset"](font, to_unicode, hinting)
 
 
 @contextlib.contextmanager
-def _fast_subset():
-    from weasyprint.pdf.fonts import Font
+def _fast_fonts():
+    from weasyprint.pdf import fonts as pdf_fonts
 
-    if not _ORIGINAL_SUBSET:
-        _ORIGINAL_SUBSET.append(Font._harfbuzz_subset)
-    with _swapped(Font, "_harfbuzz_subset", _subset_once):
+    if not _ORIGINAL:
+        _ORIGINAL.update(_harfbuzz_subset=pdf_fonts.Font._harfbuzz_subset,
+                         get_pango_font_hb_face=pdf_fonts.get_pango_font_hb_face,
+                         get_hb_object_data=pdf_fonts.get_hb_object_data)
+    with (_swapped(pdf_fonts.Font, "_harfbuzz_subset", _subset_once),
+          _swapped(pdf_fonts, "get_pango_font_hb_face", _pango_face),
+          _swapped(pdf_fonts, "get_hb_object_data", _face_bytes)):
         yield
 
 
@@ -219,5 +270,5 @@ def writing():
     from weasyprint.pdf import fonts as pdf_fonts
 
     with (_swapped(pydyf, "zlib", _ZlibAtLevel()), _swapped(pdf_fonts, "ffi", _OpenArrays(pdf_fonts.ffi)),
-          _serialised_once(), _fast_subset()):
+          _serialised_once(), _fast_fonts()):
         yield
