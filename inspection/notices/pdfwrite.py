@@ -122,6 +122,11 @@ def _serialised_once():
 # ids (RETAIN_GIDS) and the same outlines.  Together a third of the cost of embedding.
 
 _FACES_MAX = 16  # four subset files, a few licensed ones, a fresh renderer's copies
+# Only faces of a letter's size are remembered: the subset files (14,000 glyphs, 0.3 s and
+# ~30 MB to preprocess) and a county's licensed faces.  A full CJK face behind them (65,535
+# glyphs, for the rare character outside GB2312) would take 4 s and 600 MB to preprocess: it is
+# cut directly, in one pass, as rarely as it is needed.
+_REMEMBER_GLYPHS_MAX = 30_000
 _DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH",
                 b"PCLT", b"SVG ")
 
@@ -181,10 +186,13 @@ def _hb_preprocess():
 
 
 def _prepared_face(hb_face, preprocess):
+    """The preprocessed form of a remembered face, else the face itself."""
     from weasyprint.text.ffi import ffi, harfbuzz
 
     with _faces_lock:
-        record = _face(hb_face)
+        record = _face(hb_face, create=False)
+        if record is None:
+            return hb_face
         if record.prepared is None:
             record.prepared = ffi.gc(preprocess(hb_face), harfbuzz.hb_face_destroy)
         return record.prepared
@@ -196,8 +204,11 @@ _ORIGINAL: dict[str, object] = {}
 def _pango_face(pango_font):
     # Only Pango's own faces (kept for the life of the font configuration) are remembered,
     # never the short-lived faces a subset makes.
+    from weasyprint.text.ffi import harfbuzz
+
     hb_face = _ORIGINAL["get_pango_font_hb_face"](pango_font)
-    _face(hb_face)
+    if harfbuzz.hb_face_get_glyph_count(hb_face) <= _REMEMBER_GLYPHS_MAX:
+        _face(hb_face)
     return hb_face
 
 
