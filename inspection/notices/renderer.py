@@ -15,9 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import re
 import threading
-import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,7 +26,7 @@ from pathlib import Path
 import jinja2
 import segno
 
-from . import fonts, phrasing
+from . import fonts, pdfwrite, phrasing
 from .snapshot import ANNEXES, KIND_LABELS, SEVERITY_LABELS, validate_snapshot
 
 logger = logging.getLogger(__name__)
@@ -318,79 +316,11 @@ class NoticeRenderer:
     def _write(self, document) -> bytes:
         from .fetcher import RefusedFetch
 
-        with self._lock, _pdf_zlib_level(), _open_cffi_arrays():
+        with self._lock, pdfwrite.writing():
             try:
                 return document.write_pdf(pdf_identifier=b"ancha-notice")
             except RefusedFetch as exc:
                 raise NoticeRenderError(str(exc)) from None
-
-
-PDF_ZLIB_LEVEL = 6
-
-
-class _ZlibAtLevel:
-    """pydyf's ``zlib`` with every stream compressed at PDF_ZLIB_LEVEL instead of 9.
-
-    Level 9 spends ~2.5x the CPU of level 6 on the embedded font programs, a fifth of
-    writing a letter, for files 0.5% smaller.  The level is fixed, so the same snapshot
-    still gives the same bytes."""
-
-    def __getattr__(self, name):
-        return getattr(zlib, name)
-
-    @staticmethod
-    def compressobj(*args, **kwargs):
-        kwargs.pop("level", None)
-        return zlib.compressobj(PDF_ZLIB_LEVEL, *args[1:], **kwargs)
-
-
-_SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")
-
-
-class _OpenArrays:
-    """WeasyPrint's cffi handle, asking for ``T[]`` where it asks for ``T[n]`` with n items.
-
-    WeasyPrint's font subsetting allocates ``hb_codepoint_t[<glyph count>]``; cffi parses
-    each new C type string with pycparser, 30-80 ms, and the count is new in nearly every
-    letter.  An open array of the same items is the same memory."""
-
-    def __init__(self, ffi):
-        self._ffi = ffi
-
-    def __getattr__(self, name):
-        return getattr(self._ffi, name)
-
-    def new(self, cdecl, init=None):
-        match = _SIZED_ARRAY.fullmatch(cdecl)
-        if match and isinstance(init, (list, tuple)) and len(init) == int(match[2]):
-            cdecl = match[1] + "[]"
-        return self._ffi.new(cdecl, init)
-
-
-@contextlib.contextmanager
-def _open_cffi_arrays():
-    # Scoped like the zlib level: only our own letters, under the render lock.
-    from weasyprint.pdf import fonts as pdf_fonts
-
-    saved = pdf_fonts.ffi
-    pdf_fonts.ffi = _OpenArrays(saved)
-    try:
-        yield
-    finally:
-        pdf_fonts.ffi = saved
-
-
-@contextlib.contextmanager
-def _pdf_zlib_level():
-    # Only while our own letter is written (under the render lock): any other WeasyPrint use
-    # in the process (the benchmark's plain anchor) keeps the library's default.
-    import pydyf
-
-    saved, pydyf.zlib = pydyf.zlib, _ZlibAtLevel()
-    try:
-        yield
-    finally:
-        pydyf.zlib = saved
 
 
 def _without_subset(stacks: fonts.FontStacks) -> fonts.FontStacks:
