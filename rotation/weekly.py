@@ -120,14 +120,13 @@ def _inclusion(weights: list[float], cuts: list[tuple[int, int]], total: int) ->
             prefix = cut - low
             if sum(rest[:prefix]) >= need - base - 1e-11:
                 continue
-            _, cut_lam = _water_fill(weights[low:cut], need - base)
+            filled, cut_lam = _water_fill(weights[low:cut], need - base)
             if binding is None or cut_lam >= binding[2]:
-                binding = (cut, need, cut_lam)
+                binding = (cut, need, cut_lam, filled)  # kept: filling the binding prefix again gives the same
         if binding is None:
             probs[low:] = rest
             return probs
-        cut, need, _ = binding
-        probs[low:cut], _ = _water_fill(weights[low:cut], need - base)
+        cut, need, _, probs[low:cut] = binding
         low, base = cut, need
 
 
