@@ -251,10 +251,13 @@ def _row(v, name: str) -> dict:
 
 def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
+    last_township: dict[str, str] = {}
     for visit in sorted(visits, key=lambda v: v.date):
         # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
         town = towns[visit.township]
         towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
-            i = roster[name]
-            roster[name] = InspectorState(i.username, i.home, visit.township, i.busy, i.away)
+            last_township[name] = visit.township  # the week's last visit wins: one new state per inspector
+    for name, township in last_township.items():
+        i = roster[name]
+        roster[name] = InspectorState(i.username, i.home, township, i.busy, i.away)

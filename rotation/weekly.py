@@ -25,7 +25,7 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
@@ -65,19 +65,24 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     """
     n = len(deadlines)
     slots = len(this_days)
+    spent = _spent(tuple(this_days), tuple(future), after)
     cuts: dict[int, int] = {}
     shortfall = None
-    di = 0
-    for z, spent in zip(future, _spent(tuple(this_days), tuple(future), after)):
-        di = bisect_left(deadlines, z, di)  # sorted, and z only grows
-        need = di - spent
+    count = len(future)
+    lo = di = 0
+    # Slot z_k needs di - spent_k picks among the di townships due before it. di only changes at a
+    # deadline, so the slots run by runs of equal di: one min() per run, not one step per slot.
+    while lo < count:
+        di = bisect_left(deadlines, future[lo], di)  # townships due before every slot of this run
+        hi = bisect_right(future, deadlines[di], lo) if di < n else count
+        need = di - min(spent[lo:hi])
         if need > 0:
-            if need > min(di, slots) and shortfall is None:
-                shortfall = z
-            if di < n:
-                need = min(need, di, slots)
-                if need > cuts.get(di, 0):
-                    cuts[di] = need
+            most = min(di, slots)
+            if need > most and shortfall is None:  # the run's first slot that cannot be covered
+                shortfall = next(future[k] for k in range(lo, hi) if di - spent[k] > most)
+            if di < n and min(need, most) > cuts.get(di, 0):
+                cuts[di] = min(need, most)
+        lo = hi
     return cuts, shortfall
 
 
