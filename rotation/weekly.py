@@ -137,16 +137,19 @@ def _inclusion(weights: list[float], cuts: list[tuple[int, int]], total: int) ->
 
 def _quantise(probs: Sequence[float]) -> list[int]:
     """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept."""
-    out = []
+    out: list[int] = []
+    append = out.append  # bound once: this runs twice a draw over every township
+    whole = TICKS
     frac = 0.0
     prev = 0
     for p in probs:
         if p >= 1.0:
-            out.append(TICKS)
+            append(whole)
             continue
         frac += p
-        now = round(frac * TICKS)
-        out.append(min(TICKS, now - prev))
+        now = round(frac * whole)
+        step = now - prev
+        append(step if step < whole else whole)
         prev = now
     return out
 
