@@ -296,6 +296,13 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
     return tuple(sorted(visits, key=lambda v: (v.date, v.township))), tuple(sorted(unstaffed))
 
 
+def _dates(ordinals: dict[str, int]) -> dict[str, date]:
+    """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
+    sent between processes then carries each day once."""
+    days = {d: date.fromordinal(d) for d in set(ordinals.values())}
+    return {code: days[d] for code, d in ordinals.items()}
+
+
 def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     """One draw of a week. Deterministic given the inputs and the key (`rotation.randomness.draw_key`)."""
     validate(inputs)
@@ -318,7 +325,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
         week=inputs.week,
         week_start=week.start,
         visits=visits,
-        deadlines={code: date.fromordinal(d) for code, d in week.deadlines.items()},
+        deadlines=_dates(week.deadlines),
         ticks={t.code: ticks[j] for j, t in enumerate(week.frame)},
         start=u,
         floor=p,

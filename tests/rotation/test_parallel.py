@@ -60,3 +60,16 @@ def test_one_process_or_one_item_runs_here():
     assert parallel.map_counties(lambda _: os.getpid(), [1], 4) == [here]
     pids = parallel.map_counties(lambda _: os.getpid(), list(range(8)), 2)
     assert here not in pids and len(set(pids)) <= 2
+
+
+def test_a_result_survives_the_trip_between_processes_unchanged():
+    import pickle
+    from datetime import date
+
+    visit = r.Visit("510101001", date(2026, 12, 2), ("inspector1", "inspector4"), 0.25, False)
+    back = pickle.loads(pickle.dumps(visit, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == visit and type(back) is r.Visit and hash(back) == hash(visit)
+    inputs = b.mid_rotation_inputs(*next((a, c) for a, (_, c) in sorted(counties().items())))
+    result = _draw(inputs)
+    again = pickle.loads(pickle.dumps(result))
+    assert again == result and r.canonical_json(again.to_dict()) == r.canonical_json(result.to_dict())
