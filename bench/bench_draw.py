@@ -17,6 +17,7 @@ balancing and min-cost double-random teams. Capacity per county is Qianxi's 8 pe
 
 import csv
 import math
+import sys
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -97,6 +98,17 @@ def edf_simulate(area: str, codes: list[str], weeks: int) -> int:
 # --- the figures ----------------------------------------------------------------------------------
 
 
+def _cold() -> None:
+    """Forget every cached calendar fact of `rotation`, so that each timed run (serial or in worker
+    processes, which inherit the parent's caches) builds its own, as a fresh process would."""
+    for name, module in list(sys.modules.items()):
+        if name == "rotation" or name.startswith("rotation."):
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+
 def national_week(counties) -> None:
     inputs = [mid_rotation_inputs(area, codes) for area, (_, codes) in sorted(counties.items())]
     townships = sum(len(i.townships) for i in inputs)
@@ -105,6 +117,7 @@ def national_week(counties) -> None:
     anchor_visits = sum(len(edf_week(i)) for i in inputs)
     anchor = time.perf_counter() - t0
 
+    _cold()
     t0 = time.perf_counter()
     results = [_draw_county(i) for i in inputs]
     ours = time.perf_counter() - t0
@@ -118,6 +131,7 @@ def national_week(counties) -> None:
 
     processes = default_processes()
     if processes > 1:
+        _cold()
         t0 = time.perf_counter()
         parallel = map_counties(_draw_county, inputs, processes)
         ours = time.perf_counter() - t0
@@ -152,6 +166,7 @@ def province_weeks(counties, weeks: int = 104) -> None:
     anchor_visits = sum(edf_simulate(area, codes, weeks) for area, codes in members)
     anchor = time.perf_counter() - t0
 
+    _cold()
     t0 = time.perf_counter()
     simulations = [(codes, _simulate_county((area, codes), weeks)) for area, codes in members]
     ours = time.perf_counter() - t0
@@ -173,6 +188,7 @@ def province_weeks(counties, weeks: int = 104) -> None:
 
     processes = default_processes()
     if processes > 1:
+        _cold()
         t0 = time.perf_counter()
         parallel = map_counties(partial(_simulate_county, weeks=weeks), members, processes)
         ours = time.perf_counter() - t0
