@@ -17,13 +17,16 @@ balancing and min-cost double-random teams. Capacity per county is Qianxi's 8 pe
 
 import csv
 import math
+import sys
 import time
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from bench._results import record
 import rotation as r
+from rotation.parallel import default_processes, map_counties
 
 STREETS = Path(__file__).resolve().parent.parent / "inspection" / "fixtures" / "divisions" / "streets.csv"
 WEEK = "2026-W49"
@@ -95,6 +98,17 @@ def edf_simulate(area: str, codes: list[str], weeks: int) -> int:
 # --- the figures ----------------------------------------------------------------------------------
 
 
+def _cold() -> None:
+    """Forget every cached calendar fact of `rotation`, so that each timed run (serial or in worker
+    processes, which inherit the parent's caches) builds its own, as a fresh process would."""
+    for name, module in list(sys.modules.items()):
+        if name == "rotation" or name.startswith("rotation."):
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+
 def national_week(counties) -> None:
     inputs = [mid_rotation_inputs(area, codes) for area, (_, codes) in sorted(counties.items())]
     townships = sum(len(i.townships) for i in inputs)
@@ -103,8 +117,9 @@ def national_week(counties) -> None:
     anchor_visits = sum(len(edf_week(i)) for i in inputs)
     anchor = time.perf_counter() - t0
 
+    _cold()
     t0 = time.perf_counter()
-    results = [r.draw(i, r.derive_week_key(SEED, i.county, i.week)) for i in inputs]
+    results = [_draw_county(i) for i in inputs]
     ours = time.perf_counter() - t0
 
     visits = sum(len(res.visits) for res in results)
@@ -113,6 +128,30 @@ def national_week(counties) -> None:
           f"(EDF {anchor_visits}), missed deadlines {missed}")
     record("draw: national week (41,352 townships)", ours=ours, anchor=anchor,
            anchor_name="plain EDF rotation, same week", unit="s", target="< 1 s")
+
+    processes = default_processes()
+    if processes > 1:
+        _cold()
+        t0 = time.perf_counter()
+        parallel = map_counties(_draw_county, inputs, processes)
+        ours = time.perf_counter() - t0
+        same = [res.to_dict() for res in parallel] == [res.to_dict() for res in results]
+        print(f"national week in {processes} processes: the same draws as one process: {same}")
+        if not same:
+            raise AssertionError("the parallel national week differs from the serial one")
+        record(f"draw: national week (41,352 townships), {processes} processes", ours=ours, anchor=anchor,
+               anchor_name="plain EDF rotation, same week, 1 process", unit="s", target="< 1 s")
+
+
+def _draw_county(inputs: r.DrawInputs) -> r.DrawResult:
+    return r.draw(inputs, r.derive_week_key(SEED, inputs.county, inputs.week))
+
+
+def _simulate_county(member: tuple[str, list[str]], weeks: int = 104) -> dict:
+    area, codes = member
+    capacity, key, roster = setup(codes)
+    return r.simulate(county=area, townships=codes, capacity=capacity, weeks=weeks, seed=1, start_week=WEEK,
+                      key_managed=key, inspectors=roster)
 
 
 def province_weeks(counties, weeks: int = 104) -> None:
@@ -127,12 +166,9 @@ def province_weeks(counties, weeks: int = 104) -> None:
     anchor_visits = sum(edf_simulate(area, codes, weeks) for area, codes in members)
     anchor = time.perf_counter() - t0
 
+    _cold()
     t0 = time.perf_counter()
-    simulations = []
-    for area, codes in members:
-        capacity, key, roster = setup(codes)
-        simulations.append((codes, r.simulate(county=area, townships=codes, capacity=capacity, weeks=weeks,
-                                              seed=1, start_week=WEEK, key_managed=key, inspectors=roster)))
+    simulations = [(codes, _simulate_county((area, codes), weeks)) for area, codes in members]
     ours = time.perf_counter() - t0
 
     violations = recusal = 0
@@ -147,8 +183,21 @@ def province_weeks(counties, weeks: int = 104) -> None:
           f"{visits} visits (EDF {anchor_visits}); violations {violations}, recusal {recusal}; "
           f"ordinary floor / planner limit: median {sorted(floors)[len(floors) // 2]:.3f}, min {min(floors):.3f} "
           f"(EDF rotation: 0)")
-    record(f"draw: province {province} 104 weeks ({townships} townships)", ours=ours, anchor=anchor,
-           anchor_name="plain EDF rotation, same weeks", unit="s", target="< 10 s")
+    name = f"draw: province {province} 104 weeks ({townships} townships)"
+    record(name, ours=ours, anchor=anchor, anchor_name="plain EDF rotation, same weeks", unit="s", target="< 10 s")
+
+    processes = default_processes()
+    if processes > 1:
+        _cold()
+        t0 = time.perf_counter()
+        parallel = map_counties(partial(_simulate_county, weeks=weeks), members, processes)
+        ours = time.perf_counter() - t0
+        same = parallel == [sim for _, sim in simulations]
+        print(f"province {province} in {processes} processes: the same simulations as one process: {same}")
+        if not same:
+            raise AssertionError("the parallel province run differs from the serial one")
+        record(f"{name}, {processes} processes", ours=ours, anchor=anchor,
+               anchor_name="plain EDF rotation, same weeks, 1 process", unit="s", target="< 10 s")
 
 
 QIANXI_KEY = ["520581100", "520581105", "520581110", "520581203", "520581205"]

@@ -94,6 +94,12 @@ class Visit:
     probability: float
     forced: bool  # probability 1: its deadline (or a later one's) left no choice
 
+    def __reduce__(self):
+        # Pickled as its constructor's arguments: a frozen slots dataclass otherwise pickles through
+        # dataclasses.fields() on every load, most of the cost of a national week's results sent back
+        # from worker processes (rotation.parallel).
+        return (Visit, (self.township, self.date, self.inspectors, self.probability, self.forced))
+
 
 @dataclass(frozen=True)
 class Plan:

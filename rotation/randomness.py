@@ -19,10 +19,10 @@ Probabilities are integers of 2**-32 (`TICKS`), so each logged probability is ex
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import struct
 from collections.abc import Sequence
+from functools import lru_cache
 
 TICKS = 2**32  # probabilities are integers of 1/TICKS, so they are exact
 
@@ -44,7 +44,7 @@ def seed_commitment(seed: bytes) -> str:
 
 def derive_week_key(seed: bytes, county: str, week: str, public_value: str | None = None) -> bytes:
     message = canonical_json({"county": county, "week": week, "public_value": public_value})
-    return hmac.new(seed, message, hashlib.sha256).digest()
+    return _hmac(seed, message)
 
 
 def draw_key(seed: bytes, county: str, week: str, label: str = "weekly", public_value: str | None = None) -> bytes:
@@ -52,8 +52,33 @@ def draw_key(seed: bytes, county: str, week: str, label: str = "weekly", public_
     return derive_week_key(seed, county, week if label == "weekly" else f"{week}/{label}", public_value)
 
 
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+@lru_cache(maxsize=64)
+def _pads(key: bytes):
+    """SHA-256 already fed with the key's inner and outer pads (RFC 2104). A draw computes about ten
+    HMACs under its week key and every week key under one seed; starting each from a copy of these
+    gives the same bytes as `hmac.digest` without hashing the pads again (a third of its time)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
+
+
+def _hmac(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256(key, message), exactly as `hmac.digest(key, message, "sha256")`."""
+    inner, outer = _pads(key)
+    inner = inner.copy()
+    inner.update(message)
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.digest()
+
+
 def _mac(key: bytes, label: str) -> bytes:
-    return hmac.digest(key, label.encode(), "sha256")
+    return _hmac(key, label.encode())
 
 
 def start_ticks(week_key: bytes) -> int:

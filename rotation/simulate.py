@@ -19,6 +19,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from rotation.calendar import (
     RotationInputError,
@@ -198,12 +199,19 @@ def _draw(run: _Run, label: str, capacity: int, name: str, **extra) -> DrawResul
     roster = extra.pop("roster", run.roster)
     inputs = DrawInputs(week=label, capacity=capacity, townships=tuple(towns.values()),
                         inspectors=tuple(roster.values()), balance=run.balance, label=name,
-                        calendar=run.calendar.window(parse_week(label), parse_week(label) + timedelta(days=7 * 26)),
-                        week_capacity=run.capacity, **run.base, **extra)
+                        calendar=_window(run.calendar, label), week_capacity=run.capacity, **run.base, **extra)
     result = draw(inputs, draw_key(run.secret, run.county, label, name))
     run.balance = result.balance
     run.note(result.warnings)
     return result
+
+
+@lru_cache(maxsize=256)
+def _window(calendar: WorkCalendar, label: str) -> WorkCalendar:
+    """The 26 weeks of the calendar a week's draw records: one object for every county drawing that
+    week, so the draw's calendar caches find it by identity instead of comparing fresh copies."""
+    monday = parse_week(label)
+    return calendar.window(monday, monday + timedelta(days=7 * 26))
 
 
 def _pick_misses(result: DrawResult, misses: list) -> set[str]:
@@ -243,10 +251,13 @@ def _row(v, name: str) -> dict:
 
 def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
+    last_township: dict[str, str] = {}
     for visit in sorted(visits, key=lambda v: v.date):
         # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
         town = towns[visit.township]
         towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
-            i = roster[name]
-            roster[name] = InspectorState(i.username, i.home, visit.township, i.busy, i.away)
+            last_township[name] = visit.township  # the week's last visit wins: one new state per inspector
+    for name, township in last_township.items():
+        i = roster[name]
+        roster[name] = InspectorState(i.username, i.home, township, i.busy, i.away)

@@ -90,11 +90,12 @@ def assign_teams(
     teams: dict[str, tuple[str, ...]] = {}
     per_batch = max(1, m // team_size)
     everyone = list(range(m))
+    people = [(i.home, i.last_township, i.username) for i in inspectors]
     for day in sorted(by_day):
         visits = by_day[day]
         for b in range(0, len(visits), per_batch):
             batch = visits[b : b + per_batch]
-            rows = _cost_rows(batch, towns, inspectors, everyone, load, jitter, m)
+            rows = _cost_rows(batch, towns, people, everyone, load, jitter, m)
             if len(batch) == 1:
                 columns = sorted(range(m), key=rows[0].__getitem__)[:team_size]
             else:
@@ -119,20 +120,23 @@ def _setup(day_visits: list[tuple[int, str]], m: int, week_key: bytes):
     return noise(week_key, "team", m * len(day_visits)), [0] * m, by_day
 
 
-def _cost_rows(batch, towns, inspectors, free, load, jitter, m) -> list[list[float]]:
+def _cost_rows(batch, towns, people, free, load, jitter, m) -> list[list[float]]:
+    """`people`: (home, last township, username) of every inspector, read once per draw, not per day."""
     rows = []
-    people = [(e, inspectors[e]) for e in free]
+    forbidden = _FORBIDDEN
     for index, code in batch:
         last_team = towns[code].last_team
         base = index * m
         row = []
-        for e, insp in people:
-            if insp.home == code:
-                row.append(_FORBIDDEN)
-            elif insp.last_township == code or insp.username in last_team:
-                row.append(2.0 * load[e] + jitter[base + e] + 8.0)
+        append = row.append
+        for e in free:
+            home, last, name = people[e]
+            if home == code:
+                append(forbidden)
+            elif last == code or name in last_team:
+                append(2.0 * load[e] + jitter[base + e] + 8.0)
             else:
-                row.append(2.0 * load[e] + jitter[base + e])
+                append(2.0 * load[e] + jitter[base + e])
         rows.append(row)
     return rows
 
@@ -197,10 +201,12 @@ def staff_days(
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
+    people = [(i.home, i.last_township, i.username) for i in inspectors]
+    everyone = list(range(m))
     for day in sorted(by_day):
         batch = by_day[day]
-        free = [e for e in range(m) if day not in busy[e]]
-        rows = _cost_rows(batch, towns, inspectors, free, load, jitter, m)
+        free = [e for e in everyone if day not in busy[e]]
+        rows = _cost_rows(batch, towns, people, free, load, jitter, m)
         for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
             chosen = [free[c] for c in columns]
             for e in chosen:

@@ -25,7 +25,7 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
@@ -65,19 +65,24 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     """
     n = len(deadlines)
     slots = len(this_days)
+    spent = _spent(tuple(this_days), tuple(future), after)
     cuts: dict[int, int] = {}
     shortfall = None
-    di = 0
-    for z, spent in zip(future, _spent(tuple(this_days), tuple(future), after)):
-        di = bisect_left(deadlines, z, di)  # sorted, and z only grows
-        need = di - spent
+    count = len(future)
+    lo = di = 0
+    # Slot z_k needs di - spent_k picks among the di townships due before it. di only changes at a
+    # deadline, so the slots run by runs of equal di: one min() per run, not one step per slot.
+    while lo < count:
+        di = bisect_left(deadlines, future[lo], di)  # townships due before every slot of this run
+        hi = bisect_right(future, deadlines[di], lo) if di < n else count
+        need = di - min(spent[lo:hi])
         if need > 0:
-            if need > min(di, slots) and shortfall is None:
-                shortfall = z
-            if di < n:
-                need = min(need, di, slots)
-                if need > cuts.get(di, 0):
-                    cuts[di] = need
+            most = min(di, slots)
+            if need > most and shortfall is None:  # the run's first slot that cannot be covered
+                shortfall = next(future[k] for k in range(lo, hi) if di - spent[k] > most)
+            if di < n and min(need, most) > cuts.get(di, 0):
+                cuts[di] = min(need, most)
+        lo = hi
     return cuts, shortfall
 
 
@@ -120,29 +125,31 @@ def _inclusion(weights: list[float], cuts: list[tuple[int, int]], total: int) ->
             prefix = cut - low
             if sum(rest[:prefix]) >= need - base - 1e-11:
                 continue
-            _, cut_lam = _water_fill(weights[low:cut], need - base)
+            filled, cut_lam = _water_fill(weights[low:cut], need - base)
             if binding is None or cut_lam >= binding[2]:
-                binding = (cut, need, cut_lam)
+                binding = (cut, need, cut_lam, filled)  # kept: filling the binding prefix again gives the same
         if binding is None:
             probs[low:] = rest
             return probs
-        cut, need, _ = binding
-        probs[low:cut], _ = _water_fill(weights[low:cut], need - base)
+        cut, need, _, probs[low:cut] = binding
         low, base = cut, need
 
 
 def _quantise(probs: Sequence[float]) -> list[int]:
     """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept."""
-    out = []
+    out: list[int] = []
+    append = out.append  # bound once: this runs twice a draw over every township
+    whole = TICKS
     frac = 0.0
     prev = 0
     for p in probs:
         if p >= 1.0:
-            out.append(TICKS)
+            append(whole)
             continue
         frac += p
-        now = round(frac * TICKS)
-        out.append(min(TICKS, now - prev))
+        now = round(frac * whole)
+        step = now - prev
+        append(step if step < whole else whole)
         prev = now
     return out
 
@@ -289,6 +296,13 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
     return tuple(sorted(visits, key=lambda v: (v.date, v.township))), tuple(sorted(unstaffed))
 
 
+def _dates(ordinals: dict[str, int]) -> dict[str, date]:
+    """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
+    sent between processes then carries each day once."""
+    days = {d: date.fromordinal(d) for d in set(ordinals.values())}
+    return {code: days[d] for code, d in ordinals.items()}
+
+
 def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     """One draw of a week. Deterministic given the inputs and the key (`rotation.randomness.draw_key`)."""
     validate(inputs)
@@ -311,7 +325,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
         week=inputs.week,
         week_start=week.start,
         visits=visits,
-        deadlines={code: date.fromordinal(d) for code, d in week.deadlines.items()},
+        deadlines=_dates(week.deadlines),
         ticks={t.code: ticks[j] for j, t in enumerate(week.frame)},
         start=u,
         floor=p,

@@ -5,7 +5,10 @@ import hmac
 import json
 from datetime import date, timedelta
 
+import pytest
+
 import rotation as r
+from rotation import randomness
 from tests.rotation.qianxi_fixtures import KEY_MANAGED, QIANXI, QIANXI_TOWNSHIPS, START, key_for, qianxi_inputs
 
 
@@ -61,3 +64,16 @@ def test_logged_probabilities_are_the_real_inclusion_frequencies():
     for code, p in probability.items():
         spread = 4 * (p * (1 - p) / runs) ** 0.5 + 1e-9
         assert abs(counts[code] / runs - p) <= spread, code
+
+
+@pytest.mark.parametrize("length", [0, 1, 31, 32, 63, 64, 65, 100, 200])
+def test_the_draws_hmac_is_hmac_sha256_for_keys_of_every_length(length):
+    """`_hmac` starts from cached pad states (issue 14); its bytes must be the standard library's
+    HMAC for short keys, block-sized ones and keys longer than a block (hashed first)."""
+    import os
+
+    for _ in range(5):
+        key = os.urandom(length)
+        for message in (b"", b"start", "order:510101001".encode(), os.urandom(300)):
+            assert randomness._hmac(key, message) == hmac.digest(key, message, "sha256")
+            assert randomness._hmac(key, message) == hmac.new(key, message, "sha256").digest()  # twice: the cached pads are unchanged

@@ -58,3 +58,52 @@ def test_the_age_balance_is_zero_sum():
         result = r.draw(qianxi_inputs(week=week, balance=balance), key_for(b"z", inputs))
         balance = result.balance
         assert sum(balance.values()) == 0
+
+
+def _requirements_slot_by_slot(deadlines, this_days, future, after):
+    """The look-ahead's bounds as first written (one step per future slot): the oracle for the
+    run-by-run version (issue 14), which must give the same bounds and shortfall."""
+    from bisect import bisect_left
+
+    n, slots = len(deadlines), len(this_days)
+    generated = sorted(after(x) for x in this_days)
+    cuts, shortfall, di, gi = {}, None, 0, 0
+    for k, z in enumerate(future):
+        gi = bisect_left(generated, z, gi)
+        spent = k - gi
+        generated.append(after(z))
+        di = bisect_left(deadlines, z, di)
+        need = di - spent
+        if need > 0:
+            if need > min(di, slots) and shortfall is None:
+                shortfall = z
+            if di < n and min(need, di, slots) > cuts.get(di, 0):
+                cuts[di] = min(need, di, slots)
+    return cuts, shortfall
+
+
+def test_the_look_ahead_bounds_match_the_slot_by_slot_computation():
+    """Random weeks: few or many townships, deadlines bunched or spread, slots several a day, capacity
+    short (a shortfall) or ample, and `after` with and without a margin."""
+    import random
+
+    from rotation.weekly import _requirements
+
+    rng = random.Random(14)
+    shortfalls = bounded = 0
+    for case in range(1500):
+        start = 739_000 + 7 * rng.randrange(50)
+        per_week = rng.randint(1, 9)
+        this_days = sorted(start + rng.randrange(5) for _ in range(rng.randint(1, per_week)))
+        future = sorted(start + 7 + rng.randrange(7 * rng.randint(1, 16)) for _ in range(rng.randint(0, 90)))
+        deadlines = sorted(start + rng.randrange(-3, 7 * rng.randint(1, 18)) for _ in range(rng.randint(1, 40)))
+        gap, margin = rng.choice([(56, 0), (60, 3), (35, 0), (90, 9)])
+
+        def after(x, gap=gap, margin=margin):
+            return x + gap - margin
+
+        expected = _requirements_slot_by_slot(deadlines, this_days, future, after)
+        assert _requirements(deadlines, this_days, future, after) == expected, case
+        shortfalls += expected[1] is not None
+        bounded += bool(expected[0])
+    assert shortfalls > 100 and bounded > 300  # both kinds of week were exercised
