@@ -4,7 +4,7 @@ The floor is a bare django-ninja endpoint in the same process and database that 
 finding row with the same bearer authentication (bench/api_urls.py); ours adds the
 Idempotency-Key record and its stored reply, the visibility, team and status checks (one
 conditional insert), the audit event chained under its county's head lock, and the full
-FindingOut reply: 8 statements in all (tests/scale/test_query_counts.py).
+FindingOut reply: at most 8 statements, 7 on PostgreSQL (tests/scale/test_query_counts.py).
 
 1. Latency, in process (Django test client, full middleware stack, no network), ours and the
    floor interleaved request by request: p50 and p95, on PostgreSQL and on SQLite.

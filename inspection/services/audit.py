@@ -112,33 +112,39 @@ def record_event(
         "chain": county_code,
         "data": privacy.mask_value(data or {}),
     }
-    head = lock_head(county_code)
-    seq = head.seq + 1
     at = timezone.now()
-    body.update(seq=seq, at=at.isoformat())
-    payload = canonical_json(body)
-    digest = chain_hash(head.hash, payload)
-    event = AuditEvent(
-        chain=county_code,
-        chain_seq=seq,
-        at=at,
-        actor=body["actor"],
-        action=action,
-        object_type=body["object_type"],
-        object_id=body["object_id"],
-        county_code=county_code,
-        payload=payload,
-        prev_hash=head.hash,
-        hash=digest,
-    )
+    body["at"] = at.isoformat()
+    if connection.vendor == "postgresql":
+        event = _append_at_head(body, at)
+        if event is not None:
+            return event
+    head = lock_head(county_code)
+    body["seq"] = head.seq + 1
+    event = _event(body, at, canonical_json(body), head.hash)
     if connection.vendor == "postgresql":
         _append_and_move_head(event, head)
     else:
         _append(event)
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {AuditHead._meta.db_table} SET seq = %s, hash = %s WHERE id = %s",
-                           [seq, digest, head.pk])
+                           [event.chain_seq, event.hash, head.pk])
     return event
+
+
+def _event(body: dict, at: datetime, payload: str, prev_hash: str) -> AuditEvent:
+    return AuditEvent(
+        chain=body["chain"],
+        chain_seq=body["seq"],
+        at=at,
+        actor=body["actor"],
+        action=body["action"],
+        object_type=body["object_type"],
+        object_id=body["object_id"],
+        county_code=body["county"],
+        payload=payload,
+        prev_hash=prev_hash,
+        hash=chain_hash(prev_hash, payload),
+    )
 
 
 _EVENT_COLUMNS = ("chain", "chain_seq", "at", "actor", "action", "object_type", "object_id", "county_code",
@@ -180,6 +186,53 @@ def _append_and_move_head(event: AuditEvent, head: AuditHead) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, head.pk])
         _inserted(event, cursor.fetchone()[0])
+
+
+# The payload's last key is "seq" (canonical JSON sorts the keys), so the payload is this
+# prefix, the number and "}", and PostgreSQL can finish it once it has locked the head.
+_LAST_KEY = ',"seq":'
+
+
+@transaction.atomic(savepoint=False)
+def _append_at_head(body: dict, at: datetime) -> AuditEvent | None:
+    """PostgreSQL: lock the chain's head, insert the event after it and move the head, in ONE
+    statement, the link hash computed by the server (sha256 of prev_hash and the payload, as
+    chain_hash does). Everything else queues on that lock until the commit, so it is held for
+    this statement and the commit only: no round trip to Python in between (issue 14). The hash
+    is checked here against chain_hash before the event is returned, so a server that computed it
+    differently fails the change instead of writing a link that does not verify. None when the
+    chain has no head yet (its first event): the caller starts it."""
+    prefix = canonical_json(body)[:-1] + _LAST_KEY
+    fields = [AuditEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    event, head = AuditEvent._meta.db_table, AuditHead._meta.db_table
+    sql = (
+        f"WITH h AS (SELECT id, seq + 1 AS next, hash FROM {head} WHERE chain = %s FOR UPDATE),"
+        f" e AS (INSERT INTO {event} ({columns})"
+        f" SELECT %s, h.next, %s, %s, %s, %s, %s, %s, %s || h.next || '}}', h.hash,"
+        f" encode(sha256(convert_to(h.hash || %s || h.next || '}}', 'UTF8')), 'hex') FROM h"
+        f" RETURNING {AuditEvent._meta.pk.column} AS record, chain_seq, prev_hash, hash)"
+        f" UPDATE {head} SET seq = e.chain_seq, hash = e.hash FROM e, h WHERE {head}.id = h.id"
+        f" RETURNING e.record, e.chain_seq, e.prev_hash, e.hash"
+    )
+    at_db = connection.ops.adapt_datetimefield_value(at)
+    chain = body["chain"]
+    params = [chain, chain, at_db, body["actor"], body["action"], body["object_type"], body["object_id"],
+              body["county"], prefix, prefix]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record, seq, prev_hash, digest = row
+    body["seq"] = seq
+    appended = _event(body, at, f"{prefix}{seq}}}", prev_hash)
+    # Byte for byte what the Python path writes (a key sorting after "seq" would break the
+    # prefix; a server computing another hash would write a link that does not verify).
+    if appended.hash != digest or canonical_json(body) != appended.payload:
+        raise RuntimeError("the audit event appended by the database differs from its canonical payload")
+    _inserted(appended, record)
+    return appended
 
 
 @dataclass(frozen=True)
