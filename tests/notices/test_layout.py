@@ -214,3 +214,15 @@ def test_circular_ranks_the_weeks_townships_and_names_no_child(circular_pdf):
     assert positions == sorted(positions)
     assert "平均得分78.3分" in text
     assert "控辍保学台账未及时更新" in text
+
+
+def test_a_summons_with_nothing_to_bring_prints_no_empty_heading_for_it(renderer, summons_pdf):
+    from inspection.notices.samples import sample_snapshot
+    from tests.notices.conftest import issued
+
+    assert "（五）需携带材料" in P.flat(P.text(summons_pdf))
+    snapshot = sample_snapshot("summons")
+    snapshot["meeting"]["bring"] = []
+    text = P.flat(P.text(renderer.render(issued(snapshot))))
+    assert "需携带材料" not in text
+    assert "约谈人" in text and "参加人员" in text
