@@ -83,8 +83,9 @@ def dashboard(request, profile):
         "county": county,
         "today": day,
         "grid": grid,
-        # Both drawn only when the cached fragment is missing (`fragment_key`, web/dashboard.html).
+        # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
         "fragment_key": board.fragment_key(grid, rows, get_language()),
+        "board_key": board.board_key(townships, rows, get_language()),
         "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
