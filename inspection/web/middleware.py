@@ -38,11 +38,19 @@ class TemporaryPasswordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(self.OPEN_PREFIXES) or request.path in (reverse("password_change"), reverse("logout")):
-            return self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            profile = getattr(user, "profile", None)  # the page reads it anyway: no extra query
-            if profile is not None and profile.must_change_password:
-                return redirect("password_change")
+        # Cheapest first: the open prefixes (the API never loads the session here), then the
+        # account, and only for a held account the two URLs it may still reach.
+        if not request.path.startswith(self.OPEN_PREFIXES) and self._held(request) \
+                and request.path not in (reverse("password_change"), reverse("logout")):
+            return redirect("password_change")
         return self.get_response(request)
+
+    @staticmethod
+    def _held(request) -> bool:
+        """The account still holds a temporary password (asked before the URLs are resolved, so
+        every other request goes on without resolving one)."""
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        profile = getattr(user, "profile", None)  # the page reads it anyway: no extra query
+        return profile is not None and profile.must_change_password
