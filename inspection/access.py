@@ -5,7 +5,7 @@ its existence does not leak.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
 
@@ -435,13 +435,18 @@ def report_is_late(report: MandatoryReport, now=None) -> bool:
     return report.due_at <= (now or timezone.now())
 
 
-def report_counts(user, now=None) -> dict | None:
-    """What every member of the office sees on the board: how many cases are open and late."""
+def report_counts(user, now=None, *, unescalated: bool = False) -> dict | None:
+    """What every member of the office sees on the board: how many cases are open and late (and,
+    with `unescalated`, how many late ones the head has not been told of yet), in one aggregate."""
     profile = profile_of(user)
     if profile is None or profile.role not in (Role.COMMISSION, Role.OBSERVER):
         return None
+    now = now or timezone.now()
     open_ = MandatoryReport.objects.filter(county_id=profile.county_id, state=MandatoryReport.State.OPEN)
-    return {"open": open_.count(), "late": open_.filter(due_at__lte=now or timezone.now()).count()}
+    figures = {"open": Count("id"), "late": Count("id", filter=Q(due_at__lte=now))}
+    if unescalated:
+        figures["unescalated"] = Count("id", filter=Q(due_at__lte=now, escalated_at__isnull=True))
+    return open_.aggregate(**figures)
 
 
 def visible_notifications(user) -> QuerySet[Notification]:

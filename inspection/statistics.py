@@ -210,10 +210,16 @@ def trend_fingerprint(*, county: County, today: date, periods: int = 3) -> str:
     first, last = spans[0][0], spans[-1][1]
     weeks = sorted({rotation.week_label(m) for m in _weeks(first, last)})
     draws = Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=weeks).order_by("id")
+    # Only the visits the estimate reads (those of its draws, and the submitted ones it counts as outside
+    # the design), each with what it reads of the status: finished how, or not yet. A visit ordered by
+    # hand or dispatched from planned moves nothing, so the dashboard read after it keeps the estimate.
     visits = Inspection.objects.filter(county=county, date__range=(first - timedelta(days=7), last + timedelta(days=7)))
+    visits = visits.filter(Q(draw__label__in=MAIN_LABELS) | Q(status=Inspection.Status.SUBMITTED))
     digest = hashlib.sha256(f"{county.pk}|{today.isoformat()}|{periods}".encode())
     digest.update(repr(list(draws.values_list("id", "state"))).encode())
-    digest.update(repr(list(visits.order_by("id").values_list("id", "status"))).encode())
+    shown = [(pk, status if status in FINISHED else "open")
+             for pk, status in visits.order_by("id").values_list("id", "status")]
+    digest.update(repr(shown).encode())
     return digest.hexdigest()
 
 

@@ -320,10 +320,12 @@ def reveal_due(*, county: County, today: date | None = None, actor=None) -> list
 
 
 def county_plan(*, county: County, capacity: int | None = None, floor: float | None = None,
-                ratio: float | None = None, key_managed: int | None = None, today: date | None = None) -> rotation.Plan:
-    """The planner for a county: what its capacity buys, or (with `floor`) the capacity a floor needs."""
+                ratio: float | None = None, key_managed: int | None = None, today: date | None = None,
+                townships_count: int | None = None) -> rotation.Plan:
+    """The planner for a county: what its capacity buys, or (with `floor`) the capacity a floor needs.
+    A caller that has the active townships in hand passes their count (and `key_managed`): no query."""
     townships = Township.objects.filter(county=county, active=True)
-    n = townships.count()
+    n = townships.count() if townships_count is None else townships_count
     if n == 0:
         raise InspectionError(f"{county.name}没有在检查范围内的乡镇")
     keys = townships.filter(key_managed=True).count() if key_managed is None else key_managed

@@ -18,7 +18,8 @@ import random
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, IntegerField, QuerySet, Value
+from django.db.models.functions import Greatest
 
 from inspection.errors import InspectionError
 from inspection.models import Checklist, County, EscalationCase, Inspection, Inspector, TeamMember, Township
@@ -98,19 +99,16 @@ def required_team_size(county: County) -> int:
 
 def understaffed(follow_ups: QuerySet[Inspection]) -> list[Inspection]:
     """The follow-ups of `follow_ups` still to be done whose team is smaller than the county's
-    team size, each with `team_count` and `needed`; by township."""
-    rows = (
+    team size (`required_team_size`), each with `team_count` and `needed`; by township. The
+    comparison is made in the query: a county's many fully staffed follow-ups never leave it."""
+    return list(
         follow_ups.filter(kind=Inspection.Kind.FOLLOW_UP,
                           status__in=[Inspection.Status.PLANNED, Inspection.Status.DISPATCHED])
-        .select_related("county", "township").annotate(team_count=Count("members"))
+        .select_related("county", "township")
+        .annotate(team_count=Count("members"), needed=Greatest(Value(2), F("county__team_size"), output_field=IntegerField()))
+        .filter(team_count__lt=F("needed"))
         .order_by("township__code", "id")
     )
-    short = []
-    for inspection in rows:
-        inspection.needed = required_team_size(inspection.county)
-        if inspection.team_count < inspection.needed:
-            short.append(inspection)
-    return short
 
 
 def dispatch_follow_ups(*, county: County, day: date, actor=None) -> int:

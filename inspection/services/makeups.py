@@ -33,9 +33,14 @@ def _monday(day: date) -> date:
 
 
 def freed_slots(*, county: County, week: str) -> int:
-    lost = Inspection.objects.filter(county=county, draw__week=week, status__in=LOST).count()
     given = sum(d.inputs.get("capacity", 0) for d in Draw.objects.filter(county=county, week=week,
                                                                           label__startswith="makeup-"))
+    return lost_slots(county=county, week=week, given=given)
+
+
+def lost_slots(*, county: County, week: str, given: int) -> int:
+    """`freed_slots` when the make-up draws' capacities (`given`) are already known."""
+    lost = Inspection.objects.filter(county=county, draw__week=week, status__in=LOST).count()
     return max(lost - given, 0)
 
 

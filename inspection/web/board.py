@@ -273,7 +273,7 @@ def _board(townships, by_township) -> list[BoardRow]:
 
 
 def fragment_key(grid: Coverage, rows: list[BoardRow], language: str) -> str:
-    """The cache key of the dashboard's grid, charts and board: a digest of everything they show,
+    """The cache key of the dashboard's grid and coverage chart: a digest of everything they show,
     today's states included, so a changed row or a new day is a new key and nothing stale is served."""
     shown = (
         language, grid.start, grid.end, [(w.label, w.future) for w in grid.weeks],
@@ -281,6 +281,19 @@ def fragment_key(grid: Coverage, rows: list[BoardRow], language: str) -> str:
           r.township.key_managed_since, r.state, r.deadline, r.days_left,
           [[(v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits] for c in r.cells]) for r in grid.rows],
         [(b.township.id, [(x.id, x.due_on, x.light, x.state) for x in b.rectifications]) for b in rows],
+    )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+def board_key(townships: list[Township], rows: list[BoardRow], language: str) -> str:
+    """The cache key of the level chart and the escalation board: every township's level (the chart)
+    and each board row as shown. A visit dispatched or submitted without a decision leaves it as is,
+    so the board is not drawn again for it."""
+    shown = (
+        language, [(t.id, t.level) for t in townships],
+        [(b.township.id, b.township.code, b.township.name, b.township.level, b.township.key_managed,
+          b.township.key_managed_since, [(x.id, x.due_on, x.light, x.state) for x in b.rectifications])
+         for b in rows],
     )
     return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
@@ -294,11 +307,13 @@ def level_counts(townships: list[Township]) -> list[tuple[str, str, int]]:
 
 def drafts(notices, limit=8):
     """The drafts among `notices` (already scoped to the viewer), oldest first, and how many."""
+    return draft_list(notices, limit), notices.filter(state=Notice.State.DRAFT).count()
+
+
+def draft_list(notices, limit=8):
+    """The first `limit` drafts among `notices` (already scoped to the viewer), oldest first."""
     qs = notices.filter(state=Notice.State.DRAFT)
-    return (
-        list(qs.select_related("township", "inspection").order_by("created_at", "id")[:limit]),
-        qs.count(),
-    )
+    return list(qs.select_related("township", "inspection").order_by("created_at", "id")[:limit])
 
 
 def circular_week(today: date) -> str:
@@ -325,18 +340,37 @@ def notice_counts(notices) -> dict[str, int]:
     )
 
 
+def notice_figures(notices) -> dict[str, int]:
+    """`notice_counts` and the number of drafts, in one aggregate."""
+    return notices.aggregate(
+        drafts=Count("id", filter=Q(state=Notice.State.DRAFT)),
+        unacknowledged=Count("id", filter=Q(state=Notice.State.ISSUED) & ~Q(kind=NoticeKind.CIRCULAR)),
+        responded=Count("id", filter=Q(state=Notice.State.RESPONDED)),
+    )
+
+
 def alarms(county, today: date) -> list[str]:
     """The red banner of the commission's home: a week without a draw, a draw below the minimum
     capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up."""
+    monday = today - timedelta(days=today.weekday())
+    this_week, next_week = rotation.week_label(monday), rotation.week_label(monday + timedelta(days=7))
+    # This week's and next week's draws in one query, only the keys the warnings read: a draw's
+    # inputs and result hold its whole schedule, far more than the page needs.
+    near = list(
+        Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by("week_start", "id").values_list(
+            "week", "label", "accepted_shortfall", "result__shortfall", "result__missed", "result__unstaffed",
+            "inputs__capacity")
+    )
     found = []
-    missing = jobs.missing_week(county, today)
-    if missing:
-        found.append(_("%(week)s 没有抽签（周五的抽签未运行），请尽快补抽。") % {"week": missing})
-    this_week = rotation.week_label(today - timedelta(days=today.weekday()))
-    next_week = rotation.week_label(today - timedelta(days=today.weekday()) + timedelta(days=7))
-    for draw in Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by("week_start", "id"):
-        found.extend(jobs.draw_warnings(draw))
-    waiting = makeups.freed_slots(county=county, week=this_week)
+    if not any(week == this_week for week, *_ in near):
+        missing = jobs.missing_week(county, today)  # the rare case: ask whether the county draws at all
+        if missing:
+            found.append(_("%(week)s 没有抽签（周五的抽签未运行），请尽快补抽。") % {"week": missing})
+    for week, _label, accepted, shortfall, missed, unstaffed, _capacity in near:
+        result = {"shortfall": shortfall, "missed": missed, "unstaffed": unstaffed}
+        found.extend(jobs.draw_warnings(Draw(week=week, accepted_shortfall=accepted, result=result)))
+    given = sum(capacity or 0 for week, label, *_, capacity in near if week == this_week and label.startswith("makeup-"))
+    waiting = makeups.lost_slots(county=county, week=this_week, given=given)
     if waiting and makeups.at_risk(county=county, week=this_week):
         found.append(_("本周有 %(n)s 次检查未实施或已撤销，相应乡镇等待补充抽签。") % {"n": waiting})
     return found

@@ -1,9 +1,11 @@
 """The commission's home (工作台) and the observer's: coverage, escalation board, notices, capacity."""
 
+from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -14,6 +16,7 @@ from inspection.access import (
     visible_notices,
     visible_townships,
 )
+from inspection.models import TownshipCoverage
 from inspection.services import follow_ups
 from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import last_sweep
@@ -68,47 +71,69 @@ def _capacity_chart(capacity):
 
 
 def dashboard(request, profile):
-    county = profile.county
+    county = profile.county  # with the user, in the session's one query (security/signin.py)
     day = today()
-    townships = _townships(request.user)
-    grid, rows = _coverage_and_board(county, day, townships)
+    townships, grid, rows = _coverage_and_board(request.user, county, day)
     notices = visible_notices(request.user)
-    draft_list, draft_count = board.drafts(notices)
-    capacity = coverage.capacity(county, townships, day)
-    damaged = visible_damaged_files(request.user).order_by("-last_found_at")
+    figures = board.notice_figures(notices)
+    capacity = _capacity(county, townships, day)
+    damaged = list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
     context = {
         "section": "home",
         "county": county,
         "today": day,
         "grid": grid,
-        # Both drawn only when the cached fragment is missing (`fragment_key`, web/dashboard.html).
+        # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
         "fragment_key": board.fragment_key(grid, rows, get_language()),
+        "board_key": board.board_key(townships, rows, get_language()),
         "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
         ),
         "board": rows,
-        "lights_as_of": last_sweep(county),
+        "lights_as_of": county.last_swept_on,
         "level_chart": partial(_level_chart, townships),
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),
         "yellow": sum(1 for r in rows if r.worst_light == "yellow"),
-        "drafts": draft_list,
-        "draft_count": draft_count,
+        "drafts": board.draft_list(notices) if figures["drafts"] else [],
+        "draft_count": figures["drafts"],
         "circular_week": board.circular_week(day),
         "circular": board.circular_for(notices, board.circular_week(day)),
-        "notice_counts": board.notice_counts(notices),
+        "notice_counts": figures,
         "capacity": capacity,
         "capacity_chart": _capacity_chart(capacity),
         "alarms": board.alarms(county, day),
         # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
         "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
-        "damaged_files": list(damaged[:20]),
-        "damaged_count": damaged.count(),
+        "damaged_files": damaged,
+        # Counted only when the list may have been cut short.
+        "damaged_count": len(damaged) if len(damaged) < DAMAGED_SHOWN else visible_damaged_files(request.user).count(),
         "reports": _reports_on_read(request.user, county),
         "compliance": _compliance(county, day),
     }
     return render(request, "web/dashboard.html", context)
+
+
+DAMAGED_SHOWN = 20
+
+
+def _capacity(county, townships, day):
+    """The planner's card, computed again only when what it reads changes: the county's capacity
+    and key ratio, how many townships it has and how many are key-managed, and the week (the
+    planner starts on the Monday). The key is those values, so every process agrees on it."""
+    monday = day - timedelta(days=day.weekday())
+    keys = sum(1 for t in townships if t.key_managed)
+    key = (f"ancha:capacity:{county.pk}:{monday.isoformat()}:{len(townships)}:{keys}:"
+           f"{county.inspections_per_week}:{county.key_ratio!r}:{get_language()}")
+    found = cache.get(key, MISSING)
+    if found is MISSING:
+        found = coverage.capacity(county, townships, day)
+        cache.set(key, found, 8 * 24 * 3600)
+    return found
+
+
+MISSING = object()
 
 
 def _compliance(county, day) -> dict:
@@ -124,18 +149,34 @@ def _compliance(county, day) -> dict:
 def _reports_on_read(user, county) -> dict:
     """Every member of the office sees how many mandatory reports wait and how many are late
     (red); the late ones tell the head now, not only when check_reports next runs."""
-    escalate_late_reports(county=county)
-    return report_counts(user)
+    now = timezone.now()
+    counts = report_counts(user, now, unescalated=True)
+    if counts is not None and counts.pop("unescalated"):
+        # Escalating only marks the reports and tells the head: the counts shown stay as they are.
+        escalate_late_reports(county=county, now=now)
+    return counts
 
 
-def _coverage_and_board(county, day, townships):
-    """The grid and the escalation board from the maintained summary: one query."""
-    kept = board.summaries(county)
+def _coverage_and_board(user, county, day):
+    """The county's active townships, the grid and the escalation board from the maintained summary:
+    one query (the townships with their summary rows; the inactive ones too, whose record a
+    successor carries)."""
+    every = list(visible_townships(user).select_related("coverage").order_by("code"))
+    kept = {t.id: t.coverage for t in every if _has_coverage(t)}
+    townships = [t for t in every if t.active]
     if any(t.id not in kept for t in townships):
         # A county loaded before the summary existed, or a township added since: filled once, here.
         refresh_coverage(county=county)
         kept = board.summaries(county)
-    return board.coverage_from_summary(county, day, townships, kept), board.board_from_summary(townships, kept)
+    return townships, board.coverage_from_summary(county, day, townships, kept), board.board_from_summary(townships, kept)
+
+
+def _has_coverage(township) -> bool:
+    try:
+        township.coverage
+    except TownshipCoverage.DoesNotExist:
+        return False
+    return True
 
 
 def observer_home(request, profile):

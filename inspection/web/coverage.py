@@ -47,7 +47,7 @@ def capacity(county, townships, today: date | None = None) -> Capacity | None:
     """What the county's weekly capacity buys: the unpredictability floor (rotation.planner)."""
     keys = sum(1 for t in townships if t.key_managed)
     try:
-        plan = county_plan(county=county, key_managed=keys, today=today)
+        plan = county_plan(county=county, key_managed=keys, today=today, townships_count=len(townships))
     except InspectionError:
         return None
     # What one or two more (or fewer) inspections a week would buy: the same planner, no queries.

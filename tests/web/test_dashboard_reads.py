@@ -1,0 +1,130 @@
+"""The commission's dashboard in a handful of statements, never stale (issue 14).
+
+The page's cards outside the coverage grid (drafts, circular, reports, damaged files, the capacity
+planner) are read in few statements or served from caches keyed by what they read; every read
+below is a real GET after a real write, so those caches are part of what is tested. The grid's
+own writes are in test_dashboard_summary.py.
+"""
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from inspection.models import County, DamagedFile, Inspection, Notice, TownshipCoverage
+from inspection.services.dispatch import dispatch_planned
+from inspection.services.notices import draft_circular
+from inspection.services.stored_files import DamagedArchiveCopy, read_checked
+from inspection.web import board, coverage
+from tests.inspection.field_fixtures import make_inspection
+from tests.web.builders import make_team, submit_visit
+from tests.web.test_dashboard_summary import grid_row
+from tests.web.test_pages import page
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def statements(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_dashboard_reads_in_a_fixed_handful_of_statements(client, wang, county, checklist):
+    team = make_team(county)
+    planned = make_inspection(township=county.townships.get(code="520581001"), checklist=checklist, team=team,
+                              status=Inspection.Status.PLANNED)
+    dispatch_planned(Inspection.objects.filter(pk=planned.pk))
+    client.force_login(wang)
+    client.get("/")  # the capacity card and the compliance estimate cached, as after any first read
+    sql = statements(client)
+    # The session; the user with profile and county; the townships with their summary rows; the
+    # notice figures; the circular; the damaged files; this and next week's draws (and, with no draw
+    # this week, whether the county draws at all: two); the lost visits; the understaffed follow-ups;
+    # the report counts; the compliance fingerprint (two); the unread notifications.
+    assert len(sql) == 15, "\n".join(sql)
+    assert sum("inspection_townshipcoverage" in s for s in sql) == 1
+    assert any("inspection_township" in s and "inspection_townshipcoverage" in s for s in sql)
+    assert any('"auth_user"' in s and "inspection_profile" in s and "inspection_county" in s for s in sql)
+    assert not any("inspection_notice" in s and "COUNT(*)" in s for s in sql)  # counts folded into one aggregate
+    # After a write the page refills nothing it cannot key: the same statements again.
+    planned = make_inspection(township=county.townships.get(code="520581100"), checklist=checklist, team=team,
+                              status=Inspection.Status.PLANNED)
+    dispatch_planned(Inspection.objects.filter(pk=planned.pk))
+    assert len(statements(client)) == 15
+
+
+def kpi(html, label):
+    found = re.search(r'<span class="kpi-label">' + label + r'</span>\s*<span class="kpi-value">(\d+)', html)
+    assert found, label
+    return int(found.group(1))
+
+
+def test_a_read_after_each_kind_of_write_shows_it(client, wang, county, checklist):
+    team = make_team(county)
+    client.force_login(wang)
+    html = page(client, "/")  # every card's cache filled before the writes below
+    assert kpi(html, "待印发文书") == 0 and "尚未起草" in html and "存档文件受损" not in html
+
+    # A circular drafted: the drafts count, the list and the circular card.
+    circular = draft_circular(county=county, week=board.circular_week(timezone.localdate()), actor=wang)
+    html = page(client, "/")
+    assert kpi(html, "待印发文书") == 1 and f'href="/notices/{circular.pk}/"' in html and "尚未起草" not in html
+
+    # A case of mandatory reporting filed: the office's count.
+    filed = client.post("/reports/new/", {
+        "what": "发现一名儿童独自在家", "location": "金碧镇某村",
+        "discovered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "child_description": "约8岁女童",
+        "agency": "civil_affairs", "agency_name": ""})
+    assert filed.status_code == 302
+    assert "强制报告线索待接收确认 1 条" in page(client, "/")
+
+    # An archive copy found damaged (read by another request): the damaged-files card.
+    with pytest.raises(DamagedArchiveCopy):
+        read_checked(kind=DamagedFile.Kind.NOTICE, object_id=circular.pk, county=county, name="notices/gone.pdf",
+                     sha256="0" * 64, label="通报")
+    assert "存档文件受损 1 份" in page(client, "/")
+
+    # The capacity changed in the admin: the planner's card at once, not next week.
+    html = page(client, "/")
+    per_week = int(re.search(r"每周暗查 (\d+) 次时", html).group(1))
+    County.objects.filter(pk=county.pk).update(inspections_per_week=per_week + 1)
+    assert f"每周暗查 {per_week + 1} 次时" in page(client, "/")
+
+    # A critical finding makes a township key-managed: the planner's card counts it.
+    assert "重点管理乡镇（" not in html
+    submit_visit(township=county.townships.get(code="520581100"), checklist=checklist, team=team,
+                 day=timezone.localdate() - timedelta(days=1), findings=[(6, None, "孤儿基本生活费未按标准发放")])
+    html = page(client, "/")
+    assert "重点管理乡镇（1 个）" in html and kpi(html, "重点管理乡镇") == 1
+    assert Notice.objects.filter(state=Notice.State.DRAFT).count() == kpi(html, "待印发文书") > 1
+
+
+def _turning_day() -> date:
+    """A day on which a never-visited township has 15 days left, and 14 (near) the next morning."""
+    day = date(2026, 9, 1)
+    while not ((coverage.deadline(today=day, last_visit=None) - day).days == coverage.NEAR_DAYS + 1
+               and (coverage.deadline(today=day + timedelta(days=1), last_visit=None) - day).days
+               == coverage.NEAR_DAYS + 1):
+        day += timedelta(days=1)
+    return day
+
+
+def test_a_deadline_light_turns_at_midnight_with_no_write(client, wang, county):
+    client.force_login(wang)
+    day = _turning_day()
+    with time_machine.travel(datetime.combine(day, time(23, 59), tzinfo=SHANGHAI), tick=False):
+        before = grid_row(page(client, "/"), "金碧镇")
+        page(client, "/")  # the fragments of that evening are cached
+    kept = list(TownshipCoverage.objects.order_by("pk").values_list("pk", "visits", "rectifications"))
+    with time_machine.travel(datetime.combine(day + timedelta(days=1), time(0, 1), tzinfo=SHANGHAI), tick=False):
+        after = grid_row(page(client, "/"), "金碧镇")
+    assert list(TownshipCoverage.objects.order_by("pk").values_list("pk", "visits", "rectifications")) == kept
+    assert before[0] == "open" and "未查" in before[1]
+    assert after[0] == "near" and f"剩{coverage.NEAR_DAYS}天" in after[1]
