@@ -164,7 +164,7 @@ def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factor
 
     template = None
     if drills.uses_drills(request.session.items):
-        template = drills.snapshot_test_database(tmp_path_factory, django_db_blocker)
+        template = drills.drill_template(request.session.items, tmp_path_factory, django_db_blocker)
         request.config.stash[drills.DRILL_TEMPLATE] = template
     yield
     if template is not None:
