@@ -156,6 +156,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
             db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / f"test_{alias}.sqlite3")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factory):
+    """The test database, and, when drills were collected, a copy of it as the migrations left it
+    (tests/security/conftest.py): the drills' template, without migrating a third database."""
+    from tests.security import conftest as drills
+
+    template = None
+    if drills.uses_drills(request.session.items):
+        template = drills.drill_template(request.session.items, tmp_path_factory, django_db_blocker)
+        request.config.stash[drills.DRILL_TEMPLATE] = template
+    yield
+    if template is not None:
+        drills.drop_snapshot(template, django_db_blocker)
+
+
 class ApiClient:
     """The real HTTP stack with a bearer token, as the field app uses it."""
 

@@ -5,7 +5,7 @@ The suite's own SQLite test database lives in memory in shared-cache mode, where
 writer fails at once with "database table is locked" instead of queueing as it does on the
 file database Ancha runs on (WAL, BEGIN IMMEDIATE, busy timeout). Drills that depend on real
 locking therefore run in subprocesses against a file database (or a PostgreSQL database)
-prepared here: migrated once per session, copied per test.
+prepared here: a copy of the worker's freshly migrated test database, copied again per test.
 """
 
 import os
@@ -80,26 +80,74 @@ class DrillDatabase:
         return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="session")
-def _drill_template(tmp_path_factory, django_db_setup, django_db_blocker):
+def uses_drills(items) -> bool:
+    return any("drill_dbs" in getattr(item, "fixturenames", ()) for item in items)
+
+
+def _test_database_was_built(items) -> bool:
+    """pytest-django builds the test database only when a collected test uses it (a run of the
+    backup drill alone builds none): copy it only then."""
+    try:
+        from pytest_django.fixtures import _get_databases_for_setup
+    except ImportError:  # pytest-django moved it: migrate a template as before
+        return False
+    return "default" in _get_databases_for_setup(items)[0]
+
+
+def drill_template(items, tmp_path_factory, django_db_blocker):
+    """The drills' template: the worker's test database as the migrations left it, before any test
+    wrote to it. Migrating a template in a `manage.py` subprocess cost each worker ~15 s of CPU
+    for the same schema (and data migrations' rows) the worker had just built; that is still the
+    way when no test database was built."""
+    from django.db import connection, connections
+
     vendor = _vendor()
-    if vendor == "sqlite":
-        path = tmp_path_factory.mktemp("drill") / "template.sqlite3"
-        template = DrillDatabase(f"sqlite:///{path}")
-    else:
-        with django_db_blocker.unblock():
+    copy = _test_database_was_built(items)
+    with django_db_blocker.unblock():
+        if vendor == "sqlite":
+            import sqlite3
+
+            path = tmp_path_factory.mktemp("drill") / "template.sqlite3"
+            template = DrillDatabase(f"sqlite:///{path}")
+            if copy:
+                connection.ensure_connection()
+                target = sqlite3.connect(path)
+                connection.connection.backup(target)
+                target.close()
+        else:
             name = f"drill_tpl_{uuid.uuid4().hex[:10]}"
-            _pg_admin(f'CREATE DATABASE "{name}"')
+            if copy:
+                source = connection.settings_dict["NAME"]
+                connections.close_all()  # a template may have no other session open on it
+                _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            else:
+                _pg_admin(f'CREATE DATABASE "{name}"')
             template = DrillDatabase(_pg_url(name))
             template.name = name
-    result = template.manage("migrate", "--noinput", "-v0")
-    assert result.returncode == 0, result.stderr
+    if not copy:
+        result = template.manage("migrate", "--noinput", "-v0")
+        assert result.returncode == 0, result.stderr
     template.vendor = vendor
     template.path = path if vendor == "sqlite" else None
-    yield template
-    if vendor == "postgresql":
+    return template
+
+
+def drop_snapshot(template, django_db_blocker):
+    if template.vendor == "postgresql":
         with django_db_blocker.unblock():
             _pg_admin(f'DROP DATABASE IF EXISTS "{template.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _drill_template(django_db_setup, request):
+    """Taken by tests/conftest.py's django_db_setup right after the migrations (when drills were
+    collected), so it holds exactly what `migrate` makes and nothing a test wrote since."""
+    template = request.config.stash.get(DRILL_TEMPLATE, None)
+    assert template is not None, "no drill template: tests/conftest.py's django_db_setup makes it"
+    return template
+
+
+DRILL_TEMPLATE = pytest.StashKey()
 
 
 class DrillDatabases:
