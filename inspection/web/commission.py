@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+import rotation
 from inspection.access import (
+    commission_figures,
     report_counts,
     visible_damaged_files,
     visible_inspections,
@@ -72,16 +74,20 @@ def _capacity_chart(capacity):
 
 def dashboard(request, profile):
     county = profile.county  # with the user, in the session's one query (security/signin.py)
-    day = today()
+    day, now = today(), timezone.now()
     townships, grid, rows = _coverage_and_board(request.user, county, day)
+    # Every other count in one statement.
+    figures = commission_figures(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
     notices = visible_notices(request.user)
-    figures = board.notice_figures(notices)
     capacity = _capacity(county, townships, day)
-    damaged = list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
+    # The lists behind a figure are read only when it says there is something to list.
+    damaged = (list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
+               if figures["damaged"] else [])
     context = {
         "section": "home",
         "county": county,
         "today": day,
+        "unread": figures["unread"],  # base.html reads it from here instead of its own query
         "grid": grid,
         # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
         "fragment_key": board.fragment_key(grid, rows, get_language()),
@@ -100,16 +106,15 @@ def dashboard(request, profile):
         "draft_count": figures["drafts"],
         "circular_week": board.circular_week(day),
         "circular": board.circular_for(notices, board.circular_week(day)),
-        "notice_counts": figures,
+        "notice_counts": {k: figures[k] for k in ("drafts", "unacknowledged", "responded")},
         "capacity": capacity,
         "capacity_chart": _capacity_chart(capacity),
-        "alarms": board.alarms(county, day),
+        "alarms": board.alarms(county, day, lost=figures["lost"]),
         # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
-        "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
+        "understaffed": follow_ups.understaffed(visible_inspections(request.user)) if figures["understaffed"] else [],
         "damaged_files": damaged,
-        # Counted only when the list may have been cut short.
-        "damaged_count": len(damaged) if len(damaged) < DAMAGED_SHOWN else visible_damaged_files(request.user).count(),
-        "reports": _reports_on_read(request.user, county),
+        "damaged_count": figures["damaged"],
+        "reports": _reports_from(figures, county, now),
         "compliance": _compliance(county, day),
     }
     return render(request, "web/dashboard.html", context)
@@ -155,6 +160,15 @@ def _reports_on_read(user, county) -> dict:
         # Escalating only marks the reports and tells the head: the counts shown stay as they are.
         escalate_late_reports(county=county, now=now)
     return counts
+
+
+def _reports_from(figures, county, now) -> dict | None:
+    """`_reports_on_read` from the figures already counted."""
+    if "reports_open" not in figures:
+        return None
+    if figures["reports_unescalated"]:
+        escalate_late_reports(county=county, now=now)  # marks the reports and tells the head: counts stay
+    return {"open": figures["reports_open"], "late": figures["reports_late"]}
 
 
 def _coverage_and_board(user, county, day):
