@@ -26,6 +26,7 @@ from inspection.services.report_jobs import escalate_late_reports
 from inspection.statistics import estimate_trend, trend_fingerprint, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
+from inspection.web.grid_rows import grid_rows_html
 
 
 def _townships(user):
@@ -92,6 +93,7 @@ def dashboard(request, profile):
         # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
         "fragment_key": board.fragment_key(grid, rows, get_language()),
         "board_key": board.board_key(townships, rows, get_language()),
+        "grid_rows": partial(grid_rows_html, grid, get_language()),  # drawn only inside a missing fragment
         "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
@@ -115,7 +117,9 @@ def dashboard(request, profile):
         "damaged_files": damaged,
         "damaged_count": figures["damaged"],
         "reports": _reports_from(figures, county, now),
-        "compliance": _compliance(county, day),
+        # The card's HTML is cached under the estimate's fingerprint; the estimate is read only to draw it.
+        "compliance_key": (compliance_key := _compliance_key(county, day)),
+        "compliance": partial(_compliance_table, compliance_key, county, day),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -141,9 +145,12 @@ def _capacity(county, townships, day):
 MISSING = object()
 
 
-def _compliance(county, day) -> dict:
-    """The estimate card, computed again only when what it reads has changed (`trend_fingerprint`)."""
-    key = f"ancha:compliance:{trend_fingerprint(county=county, today=day)}"
+def _compliance_key(county, day) -> str:
+    """The estimate card's key: it is computed again only when what it reads has changed."""
+    return f"ancha:compliance:{trend_fingerprint(county=county, today=day)}"
+
+
+def _compliance_table(key, county, day) -> dict:
     table = cache.get(key)
     if table is None:
         table = trend_table(estimate_trend(county=county, today=day))
