@@ -80,7 +80,7 @@ def dashboard(request, profile):
     # Every other count in one statement.
     figures = commission_figures(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
     notices = visible_notices(request.user)
-    capacity = _capacity(county, townships, day)
+    capacity_key = _capacity_key(county, townships, day)
     # The lists behind a figure are read only when it says there is something to list.
     damaged = (list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
                if figures["damaged"] else [])
@@ -109,8 +109,10 @@ def dashboard(request, profile):
         "circular_week": board.circular_week(day),
         "circular": board.circular_for(notices, board.circular_week(day)),
         "notice_counts": {k: figures[k] for k in ("drafts", "unacknowledged", "responded")},
-        "capacity": capacity,
-        "capacity_chart": _capacity_chart(capacity),
+        # The card's HTML is cached under the planner's key; the planner is asked only to draw it.
+        "capacity_key": capacity_key,
+        "capacity": partial(_capacity, capacity_key, county, townships, day),
+        "capacity_chart": lambda: _capacity_chart(_capacity(capacity_key, county, townships, day)),
         "alarms": board.alarms(county, day, lost=figures["lost"]),
         # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
         "understaffed": follow_ups.understaffed(visible_inspections(request.user)) if figures["understaffed"] else [],
@@ -127,14 +129,17 @@ def dashboard(request, profile):
 DAMAGED_SHOWN = 20
 
 
-def _capacity(county, townships, day):
-    """The planner's card, computed again only when what it reads changes: the county's capacity
+def _capacity_key(county, townships, day) -> str:
+    """The planner's card is computed again only when what it reads changes: the county's capacity
     and key ratio, how many townships it has and how many are key-managed, and the week (the
     planner starts on the Monday). The key is those values, so every process agrees on it."""
     monday = day - timedelta(days=day.weekday())
     keys = sum(1 for t in townships if t.key_managed)
-    key = (f"ancha:capacity:{county.pk}:{monday.isoformat()}:{len(townships)}:{keys}:"
-           f"{county.inspections_per_week}:{county.key_ratio!r}:{get_language()}")
+    return (f"ancha:capacity:{county.pk}:{monday.isoformat()}:{len(townships)}:{keys}:"
+            f"{county.inspections_per_week}:{county.key_ratio!r}:{get_language()}")
+
+
+def _capacity(key, county, townships, day):
     found = cache.get(key, MISSING)
     if found is MISSING:
         found = coverage.capacity(county, townships, day)
