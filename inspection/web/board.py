@@ -312,8 +312,10 @@ def drafts(notices, limit=8):
 
 def draft_list(notices, limit=8):
     """The first `limit` drafts among `notices` (already scoped to the viewer), oldest first."""
-    qs = notices.filter(state=Notice.State.DRAFT)
-    return list(qs.select_related("township", "inspection").order_by("created_at", "id")[:limit])
+    qs = notices.filter(state=Notice.State.DRAFT).select_related("township", "inspection")
+    # Only what the list shows (web/dashboard.html): a draft's snapshot and the visit's record stay unread.
+    shown = qs.only("id", "kind", "created_at", "township__name", "inspection__date")
+    return list(shown.order_by("created_at", "id")[:limit])
 
 
 def circular_week(today: date) -> str:
