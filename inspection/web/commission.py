@@ -88,7 +88,9 @@ def dashboard(request, profile):
         "section": "home",
         "county": county,
         "today": day,
-        "unread": figures["unread"],  # base.html reads it from here instead of its own query
+        # base.html reads it from here instead of its own query, unless escalating a late report
+        # (below) has just written the viewer a notification: then base.html counts again.
+        "unread": None if figures.get("reports_unescalated") else figures["unread"],
         "grid": grid,
         # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
         "fragment_key": board.fragment_key(grid, rows, get_language()),
