@@ -5,6 +5,7 @@ its existence does not leak.
 """
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
@@ -17,6 +18,7 @@ from inspection.models import (
     CalendarDay,
     Checklist,
     AuditHead,
+    County,
     DamagedFile,
     Decision,
     Delivery,
@@ -27,12 +29,14 @@ from inspection.models import (
     MandatoryReport,
     Notification,
     Notice,
+    NoticeKind,
     NoticeResponse,
     ResponseAttachment,
     Official,
     Profile,
     Rectification,
     Role,
+    TeamMember,
     Township,
     grace_hours,
 )
@@ -487,3 +491,54 @@ def notice_events(user, notice: Notice) -> QuerySet[AuditEvent]:
     return visible_audit_events(user).filter(
         object_type=Notice._meta.label_lower, object_id=str(notice.pk), action__startswith="notice."
     ).order_by("seq")
+
+
+# The commission dashboard's counts outside the coverage summary, one scalar sub-query each in one
+# statement (issue 14): what visible_notices, visible_damaged_files, report_counts,
+# visible_notifications, follow_ups.understaffed and makeups.lost_slots read for the commission,
+# written out because building the same statement through the ORM costs ~11 ms of CPU per read.
+# tests/web/test_dashboard_reads.py checks every figure against those querysets.
+_COMMISSION_FIGURES = """
+SELECT
+ (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s),
+ (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s AND kind <> %s),
+ (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s),
+ (SELECT COUNT(*) FROM {damaged} WHERE county_id = %s),
+ (SELECT COUNT(*) FROM {inspection} i INNER JOIN {draw} d ON d.id = i.draw_id
+   WHERE i.county_id = %s AND d.week = %s AND i.status IN (%s, %s)),
+ (SELECT COUNT(*) FROM {inspection} i INNER JOIN {county} c ON c.id = i.county_id
+   WHERE i.county_id = %s AND i.kind = %s AND i.status IN (%s, %s)
+     AND (SELECT COUNT(*) FROM {member} m WHERE m.inspection_id = i.id)
+         < CASE WHEN c.team_size > 2 THEN c.team_size ELSE 2 END),
+ (SELECT COUNT(*) FROM {notification} WHERE recipient_id = %s AND read_at IS NULL),
+ (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s),
+ (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s AND due_at <= %s),
+ (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s AND due_at <= %s AND escalated_at IS NULL)
+"""
+COMMISSION_FIGURES = ("drafts", "unacknowledged", "responded", "damaged", "lost", "understaffed", "unread",
+                      "reports_open", "reports_late", "reports_unescalated")
+
+
+def commission_figures(user, *, now, week: str) -> dict[str, int] | None:
+    """The commission's counts of its county, for its dashboard, in one statement: notices (drafts,
+    unacknowledged, responded), damaged files, this `week`'s visits missed or withdrawn, follow-ups
+    short of people, the viewer's unread notifications and the mandatory reports waiting (open,
+    late, late and not yet escalated). None for anyone but the commission."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.COMMISSION:
+        return None
+    c, N, S, R = profile.county_id, Notice.State, Inspection.Status, MandatoryReport.State
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [c, N.DRAFT, c, N.ISSUED, NoticeKind.CIRCULAR, c, N.RESPONDED, c,
+              c, week, S.MISSED, S.CANCELLED,
+              c, Inspection.Kind.FOLLOW_UP, S.PLANNED, S.DISPATCHED,
+              user.pk, c, R.OPEN, c, R.OPEN, at, c, R.OPEN, at]
+    with connection.cursor() as cursor:
+        cursor.execute(_figures_sql(), params)
+        return dict(zip(COMMISSION_FIGURES, cursor.fetchone()))
+
+
+def _figures_sql() -> str:
+    tables = {"notice": Notice, "damaged": DamagedFile, "inspection": Inspection, "draw": Draw, "county": County,
+              "member": TeamMember, "notification": Notification, "report": MandatoryReport}
+    return _COMMISSION_FIGURES.format(**{k: m._meta.db_table for k, m in tables.items()})

@@ -312,8 +312,10 @@ def drafts(notices, limit=8):
 
 def draft_list(notices, limit=8):
     """The first `limit` drafts among `notices` (already scoped to the viewer), oldest first."""
-    qs = notices.filter(state=Notice.State.DRAFT)
-    return list(qs.select_related("township", "inspection").order_by("created_at", "id")[:limit])
+    qs = notices.filter(state=Notice.State.DRAFT).select_related("township", "inspection")
+    # Only what the list shows (web/dashboard.html): a draft's snapshot and the visit's record stay unread.
+    shown = qs.only("id", "kind", "created_at", "township__name", "inspection__date")
+    return list(shown.order_by("created_at", "id")[:limit])
 
 
 def circular_week(today: date) -> str:
@@ -349,9 +351,10 @@ def notice_figures(notices) -> dict[str, int]:
     )
 
 
-def alarms(county, today: date) -> list[str]:
+def alarms(county, today: date, *, lost: int | None = None) -> list[str]:
     """The red banner of the commission's home: a week without a draw, a draw below the minimum
-    capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up."""
+    capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up
+    (`lost`: how many of this week's were missed or withdrawn, when the caller has counted them)."""
     monday = today - timedelta(days=today.weekday())
     this_week, next_week = rotation.week_label(monday), rotation.week_label(monday + timedelta(days=7))
     # This week's and next week's draws in one query, only the keys the warnings read: a draw's
@@ -370,7 +373,10 @@ def alarms(county, today: date) -> list[str]:
         result = {"shortfall": shortfall, "missed": missed, "unstaffed": unstaffed}
         found.extend(jobs.draw_warnings(Draw(week=week, accepted_shortfall=accepted, result=result)))
     given = sum(capacity or 0 for week, label, *_, capacity in near if week == this_week and label.startswith("makeup-"))
-    waiting = makeups.lost_slots(county=county, week=this_week, given=given)
+    if lost is None:
+        waiting = makeups.lost_slots(county=county, week=this_week, given=given)
+    else:
+        waiting = max(lost - given, 0)
     if waiting and makeups.at_risk(county=county, week=this_week):
         found.append(_("本周有 %(n)s 次检查未实施或已撤销，相应乡镇等待补充抽签。") % {"n": waiting})
     return found

@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+import rotation
 from inspection.access import (
+    commission_figures,
     report_counts,
     visible_damaged_files,
     visible_inspections,
@@ -24,6 +26,7 @@ from inspection.services.report_jobs import escalate_late_reports
 from inspection.statistics import estimate_trend, trend_fingerprint, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
+from inspection.web.grid_rows import grid_rows_html
 
 
 def _townships(user):
@@ -72,20 +75,27 @@ def _capacity_chart(capacity):
 
 def dashboard(request, profile):
     county = profile.county  # with the user, in the session's one query (security/signin.py)
-    day = today()
+    day, now = today(), timezone.now()
     townships, grid, rows = _coverage_and_board(request.user, county, day)
+    # Every other count in one statement.
+    figures = commission_figures(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
     notices = visible_notices(request.user)
-    figures = board.notice_figures(notices)
-    capacity = _capacity(county, townships, day)
-    damaged = list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
+    capacity_key = _capacity_key(county, townships, day)
+    # The lists behind a figure are read only when it says there is something to list.
+    damaged = (list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
+               if figures["damaged"] else [])
     context = {
         "section": "home",
         "county": county,
         "today": day,
+        # base.html reads it from here instead of its own query, unless escalating a late report
+        # (below) has just written the viewer a notification: then base.html counts again.
+        "unread": None if figures.get("reports_unescalated") else figures["unread"],
         "grid": grid,
         # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
         "fragment_key": board.fragment_key(grid, rows, get_language()),
         "board_key": board.board_key(townships, rows, get_language()),
+        "grid_rows": partial(grid_rows_html, grid, get_language()),  # drawn only inside a missing fragment
         "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
@@ -100,17 +110,20 @@ def dashboard(request, profile):
         "draft_count": figures["drafts"],
         "circular_week": board.circular_week(day),
         "circular": board.circular_for(notices, board.circular_week(day)),
-        "notice_counts": figures,
-        "capacity": capacity,
-        "capacity_chart": _capacity_chart(capacity),
-        "alarms": board.alarms(county, day),
+        "notice_counts": {k: figures[k] for k in ("drafts", "unacknowledged", "responded")},
+        # The card's HTML is cached under the planner's key; the planner is asked only to draw it.
+        "capacity_key": capacity_key,
+        "capacity": partial(_capacity, capacity_key, county, townships, day),
+        "capacity_chart": lambda: _capacity_chart(_capacity(capacity_key, county, townships, day)),
+        "alarms": board.alarms(county, day, lost=figures["lost"]),
         # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
-        "understaffed": follow_ups.understaffed(visible_inspections(request.user)),
+        "understaffed": follow_ups.understaffed(visible_inspections(request.user)) if figures["understaffed"] else [],
         "damaged_files": damaged,
-        # Counted only when the list may have been cut short.
-        "damaged_count": len(damaged) if len(damaged) < DAMAGED_SHOWN else visible_damaged_files(request.user).count(),
-        "reports": _reports_on_read(request.user, county),
-        "compliance": _compliance(county, day),
+        "damaged_count": figures["damaged"],
+        "reports": _reports_from(figures, county, now),
+        # The card's HTML is cached under the estimate's fingerprint; the estimate is read only to draw it.
+        "compliance_key": (compliance_key := _compliance_key(county, day)),
+        "compliance": partial(_compliance_table, compliance_key, county, day),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -118,14 +131,17 @@ def dashboard(request, profile):
 DAMAGED_SHOWN = 20
 
 
-def _capacity(county, townships, day):
-    """The planner's card, computed again only when what it reads changes: the county's capacity
+def _capacity_key(county, townships, day) -> str:
+    """The planner's card is computed again only when what it reads changes: the county's capacity
     and key ratio, how many townships it has and how many are key-managed, and the week (the
     planner starts on the Monday). The key is those values, so every process agrees on it."""
     monday = day - timedelta(days=day.weekday())
     keys = sum(1 for t in townships if t.key_managed)
-    key = (f"ancha:capacity:{county.pk}:{monday.isoformat()}:{len(townships)}:{keys}:"
-           f"{county.inspections_per_week}:{county.key_ratio!r}:{get_language()}")
+    return (f"ancha:capacity:{county.pk}:{monday.isoformat()}:{len(townships)}:{keys}:"
+            f"{county.inspections_per_week}:{county.key_ratio!r}:{get_language()}")
+
+
+def _capacity(key, county, townships, day):
     found = cache.get(key, MISSING)
     if found is MISSING:
         found = coverage.capacity(county, townships, day)
@@ -136,9 +152,12 @@ def _capacity(county, townships, day):
 MISSING = object()
 
 
-def _compliance(county, day) -> dict:
-    """The estimate card, computed again only when what it reads has changed (`trend_fingerprint`)."""
-    key = f"ancha:compliance:{trend_fingerprint(county=county, today=day)}"
+def _compliance_key(county, day) -> str:
+    """The estimate card's key: it is computed again only when what it reads has changed."""
+    return f"ancha:compliance:{trend_fingerprint(county=county, today=day)}"
+
+
+def _compliance_table(key, county, day) -> dict:
     table = cache.get(key)
     if table is None:
         table = trend_table(estimate_trend(county=county, today=day))
@@ -155,6 +174,15 @@ def _reports_on_read(user, county) -> dict:
         # Escalating only marks the reports and tells the head: the counts shown stay as they are.
         escalate_late_reports(county=county, now=now)
     return counts
+
+
+def _reports_from(figures, county, now) -> dict | None:
+    """`_reports_on_read` from the figures already counted."""
+    if "reports_open" not in figures:
+        return None
+    if figures["reports_unescalated"]:
+        escalate_late_reports(county=county, now=now)  # marks the reports and tells the head: counts stay
+    return {"open": figures["reports_open"], "late": figures["reports_late"]}
 
 
 def _coverage_and_board(user, county, day):

@@ -16,7 +16,28 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inspection.models import County, DamagedFile, Inspection, Notice, TownshipCoverage
+import rotation
+from inspection.access import (
+    commission_figures,
+    report_counts,
+    visible_damaged_files,
+    visible_inspections,
+    visible_notices,
+    visible_notifications,
+)
+from inspection.models import (
+    County,
+    DamagedFile,
+    Draw,
+    Inspection,
+    MandatoryReport,
+    Notice,
+    NoticeKind,
+    Notification,
+    SeedPeriod,
+    TownshipCoverage,
+)
+from inspection.services import follow_ups, makeups
 from inspection.services.dispatch import dispatch_planned
 from inspection.services.notices import draft_circular
 from inspection.services.stored_files import DamagedArchiveCopy, read_checked
@@ -44,20 +65,23 @@ def test_the_dashboard_reads_in_a_fixed_handful_of_statements(client, wang, coun
     client.force_login(wang)
     client.get("/")  # the capacity card and the compliance estimate cached, as after any first read
     sql = statements(client)
-    # The session; the user with profile and county; the townships with their summary rows; the
-    # notice figures; the circular; the damaged files; this and next week's draws (and, with no draw
-    # this week, whether the county draws at all: two); the lost visits; the understaffed follow-ups;
-    # the report counts; the compliance fingerprint (two); the unread notifications.
-    assert len(sql) == 15, "\n".join(sql)
+    # The session; the user with profile and county; the townships with their summary rows; one
+    # statement of every other count (notices, damaged files, lost visits, understaffed follow-ups,
+    # reports, unread notifications: county_figures); the circular; this and next week's draws (and,
+    # with no draw this week, whether the county draws at all: two); the compliance fingerprint (one).
+    assert len(sql) == 9, "\n".join(sql)
+    figures = [s for s in sql if "inspection_damagedfile" in s]
+    assert len(figures) == 1 and all(t in figures[0] for t in (
+        "inspection_notice", "inspection_mandatoryreport", "inspection_notification", "inspection_teammember"))
     assert sum("inspection_townshipcoverage" in s for s in sql) == 1
     assert any("inspection_township" in s and "inspection_townshipcoverage" in s for s in sql)
     assert any('"auth_user"' in s and "inspection_profile" in s and "inspection_county" in s for s in sql)
-    assert not any("inspection_notice" in s and "COUNT(*)" in s for s in sql)  # counts folded into one aggregate
+    assert [s for s in sql if "inspection_notice" in s and "COUNT(" in s] == figures  # counts folded into one
     # After a write the page refills nothing it cannot key: the same statements again.
     planned = make_inspection(township=county.townships.get(code="520581100"), checklist=checklist, team=team,
                               status=Inspection.Status.PLANNED)
     dispatch_planned(Inspection.objects.filter(pk=planned.pk))
-    assert len(statements(client)) == 15
+    assert len(statements(client)) == 9
 
 
 def kpi(html, label):
@@ -104,6 +128,67 @@ def test_a_read_after_each_kind_of_write_shows_it(client, wang, county, checklis
     html = page(client, "/")
     assert "重点管理乡镇（1 个）" in html and kpi(html, "重点管理乡镇") == 1
     assert Notice.objects.filter(state=Notice.State.DRAFT).count() == kpi(html, "待印发文书") > 1
+    assert_figures_follow_the_read_rules(wang, county)
+
+
+def assert_figures_follow_the_read_rules(user, county):
+    """`commission_figures` is written in SQL for speed: each figure must equal what the read rules'
+    querysets count (access.py, follow_ups.understaffed, makeups.lost_slots)."""
+    now = timezone.now()
+    week = rotation.week_label(timezone.localdate() - timedelta(days=timezone.localdate().weekday()))
+    notices = visible_notices(user)
+    reports = report_counts(user, now, unescalated=True)
+    expected = {
+        "drafts": notices.filter(state=Notice.State.DRAFT).count(),
+        "unacknowledged": notices.filter(state=Notice.State.ISSUED).exclude(kind=NoticeKind.CIRCULAR).count(),
+        "responded": notices.filter(state=Notice.State.RESPONDED).count(),
+        "damaged": visible_damaged_files(user).count(),
+        "lost": makeups.lost_slots(county=county, week=week, given=0),
+        "understaffed": len(follow_ups.understaffed(visible_inspections(user))),
+        "unread": visible_notifications(user).filter(read_at__isnull=True).count(),
+        "reports_open": reports["open"], "reports_late": reports["late"],
+        "reports_unescalated": reports["unescalated"],
+    }
+    assert commission_figures(user, now=now, week=week) == expected
+    return expected
+
+
+def test_the_figures_statement_counts_what_the_read_rules_count(client, wang, county, checklist):
+    """Every figure non-zero at once, and another county's rows and another user's notifications
+    beside them that must not be counted."""
+    other = County.objects.exclude(pk=county.pk).first()
+    day = timezone.localdate()
+    monday = day - timedelta(days=day.weekday())
+    for c in filter(None, (county, other)):
+        team = make_team(c, prefix=f"t{c.pk}")
+        township = c.townships.order_by("code").first()
+        # A follow-up with one inspector of two (understaffed), one fully staffed, one missed visit of this week's draw.
+        short = make_inspection(township=township, checklist=checklist, team=team, kind=Inspection.Kind.FOLLOW_UP,
+                                status=Inspection.Status.PLANNED)
+        short.members.first().delete()
+        make_inspection(township=township, checklist=checklist, team=team, kind=Inspection.Kind.FOLLOW_UP)
+        period = SeedPeriod.objects.create(county=c, starts_on=monday, ends_on=monday + timedelta(days=60),
+                                           seed="ab" * 32, commitment="cd" * 32)
+        draw = Draw.objects.create(county=c, week=rotation.week_label(monday), week_start=monday, period=period,
+                                   inputs={}, result={}, result_hash="ef" * 32)
+        lost = make_inspection(township=township, checklist=checklist, team=team)
+        Inspection.objects.filter(pk=lost.pk).update(draw=draw, status=Inspection.Status.MISSED,
+                                                     missed_at=timezone.now(), missed_reason="道路中断")
+    for recipient, read in ((wang, None), (wang, timezone.now()), (make_team(county, prefix="x")[0], None)):
+        Notification.objects.create(recipient=recipient, county=county, kind="test", text="提醒",
+                                    key=f"k{recipient.pk}{read}", created_at=timezone.now(), read_at=read)
+    client.force_login(wang)
+    client.post("/reports/new/", {
+        "what": "发现一名儿童独自在家", "location": "金碧镇某村",
+        "discovered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "child_description": "约8岁女童",
+        "agency": "civil_affairs", "agency_name": ""})
+    MandatoryReport.objects.filter(county=county).update(due_at=timezone.now() - timedelta(hours=1))
+    expected = assert_figures_follow_the_read_rules(wang, county)
+    assert expected["understaffed"] == 1 and expected["lost"] == 1 and expected["unread"] == 1
+    assert expected["reports_late"] == expected["reports_unescalated"] == 1
+    html = page(client, "/")
+    assert "回头看人员不足" in html and "提醒 1" in html and "强制报告线索超时未确认接收 1 条" in html
+    assert commission_figures(make_team(county, prefix="y")[0], now=timezone.now(), week="2026-W01") is None
 
 
 def _turning_day() -> date:

@@ -96,7 +96,11 @@ class TestQueryCount:
 
         from django.core.cache import cache
 
+        from inspection.services.notices import draft_circular
         from inspection.services.setup import ensure_default_checklist, import_divisions
+        from inspection.models import Inspection
+        from inspection.web import board
+        from tests.inspection.field_fixtures import make_inspection
 
         # The page's caches are keyed by content; an earlier test of this process may have left an
         # entry for the same county id and content, which would make the first read cheaper than the
@@ -104,6 +108,12 @@ class TestQueryCount:
         cache.clear()
         team = make_team(county)
         fill_county(county, checklist, townships=2, weeks=1, team=team)
+        # A draft and a follow-up short of people from the start: the page reads those lists only
+        # when there is something in them, and the larger data below has both; both reads must make
+        # the same statements.
+        draft_circular(county=county, week=board.circular_week(timezone.localdate()), actor=wang)
+        make_inspection(township=county.townships.order_by("code").last(), checklist=checklist, team=team[:1],
+                        kind=Inspection.Kind.FOLLOW_UP, status=Inspection.Status.PLANNED)
         client.force_login(wang)
         with CaptureQueriesContext(connection) as small:
             page(client, "/")
