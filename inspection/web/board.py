@@ -305,11 +305,6 @@ def level_counts(townships: list[Township]) -> list[tuple[str, str, int]]:
     return [(level.value, level.label, counts[level]) for level in Level]
 
 
-def drafts(notices, limit=8):
-    """The drafts among `notices` (already scoped to the viewer), oldest first, and how many."""
-    return draft_list(notices, limit), notices.filter(state=Notice.State.DRAFT).count()
-
-
 def draft_list(notices, limit=8):
     """The first `limit` drafts among `notices` (already scoped to the viewer), oldest first."""
     qs = notices.filter(state=Notice.State.DRAFT).select_related("township", "inspection")
@@ -342,19 +337,11 @@ def notice_counts(notices) -> dict[str, int]:
     )
 
 
-def notice_figures(notices) -> dict[str, int]:
-    """`notice_counts` and the number of drafts, in one aggregate."""
-    return notices.aggregate(
-        drafts=Count("id", filter=Q(state=Notice.State.DRAFT)),
-        unacknowledged=Count("id", filter=Q(state=Notice.State.ISSUED) & ~Q(kind=NoticeKind.CIRCULAR)),
-        responded=Count("id", filter=Q(state=Notice.State.RESPONDED)),
-    )
-
-
-def alarms(county, today: date, *, lost: int | None = None) -> list[str]:
+def alarms(county, today: date, *, lost: int) -> list[str]:
     """The red banner of the commission's home: a week without a draw, a draw below the minimum
     capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up
-    (`lost`: how many of this week's were missed or withdrawn, when the caller has counted them)."""
+    (`lost`: how many of this week's were missed or withdrawn, as `access.commission_figures`
+    counts them)."""
     monday = today - timedelta(days=today.weekday())
     this_week, next_week = rotation.week_label(monday), rotation.week_label(monday + timedelta(days=7))
     # This week's and next week's draws in one query, only the keys the warnings read: a draw's
@@ -373,10 +360,7 @@ def alarms(county, today: date, *, lost: int | None = None) -> list[str]:
         result = {"shortfall": shortfall, "missed": missed, "unstaffed": unstaffed}
         found.extend(jobs.draw_warnings(Draw(week=week, accepted_shortfall=accepted, result=result)))
     given = sum(capacity or 0 for week, label, *_, capacity in near if week == this_week and label.startswith("makeup-"))
-    if lost is None:
-        waiting = makeups.lost_slots(county=county, week=this_week, given=given)
-    else:
-        waiting = max(lost - given, 0)
+    waiting = max(lost - given, 0)  # makeups.lost_slots with the count in hand
     if waiting and makeups.at_risk(county=county, week=this_week):
         found.append(_("本周有 %(n)s 次检查未实施或已撤销，相应乡镇等待补充抽签。") % {"n": waiting})
     return found
