@@ -92,9 +92,11 @@ def schedule_follow_up(*, township: Township, case: EscalationCase | None, windo
     return planned
 
 
+MIN_TEAM = 2  # a follow-up team is never smaller than two, nor than the county's team size
+
+
 def required_team_size(county: County) -> int:
-    """A follow-up team is never smaller than two, nor than the county's team size."""
-    return max(2, county.team_size)
+    return max(MIN_TEAM, county.team_size)
 
 
 def understaffed(follow_ups: QuerySet[Inspection]) -> list[Inspection]:
@@ -105,7 +107,7 @@ def understaffed(follow_ups: QuerySet[Inspection]) -> list[Inspection]:
         follow_ups.filter(kind=Inspection.Kind.FOLLOW_UP,
                           status__in=[Inspection.Status.PLANNED, Inspection.Status.DISPATCHED])
         .select_related("county", "township")
-        .annotate(team_count=Count("members"), needed=Greatest(Value(2), F("county__team_size"), output_field=IntegerField()))
+        .annotate(team_count=Count("members"), needed=Greatest(Value(MIN_TEAM), F("county__team_size"), output_field=IntegerField()))
         .filter(team_count__lt=F("needed"))
         .order_by("township__code", "id")
     )
