@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
@@ -24,6 +25,8 @@ from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
 from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
 from rotation.workdays import WorkCalendar
+
+_CODE = attrgetter("code")
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -68,7 +71,12 @@ def _by_deadline(towns: list[TownshipState], due: dict[str, tuple[int, int]], we
     """The frame order: by `due` (planned, real deadline), ties by the order key. Only a township
     that shares its deadlines with another needs its key (an HMAC each): the order is the same."""
     tied = Counter(due.values())
-    return sorted(towns, key=lambda t: (due[t.code], order_key(week_key, t.code) if tied[due[t.code]] > 1 else b""))
+    keyed = []
+    for position, t in enumerate(towns):
+        d = due[t.code]
+        keyed.append((d, order_key(week_key, t.code) if tied[d] > 1 else b"", position))
+    keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
+    return [towns[position] for _, _, position in keyed]
 
 
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
@@ -141,7 +149,7 @@ def _caps(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, last: i
 def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start = inputs.week_start
     start_ord = start.toordinal()
-    towns = sorted(inputs.townships, key=lambda t: t.code)
+    towns = sorted(inputs.townships, key=_CODE)
     origin_ord = (inputs.origin or start).toordinal()
     deadlines = _real_deadlines(inputs, towns, origin_ord)
     cap = per_day(inputs)

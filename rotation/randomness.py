@@ -23,6 +23,7 @@ import json
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
+from json.encoder import encode_basestring
 
 TICKS = 2**32  # probabilities are integers of 1/TICKS, so they are exact
 
@@ -43,8 +44,14 @@ def seed_commitment(seed: bytes) -> str:
 
 
 def derive_week_key(seed: bytes, county: str, week: str, public_value: str | None = None) -> bytes:
-    message = canonical_json({"county": county, "week": week, "public_value": public_value})
-    return _hmac(seed, message)
+    if type(county) is str and type(week) is str and (public_value is None or type(public_value) is str):
+        # canonical_json's exact bytes for three string fields, without json.dumps' per-call setup
+        # (every draw of a simulation derives one key): keys sorted, `encode_basestring` is the
+        # string encoder json.dumps uses with ensure_ascii=False.
+        value = "null" if public_value is None else encode_basestring(public_value)
+        message = f'{{"county":{encode_basestring(county)},"public_value":{value},"week":{encode_basestring(week)}}}'
+        return _hmac(seed, message.encode())
+    return _hmac(seed, canonical_json({"county": county, "week": week, "public_value": public_value}))
 
 
 def draw_key(seed: bytes, county: str, week: str, label: str = "weekly", public_value: str | None = None) -> bytes:

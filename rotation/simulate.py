@@ -216,8 +216,10 @@ def _window(calendar: WorkCalendar, label: str) -> WorkCalendar:
 
 def _pick_misses(result: DrawResult, misses: list) -> set[str]:
     """Which of the week's visits are missed: "earliest" (deadline, then day) or a seeded position."""
-    visits = sorted(result.visits, key=lambda v: (result.deadlines[v.township], v.date, v.township))
     out: set[str] = set()
+    if not misses:  # nearly every week
+        return out
+    visits = sorted(result.visits, key=lambda v: (result.deadlines[v.township], v.date, v.township))
     for rank in misses:
         left = [v for v in visits if v.township not in out]
         if left:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import accumulate
+from operator import attrgetter
 
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
 from rotation.frame import Week, missed, place_at_random, place_in_order, week_v1, week_v2
@@ -230,14 +231,22 @@ def _check_ticks(ticks: list[int], cuts: list[tuple[int, int]], slots: int) -> N
         assert prefix_ticks[cut - 1] >= need * TICKS, "a deadline bound is not met"
 
 
-def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], list[int]]:
+@lru_cache(maxsize=4096)
+def _planned_ticks(weights: tuple[float, ...], cuts: tuple[tuple[int, int], ...], slots: int) -> tuple[int, ...]:
+    """The untilted ticks. A county's weights (1 or the key ratio in frame order) and bounds often
+    repeat from one week to another (a quarter of a province run's draws), and so do other counties'."""
+    return tuple(_quantise(_inclusion(weights, cuts, slots)))
+
+
+def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[int], Sequence[int]]:
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
-    planned = _quantise(_inclusion(weights, cuts, slots))
-    tilts = {c: _tilt(balance.get(c, 0)) for c in set(classes)}
-    if all(t == 1.0 for t in tilts.values()):  # no debt carried (a first draw, a national week): the same weights
+    planned = _planned_ticks(tuple(weights), tuple(cuts), slots)
+    # A class without debt has tilt exp(0) = 1 exactly; a debt of even one tick gives a tilt other than 1.
+    tilts = {c: _tilt(debt) for c in set(classes) if (debt := balance.get(c, 0))}
+    if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
-        ticks = _quantise(_inclusion([w * tilts[c] for w, c in zip(weights, classes)], cuts, slots))
+        ticks = _quantise(_inclusion([w * tilts.get(c, 1.0) for w, c in zip(weights, classes)], cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
 
@@ -279,11 +288,14 @@ def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], in
     return sorted(cuts.items()), shortfall
 
 
+_USERNAME = attrgetter("username")
+
+
 def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: bytes,
             v1: bool) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
     frame = week.frame
     day_visits = sorted((day, frame[j].code) for j, day in placed)
-    inspectors = tuple(sorted(inputs.inspectors, key=lambda i: i.username))
+    inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
     towns = {t.code: t for t in frame}
     if v1:
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
