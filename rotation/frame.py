@@ -23,7 +23,7 @@ from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
-from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
+from rotation.slots import Planned, future_slots, week_future, week_slots, workday_ordinals
 from rotation.workdays import WorkCalendar
 
 _CODE = attrgetter("code")
@@ -135,14 +135,20 @@ def _planning(calendar: WorkCalendar, first: int, last: int, margin: int):
 
 @lru_cache(maxsize=1024)
 def _future(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, horizon: int) -> tuple[int, ...]:
-    """Every slot from next week on, while a week starts on or before `horizon`."""
-    return tuple(future_slots(workday_ordinals(calendar, start_ord + 7, horizon + 6), start_ord + 7, weekly, cap,
-                              horizon))
+    """Every slot from next week on, while a week starts on or before `horizon` (whole weeks: the
+    `future_slots` of the working days up to `horizon + 6`, from each week's shared slots)."""
+    out: list[int] = []
+    for monday in range(start_ord + 7, horizon + 1, 7):
+        out.extend(week_future(calendar, monday, weekly, cap))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1024)
 def _caps(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, last: int, after: Callable[[int], int]):
-    sample = future_slots(workday_ordinals(calendar, start_ord, last), start_ord, weekly, cap, start_ord + 7 * 7)
+    if last >= start_ord + 7 * 8 - 1:  # the eight weeks' days are all known: whole weeks
+        sample = [x for monday in range(start_ord, start_ord + 7 * 8, 7) for x in week_future(calendar, monday, weekly, cap)]
+    else:
+        sample = future_slots(workday_ordinals(calendar, start_ord, last), start_ord, weekly, cap, start_ord + 7 * 7)
     return calendar_caps(tuple(sample), after)
 
 

@@ -107,10 +107,14 @@ def systematic_select(ticks: Sequence[int], start: int) -> list[int]:
     """Indices drawn by a systematic sample: unit j when some start + t·TICKS lies in its interval."""
     picked = []
     low = 0
+    point = start  # the first point start + t·TICKS on or after `low`
     for j, size in enumerate(ticks):
         high = low + size
-        t = max(0, -((start - low) // TICKS))
-        if start + t * TICKS < high:
+        if size < 0:  # never from a draw (ticks are quantised probabilities); kept exact all the same
+            point = start + max(0, -((start - high) // TICKS)) * TICKS
+        elif point < high:
             picked.append(j)
+            while point < high:
+                point += TICKS
         low = high
     return picked

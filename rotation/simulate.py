@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from rotation.calendar import (
     RotationInputError,
@@ -37,7 +38,7 @@ from rotation.inputs import (
 )
 from rotation.randomness import draw_key
 from rotation.robust import calendar_plan
-from rotation.slots import workday_ordinals
+from rotation.slots import week_workdays
 from rotation.weekly import draw
 from rotation.workdays import PLAIN, WorkCalendar
 
@@ -176,7 +177,7 @@ def _seeded_misses(secret: bytes, weeks: int, count: int) -> dict[int, list[floa
 
 def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
     label = week_label(monday)
-    workdays = len(workday_ordinals(run.calendar, monday.toordinal(), monday.toordinal() + 6))
+    workdays = len(week_workdays(run.calendar, monday.toordinal()))
     week = {"week": label, "start": monday.isoformat(), "workdays": workdays, "lost": lost, "inspections": []}
     if lost:
         run.note([f"{label} 未抽签（模拟：该周丢失）"])
@@ -251,10 +252,13 @@ def _row(v, name: str) -> dict:
             "inspectors": list(v.inspectors), "probability": round(v.probability, 6)}
 
 
+_DATE = attrgetter("date")
+
+
 def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
     last_township: dict[str, str] = {}
-    for visit in sorted(visits, key=lambda v: v.date):
+    for visit in sorted(visits, key=_DATE):
         # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
         town = towns[visit.township]
         towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)

@@ -202,16 +202,18 @@ def staff_days(
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
     people = [(i.home, i.last_township, i.username) for i in inspectors]
+    names = [i.username for i in inspectors]
     everyone = list(range(m))
+    anyone_busy = any(busy)
     for day in sorted(by_day):
         batch = by_day[day]
-        free = [e for e in everyone if day not in busy[e]]
+        free = [e for e in everyone if day not in busy[e]] if anyone_busy else everyone
         rows = _cost_rows(batch, towns, people, free, load, jitter, m)
         for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
             chosen = [free[c] for c in columns]
             for e in chosen:
                 load[e] += 1
-            teams[code] = tuple(sorted(inspectors[e].username for e in chosen))
+            teams[code] = tuple(sorted([names[e] for e in chosen]))
             if not chosen:
                 unstaffed.append(code)
     return teams, unstaffed

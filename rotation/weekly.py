@@ -301,11 +301,13 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
     else:
         teams, unstaffed = staff_days(day_visits, towns, inspectors, inputs.team_size, week_key)
-    visits = (
-        Visit(frame[j].code, date.fromordinal(day), teams[frame[j].code], ticks[j] / TICKS, ticks[j] == TICKS)
-        for j, day in placed
+    drawn = {frame[j].code: ticks[j] for j, _ in placed}
+    # In (date, township) order, as `day_visits` already is: each township is visited once.
+    visits = tuple(
+        Visit(code, date.fromordinal(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)
+        for day, code in day_visits
     )
-    return tuple(sorted(visits, key=lambda v: (v.date, v.township))), tuple(sorted(unstaffed))
+    return visits, tuple(sorted(unstaffed))
 
 
 def _dates(ordinals: dict[str, int]) -> dict[str, date]:
