@@ -12,6 +12,7 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,14 +68,14 @@ def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int
     }
 
 
-def _by_deadline(towns: list[TownshipState], due: dict[str, tuple[int, int]], week_key: bytes) -> list[TownshipState]:
-    """The frame order: by `due` (planned, real deadline), ties by the order key. Only a township
-    that shares its deadlines with another needs its key (an HMAC each): the order is the same."""
-    tied = Counter(due.values())
-    keyed = []
-    for position, t in enumerate(towns):
-        d = due[t.code]
-        keyed.append((d, order_key(week_key, t.code) if tied[d] > 1 else b"", position))
+def _by_deadline(towns: list[TownshipState], planned: dict[str, int], real: dict[str, int],
+                 week_key: bytes) -> list[TownshipState]:
+    """The frame order: by (planned, real deadline), ties by the order key. Only a township that
+    shares its deadlines with another needs its key (an HMAC each): the order is the same."""
+    due = [(planned[t.code], real[t.code]) for t in towns]
+    tied = Counter(due)
+    keyed = [(d, order_key(week_key, t.code) if tied[d] > 1 else b"", position)
+             for position, (d, t) in enumerate(zip(due, towns))]
     keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
     return [towns[position] for _, _, position in keyed]
 
@@ -166,11 +167,13 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
     future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
                                                            inputs.margin)
-    planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
-    frame = _by_deadline(towns, {code: (planned_deadlines[code], d) for code, d in deadlines.items()}, week_key)
-    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
-                [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,
-                caps, min(weekly, len(towns)), cap)
+    # Without a margin planning is the identity: the real deadlines themselves.
+    planned_deadlines = deadlines if planned is _same else {code: planned(d) for code, d in deadlines.items()}
+    frame = _by_deadline(towns, planned_deadlines, deadlines, week_key)
+    frame_real = [deadlines[t.code] for t in frame]
+    frame_planned = frame_real if planned is _same else [planned_deadlines[t.code] for t in frame]
+    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame, frame_planned, frame_real,
+                planned_after, caps, min(weekly, len(towns)), cap)
 
 
 def place_in_order(week: Week, picked: list[int], week_key: bytes) -> list[tuple[int, int]]:
@@ -196,17 +199,15 @@ def place_at_random(week: Week, picked: list[int], week_key: bytes) -> list[tupl
     last = free[-1]
     u = noise(week_key, "day", len(picked))
     draws = dict(zip(picked, u))
-
-    def limit(j: int) -> int:
-        planned = week.frame_deadlines[j]
-        return planned if planned >= free[0] else week.frame_real[j]
-
-    bound = {j: limit(j) for j in picked}
-    order = sorted((j for j in picked if bound[j] < last), key=lambda j: (bound[j], j))
+    first = free[0]
+    planned, real = week.frame_deadlines, week.frame_real
+    bound = {j: planned[j] if planned[j] >= first else real[j] for j in picked}
+    order = [j for _, j in sorted((bound[j], j) for j in picked if bound[j] < last)]
     order += [j for j in picked if bound[j] >= last]
     placed = []
     for j in order:
-        eligible = sum(1 for d in free if d <= bound[j]) or 1  # none left: the earliest free slot (flagged missed)
+        # `free` stays sorted: the free slots on or before the bound are its first ones
+        eligible = bisect_right(free, bound[j]) or 1  # none left: the earliest free slot (flagged missed)
         day = free.pop(int(draws[j] * eligible))
         placed.append((j, day))
     return placed

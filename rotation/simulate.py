@@ -190,6 +190,10 @@ def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
             row["state"] = "missed"
     done = [v for v in result.visits if v.township not in missed]
     makeups = _make_up(run, label, monday, result, missed) if missed else []
+    if not makeups:  # the draw's visits are in (date, township) order already
+        _record_visits(done, run.towns, run.roster, in_order=True)
+        week["inspections"] = rows
+        return week
     _record_visits(done + [v for _, v in makeups], run.towns, run.roster)
     week["inspections"] = sorted(rows + [_row(v, name) for name, v in makeups], key=lambda r: (r["date"], r["township"]))
     return week
@@ -255,10 +259,12 @@ def _row(v, name: str) -> dict:
 _DATE = attrgetter("date")
 
 
-def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
-    """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
+def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState],
+                   in_order: bool = False) -> None:
+    """What the next week's draw sees: each township's last visit and team, each inspector's last township.
+    `in_order`: the visits are sorted by date already."""
     last_township: dict[str, str] = {}
-    for visit in sorted(visits, key=_DATE):
+    for visit in visits if in_order else sorted(visits, key=_DATE):
         # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
         town = towns[visit.township]
         towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)

@@ -164,15 +164,20 @@ BALANCE_CLASSES = 8
 _CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in range(1, BALANCE_CLASSES + 1)}
 
 
+_BY_AGE = {prefix: [None, *(_CLASS_NAMES[prefix, age] for age in range(1, BALANCE_CLASSES + 1))] for prefix in "ko"}
+
+
 def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int) -> list[str]:
     """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
     visit's week (never visited: the day before the origin), 1..BALANCE_CLASSES."""
     out = []
+    append = out.append
     never = origin_ord - 1
+    key_names, ordinary_names = _BY_AGE["k"], _BY_AGE["o"]
     for t in frame:
         last = t.last_inspected.toordinal() if t.last_inspected else never
         age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
-        out.append(_CLASS_NAMES["k" if t.key_managed else "o", 1 if age < 1 else min(age, BALANCE_CLASSES)])
+        append((key_names if t.key_managed else ordinary_names)[1 if age < 1 else min(age, BALANCE_CLASSES)])
     return out
 
 
@@ -242,7 +247,8 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
     planned = _planned_ticks(tuple(weights), tuple(cuts), slots)
     # A class without debt has tilt exp(0) = 1 exactly; a debt of even one tick gives a tilt other than 1.
-    tilts = {c: _tilt(debt) for c in set(classes) if (debt := balance.get(c, 0))}
+    tilts = {c: math.exp(max(-3.0, min(3.0, BALANCE_GAIN * debt / TICKS)))  # _tilt(debt), inlined
+             for c in set(classes) if (debt := balance.get(c, 0))}
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
