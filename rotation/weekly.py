@@ -40,6 +40,12 @@ from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
 from rotation.teams import assign_teams, staff_days
 
+_USERNAME = attrgetter("username")
+_CODE = attrgetter("code")
+_KEY_MANAGED = attrgetter("key_managed")
+# One date object per day for every draw of a process (dates are immutable), made once.
+_day = lru_cache(maxsize=4096)(date.fromordinal)
+
 
 @lru_cache(maxsize=2048)
 def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[[int], int]) -> tuple[int, ...]:
@@ -95,16 +101,19 @@ def _water_fill(weights: Sequence[float], total: float) -> tuple[list[float], fl
     if total <= 0:
         return [0.0] * n, 0.0
     order = sorted(range(n), key=weights.__getitem__, reverse=True)  # stable: ties keep their frame order
-    suffix = [0.0] * (n + 1)  # summed from the small end: no cancellation when heavy units are capped
-    for pos in range(n - 1, -1, -1):
-        suffix[pos] = suffix[pos + 1] + weights[order[pos]]
+    ordered = [weights[i] for i in order]
+    # Summed from the small end (no cancellation when heavy units are capped): suffix[pos] is
+    # ordered[pos] + ... + ordered[n - 1], added in exactly that order from the end, then 0.
+    suffix = list(accumulate(reversed(ordered)))
+    suffix.reverse()
+    suffix.append(0.0)
     k = 0
-    while k < n and weights[order[k]] * (total - k) >= suffix[k]:
+    while k < n and ordered[k] * (total - k) >= suffix[k]:
         k += 1
     lam = (total - k) / suffix[k]
     out = [0.0] * n
     for pos, i in enumerate(order):
-        out[i] = 1.0 if pos < k else weights[i] * lam
+        out[i] = 1.0 if pos < k else ordered[pos] * lam
     return out, lam
 
 
@@ -195,7 +204,7 @@ def validate(inputs: DrawInputs) -> None:
         raise RotationInputError("每周检查次数必须至少为 1")
     if not inputs.townships:
         raise RotationInputError("没有可抽取的乡镇")
-    codes = [t.code for t in inputs.townships]
+    codes = list(map(_CODE, inputs.townships))
     if len(set(codes)) != len(codes):
         raise RotationInputError("乡镇代码重复")
     if inputs.ratio < 1:
@@ -208,7 +217,7 @@ def validate(inputs: DrawInputs) -> None:
     if inputs.inspectors:
         if inputs.team_size < 2:
             raise RotationInputError("每个督查组至少 2 人")
-        names = [i.username for i in inputs.inspectors]
+        names = list(map(_USERNAME, inputs.inspectors))
         if len(set(names)) != len(names):
             raise RotationInputError("督查员重复")
         if inputs.algorithm == V1:
@@ -260,8 +269,8 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
 def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[int], picked: list[int]) -> dict:
     """Each age class's planned minus realised visits, in ticks, carried to the next week's draw."""
     carried = dict(balance)
-    for j, c in enumerate(classes):
-        carried[c] = carried.get(c, 0) + planned[j]
+    for c, ticks in zip(classes, planned):
+        carried[c] = carried.get(c, 0) + ticks
     for j in picked:
         carried[classes[j]] -= TICKS
     return {c: carried[c] for c in sorted(carried)}
@@ -294,9 +303,6 @@ def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], in
     return sorted(cuts.items()), shortfall
 
 
-_USERNAME = attrgetter("username")
-
-
 def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: bytes,
             v1: bool) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
     frame = week.frame
@@ -310,7 +316,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
     drawn = {frame[j].code: ticks[j] for j, _ in placed}
     # In (date, township) order, as `day_visits` already is: each township is visited once.
     visits = tuple(
-        Visit(code, date.fromordinal(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)
+        Visit(code, _day(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)
         for day, code in day_visits
     )
     return visits, tuple(sorted(unstaffed))
@@ -319,8 +325,8 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
 def _dates(ordinals: dict[str, int]) -> dict[str, date]:
     """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
     sent between processes then carries each day once."""
-    days = {d: date.fromordinal(d) for d in set(ordinals.values())}
-    return {code: days[d] for code, d in ordinals.items()}
+    return {code: _day(d) for code, d in ordinals.items()}
+
 
 
 def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
@@ -328,7 +334,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     validate(inputs)
     v1 = inputs.algorithm == V1
     week = (week_v1 if v1 else week_v2)(inputs, week_key)
-    key_count = sum(1 for t in week.frame if t.key_managed)
+    key_count = sum(map(_KEY_MANAGED, week.frame))  # bools: the key-managed count
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
     cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
     classes = _age_classes(week.frame, week.start_ord, week.origin_ord)
@@ -346,7 +352,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
         week_start=week.start,
         visits=visits,
         deadlines=_dates(week.deadlines),
-        ticks={t.code: ticks[j] for j, t in enumerate(week.frame)},
+        ticks=dict(zip(map(_CODE, week.frame), ticks)),
         start=u,
         floor=p,
         key_floor=q,
