@@ -84,11 +84,12 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
         hi = bisect_right(future, deadlines[di], lo) if di < n else count
         need = di - min(spent[lo:hi])
         if need > 0:
-            most = min(di, slots)
+            most = di if di < slots else slots
             if need > most and shortfall is None:  # the run's first slot that cannot be covered
                 shortfall = next(future[k] for k in range(lo, hi) if di - spent[k] > most)
-            if di < n and min(need, most) > cuts.get(di, 0):
-                cuts[di] = min(need, most)
+            least = need if need < most else most
+            if di < n and least > cuts.get(di, 0):
+                cuts[di] = least
         lo = hi
     return cuts, shortfall
 
@@ -186,7 +187,8 @@ def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int
     for t in frame:
         last = t.last_inspected.toordinal() if t.last_inspected else never
         age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
-        append((key_names if t.key_managed else ordinary_names)[1 if age < 1 else min(age, BALANCE_CLASSES)])
+        append((key_names if t.key_managed else ordinary_names)[
+            1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
     return out
 
 
