@@ -30,30 +30,30 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
         match[0] = i
         j0 = 0
         minv = [inf] * (cols + 1)
-        used = [False] * (cols + 1)
+        used = [0]  # the columns reached, and those not yet (in increasing order, as the scan needs)
+        unused = list(range(1, cols + 1))
         while True:
-            used[j0] = True
             i0 = match[j0]
             delta = inf
             j1 = 0
             row = cost[i0 - 1]
             ui0 = u[i0]
-            for j in range(1, cols + 1):
-                if not used[j]:
-                    cur = row[j - 1] - ui0 - v[j]
-                    if cur < minv[j]:
-                        minv[j] = cur
-                        way[j] = j0
-                    if minv[j] < delta:
-                        delta = minv[j]
-                        j1 = j
-            for j in range(cols + 1):
-                if used[j]:
-                    u[match[j]] += delta
-                    v[j] -= delta
-                else:
-                    minv[j] -= delta
+            for j in unused:
+                cur = row[j - 1] - ui0 - v[j]
+                if cur < minv[j]:
+                    minv[j] = cur
+                    way[j] = j0
+                if minv[j] < delta:
+                    delta = minv[j]
+                    j1 = j
+            for j in used:
+                u[match[j]] += delta
+                v[j] -= delta
+            for j in unused:
+                minv[j] -= delta
             j0 = j1
+            used.append(j0)
+            unused.remove(j0)
             if match[j0] == 0:
                 break
         while True:

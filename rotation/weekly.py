@@ -258,8 +258,12 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
     planned = _planned_ticks(tuple(weights), tuple(cuts), slots)
     # A class without debt has tilt exp(0) = 1 exactly; a debt of even one tick gives a tilt other than 1.
-    tilts = {c: math.exp(max(-3.0, min(3.0, BALANCE_GAIN * debt / TICKS)))  # _tilt(debt), inlined
-             for c in set(classes) if (debt := balance.get(c, 0))}
+    present = set(classes)
+    tilts = {}
+    for c, debt in balance.items():
+        if debt and c in present:
+            x = BALANCE_GAIN * debt / TICKS  # _tilt(debt), inlined: clamped to [-3, 3]
+            tilts[c] = math.exp(-3.0 if x < -3.0 else 3.0 if x > 3.0 else x)
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
