@@ -12,18 +12,22 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
 from rotation.randomness import noise, order_key
-from rotation.slots import Planned, future_slots, week_slots, workday_ordinals
+from rotation.slots import Planned, future_slots, week_future, week_slots, workday_ordinals
 from rotation.workdays import WorkCalendar
+
+_CODE = attrgetter("code")
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -64,11 +68,16 @@ def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int
     }
 
 
-def _by_deadline(towns: list[TownshipState], due: dict[str, tuple[int, int]], week_key: bytes) -> list[TownshipState]:
-    """The frame order: by `due` (planned, real deadline), ties by the order key. Only a township
-    that shares its deadlines with another needs its key (an HMAC each): the order is the same."""
-    tied = Counter(due.values())
-    return sorted(towns, key=lambda t: (due[t.code], order_key(week_key, t.code) if tied[due[t.code]] > 1 else b""))
+def _by_deadline(towns: list[TownshipState], planned: dict[str, int], real: dict[str, int],
+                 week_key: bytes) -> list[TownshipState]:
+    """The frame order: by (planned, real deadline), ties by the order key. Only a township that
+    shares its deadlines with another needs its key (an HMAC each): the order is the same."""
+    due = [(planned[t.code], real[t.code]) for t in towns]
+    tied = Counter(due)
+    keyed = [(d, order_key(week_key, t.code) if tied[d] > 1 else b"", position)
+             for position, (d, t) in enumerate(zip(due, towns))]
+    keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
+    return [towns[position] for _, _, position in keyed]
 
 
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
@@ -127,21 +136,27 @@ def _planning(calendar: WorkCalendar, first: int, last: int, margin: int):
 
 @lru_cache(maxsize=1024)
 def _future(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, horizon: int) -> tuple[int, ...]:
-    """Every slot from next week on, while a week starts on or before `horizon`."""
-    return tuple(future_slots(workday_ordinals(calendar, start_ord + 7, horizon + 6), start_ord + 7, weekly, cap,
-                              horizon))
+    """Every slot from next week on, while a week starts on or before `horizon` (whole weeks: the
+    `future_slots` of the working days up to `horizon + 6`, from each week's shared slots)."""
+    out: list[int] = []
+    for monday in range(start_ord + 7, horizon + 1, 7):
+        out.extend(week_future(calendar, monday, weekly, cap))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1024)
 def _caps(calendar: WorkCalendar, start_ord: int, weekly: int, cap: int, last: int, after: Callable[[int], int]):
-    sample = future_slots(workday_ordinals(calendar, start_ord, last), start_ord, weekly, cap, start_ord + 7 * 7)
+    if last >= start_ord + 7 * 8 - 1:  # the eight weeks' days are all known: whole weeks
+        sample = [x for monday in range(start_ord, start_ord + 7 * 8, 7) for x in week_future(calendar, monday, weekly, cap)]
+    else:
+        sample = future_slots(workday_ordinals(calendar, start_ord, last), start_ord, weekly, cap, start_ord + 7 * 7)
     return calendar_caps(tuple(sample), after)
 
 
 def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start = inputs.week_start
     start_ord = start.toordinal()
-    towns = sorted(inputs.townships, key=lambda t: t.code)
+    towns = sorted(inputs.townships, key=_CODE)
     origin_ord = (inputs.origin or start).toordinal()
     deadlines = _real_deadlines(inputs, towns, origin_ord)
     cap = per_day(inputs)
@@ -152,11 +167,13 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
     future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
                                                            inputs.margin)
-    planned_deadlines = {code: planned(d) for code, d in deadlines.items()}
-    frame = _by_deadline(towns, {code: (planned_deadlines[code], d) for code, d in deadlines.items()}, week_key)
-    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame,
-                [planned_deadlines[t.code] for t in frame], [deadlines[t.code] for t in frame], planned_after,
-                caps, min(weekly, len(towns)), cap)
+    # Without a margin planning is the identity: the real deadlines themselves.
+    planned_deadlines = deadlines if planned is _same else {code: planned(d) for code, d in deadlines.items()}
+    frame = _by_deadline(towns, planned_deadlines, deadlines, week_key)
+    frame_real = [deadlines[t.code] for t in frame]
+    frame_planned = frame_real if planned is _same else [planned_deadlines[t.code] for t in frame]
+    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame, frame_planned, frame_real,
+                planned_after, caps, min(weekly, len(towns)), cap)
 
 
 def place_in_order(week: Week, picked: list[int], week_key: bytes) -> list[tuple[int, int]]:
@@ -182,17 +199,15 @@ def place_at_random(week: Week, picked: list[int], week_key: bytes) -> list[tupl
     last = free[-1]
     u = noise(week_key, "day", len(picked))
     draws = dict(zip(picked, u))
-
-    def limit(j: int) -> int:
-        planned = week.frame_deadlines[j]
-        return planned if planned >= free[0] else week.frame_real[j]
-
-    bound = {j: limit(j) for j in picked}
-    order = sorted((j for j in picked if bound[j] < last), key=lambda j: (bound[j], j))
+    first = free[0]
+    planned, real = week.frame_deadlines, week.frame_real
+    bound = {j: planned[j] if planned[j] >= first else real[j] for j in picked}
+    order = [j for _, j in sorted((bound[j], j) for j in picked if bound[j] < last)]
     order += [j for j in picked if bound[j] >= last]
     placed = []
     for j in order:
-        eligible = sum(1 for d in free if d <= bound[j]) or 1  # none left: the earliest free slot (flagged missed)
+        # `free` stays sorted: the free slots on or before the bound are its first ones
+        eligible = bisect_right(free, bound[j]) or 1  # none left: the earliest free slot (flagged missed)
         day = free.pop(int(draws[j] * eligible))
         placed.append((j, day))
     return placed

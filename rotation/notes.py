@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rotation.inputs import DrawInputs
-from rotation.slots import share, workday_ordinals
+from rotation.slots import share, week_workdays
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def warnings_v2(inputs: DrawInputs, week, facts: Facts) -> tuple[str, ...]:
         warnings.insert(0, "本周没有工作日，不安排检查" if inputs.from_day is None else "本周剩余时间没有工作日，不安排检查")
     else:
         days = len({d for d in week.slot_days})
-        wanted = inputs.capacity if inputs.from_day else share(inputs.capacity, len(workday_ordinals(
-            inputs.calendar, week.start_ord, week.start_ord + 6)))
+        wanted = inputs.capacity if inputs.from_day else share(inputs.capacity, len(week_workdays(
+            inputs.calendar, week.start_ord)))
         if week.slots < min(wanted, len(week.frame)):
             warnings.append(f"每天最多安排 {week.per_day} 个督查组，本周只能安排 {week.slots} 次检查（{days} 个检查日）")
     if facts.key_count == len(week.frame) and inputs.ratio != 1:

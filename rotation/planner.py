@@ -106,7 +106,7 @@ def calendar_caps(slot_days: tuple[int, ...], after) -> tuple[tuple[int, float],
     (planned) deadline `after(x)` that a visit on day x creates, weighted over the given slots."""
     counts: dict[int, int] = {}
     for x in slot_days:
-        cap = max(1, (after(x) - (x - date.fromordinal(x).weekday())) // 7)
+        cap = max(1, (after(x) - (x - (x + 6) % 7)) // 7)  # (x + 6) % 7: the weekday of ordinal x, Monday 0
         counts[cap] = counts.get(cap, 0) + 1
     total = sum(counts.values())
     if not total:

@@ -23,6 +23,7 @@ import json
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
+from json.encoder import encode_basestring
 
 TICKS = 2**32  # probabilities are integers of 1/TICKS, so they are exact
 
@@ -43,8 +44,14 @@ def seed_commitment(seed: bytes) -> str:
 
 
 def derive_week_key(seed: bytes, county: str, week: str, public_value: str | None = None) -> bytes:
-    message = canonical_json({"county": county, "week": week, "public_value": public_value})
-    return _hmac(seed, message)
+    if type(county) is str and type(week) is str and (public_value is None or type(public_value) is str):
+        # canonical_json's exact bytes for three string fields, without json.dumps' per-call setup
+        # (every draw of a simulation derives one key): keys sorted, `encode_basestring` is the
+        # string encoder json.dumps uses with ensure_ascii=False.
+        value = "null" if public_value is None else encode_basestring(public_value)
+        message = f'{{"county":{encode_basestring(county)},"public_value":{value},"week":{encode_basestring(week)}}}'
+        return _hmac(seed, message.encode())
+    return _hmac(seed, canonical_json({"county": county, "week": week, "public_value": public_value}))
 
 
 def draw_key(seed: bytes, county: str, week: str, label: str = "weekly", public_value: str | None = None) -> bytes:
@@ -89,21 +96,37 @@ def order_key(week_key: bytes, code: str) -> bytes:
     return _mac(week_key, "order:" + code)
 
 
+_UNIT = 1.0 / TICKS  # 2**-32 exactly: w * _UNIT == w / TICKS for every 4-byte word w
+
+
 def noise(week_key: bytes, label: str, n: int) -> list[float]:
     blocks = -(-n // 8)
-    stream = b"".join(_mac(week_key, f"{label}:{block}") for block in range(blocks))
-    words = struct.unpack(f">{8 * blocks}I", stream)  # eight 4-byte big-endian words a block
-    return [words[i] / TICKS for i in range(n)]
+    inner, outer = _pads(week_key)
+    prefix = label.encode() + b":"
+    stream = []
+    for block in range(blocks):  # _hmac(week_key, prefix + block), inlined: a draw asks for dozens of blocks
+        h = inner.copy()
+        h.update(prefix + str(block).encode())
+        o = outer.copy()
+        o.update(h.digest())
+        stream.append(o.digest())
+    words = struct.unpack(f">{8 * blocks}I", b"".join(stream))  # eight 4-byte big-endian words a block
+    unit = _UNIT
+    return [w * unit for w in words[:n]]
 
 
 def systematic_select(ticks: Sequence[int], start: int) -> list[int]:
     """Indices drawn by a systematic sample: unit j when some start + t·TICKS lies in its interval."""
     picked = []
     low = 0
+    point = start  # the first point start + t·TICKS on or after `low`
     for j, size in enumerate(ticks):
         high = low + size
-        t = max(0, -((start - low) // TICKS))
-        if start + t * TICKS < high:
+        if size < 0:  # never from a draw (ticks are quantised probabilities); kept exact all the same
+            point = start + max(0, -((start - high) // TICKS)) * TICKS
+        elif point < high:
             picked.append(j)
+            while point < high:
+                point += TICKS
         low = high
     return picked

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from rotation.calendar import (
     RotationInputError,
@@ -37,7 +38,7 @@ from rotation.inputs import (
 )
 from rotation.randomness import draw_key
 from rotation.robust import calendar_plan
-from rotation.slots import workday_ordinals
+from rotation.slots import week_workdays
 from rotation.weekly import draw
 from rotation.workdays import PLAIN, WorkCalendar
 
@@ -176,7 +177,7 @@ def _seeded_misses(secret: bytes, weeks: int, count: int) -> dict[int, list[floa
 
 def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
     label = week_label(monday)
-    workdays = len(workday_ordinals(run.calendar, monday.toordinal(), monday.toordinal() + 6))
+    workdays = len(week_workdays(run.calendar, monday.toordinal()))
     week = {"week": label, "start": monday.isoformat(), "workdays": workdays, "lost": lost, "inspections": []}
     if lost:
         run.note([f"{label} 未抽签（模拟：该周丢失）"])
@@ -189,6 +190,10 @@ def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
             row["state"] = "missed"
     done = [v for v in result.visits if v.township not in missed]
     makeups = _make_up(run, label, monday, result, missed) if missed else []
+    if not makeups:  # the draw's visits are in (date, township) order already
+        _record_visits(done, run.towns, run.roster, in_order=True)
+        week["inspections"] = rows
+        return week
     _record_visits(done + [v for _, v in makeups], run.towns, run.roster)
     week["inspections"] = sorted(rows + [_row(v, name) for name, v in makeups], key=lambda r: (r["date"], r["township"]))
     return week
@@ -216,8 +221,10 @@ def _window(calendar: WorkCalendar, label: str) -> WorkCalendar:
 
 def _pick_misses(result: DrawResult, misses: list) -> set[str]:
     """Which of the week's visits are missed: "earliest" (deadline, then day) or a seeded position."""
-    visits = sorted(result.visits, key=lambda v: (result.deadlines[v.township], v.date, v.township))
     out: set[str] = set()
+    if not misses:  # nearly every week
+        return out
+    visits = sorted(result.visits, key=lambda v: (result.deadlines[v.township], v.date, v.township))
     for rank in misses:
         left = [v for v in visits if v.township not in out]
         if left:
@@ -249,10 +256,15 @@ def _row(v, name: str) -> dict:
             "inspectors": list(v.inspectors), "probability": round(v.probability, 6)}
 
 
-def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState]) -> None:
-    """What the next week's draw sees: each township's last visit and team, each inspector's last township."""
+_DATE = attrgetter("date")
+
+
+def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState],
+                   in_order: bool = False) -> None:
+    """What the next week's draw sees: each township's last visit and team, each inspector's last township.
+    `in_order`: the visits are sorted by date already."""
     last_township: dict[str, str] = {}
-    for visit in sorted(visits, key=lambda v: v.date):
+    for visit in visits if in_order else sorted(visits, key=_DATE):
         # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
         town = towns[visit.township]
         towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)

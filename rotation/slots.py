@@ -49,13 +49,30 @@ def workday_ordinals(calendar: WorkCalendar, first: int, last: int) -> list[int]
     return [x for x in range(first, last + 1) if x in make_up or (x % 7 not in (6, 0) and x not in off)]
 
 
+@lru_cache(maxsize=4096)
+def week_workdays(calendar: WorkCalendar, monday: int) -> tuple[int, ...]:
+    """The working days of the week starting on ordinal `monday`: the draw, its warnings, the look-ahead
+    and the simulation all ask for the same weeks, every county of a run for the same ones."""
+    return tuple(workday_ordinals(calendar, monday, monday + 6))
+
+
+@lru_cache(maxsize=4096)
+def week_future(calendar: WorkCalendar, monday: int, capacity: int, per_day: int) -> tuple[int, ...]:
+    """The slot days of one whole future week (what `future_slots` gives for it)."""
+    days = week_workdays(calendar, monday)
+    return tuple(spread(days, min(share(capacity, len(days)), per_day * len(days))))
+
+
 def week_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int,
                from_day: date | None = None, exact: bool = False, most: int | None = None) -> list[int]:
     """The slot days of one week (ordinals). `exact`: `capacity` is the number of slots for the days
     from `from_day` on (a late or make-up draw), not a weekly capacity to share out. `most`: never
     more slots than this (the townships there are to draw)."""
     first = max(monday, from_day) if from_day else monday
-    days = workday_ordinals(calendar, first.toordinal(), monday.toordinal() + 6)
+    if first == monday:
+        days = week_workdays(calendar, monday.toordinal())
+    else:
+        days = workday_ordinals(calendar, first.toordinal(), monday.toordinal() + 6)
     wanted = capacity if exact else share(capacity, len(days))
     return spread(days, min(wanted, per_day * len(days), wanted if most is None else most))
 

@@ -30,30 +30,30 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
         match[0] = i
         j0 = 0
         minv = [inf] * (cols + 1)
-        used = [False] * (cols + 1)
+        used = [0]  # the columns reached, and those not yet (in increasing order, as the scan needs)
+        unused = list(range(1, cols + 1))
         while True:
-            used[j0] = True
             i0 = match[j0]
             delta = inf
             j1 = 0
             row = cost[i0 - 1]
             ui0 = u[i0]
-            for j in range(1, cols + 1):
-                if not used[j]:
-                    cur = row[j - 1] - ui0 - v[j]
-                    if cur < minv[j]:
-                        minv[j] = cur
-                        way[j] = j0
-                    if minv[j] < delta:
-                        delta = minv[j]
-                        j1 = j
-            for j in range(cols + 1):
-                if used[j]:
-                    u[match[j]] += delta
-                    v[j] -= delta
-                else:
-                    minv[j] -= delta
+            for j in unused:
+                cur = row[j - 1] - ui0 - v[j]
+                if cur < minv[j]:
+                    minv[j] = cur
+                    way[j] = j0
+                if minv[j] < delta:
+                    delta = minv[j]
+                    j1 = j
+            for j in used:
+                u[match[j]] += delta
+                v[j] -= delta
+            for j in unused:
+                minv[j] -= delta
             j0 = j1
+            used.append(j0)
+            unused.remove(j0)
             if match[j0] == 0:
                 break
         while True:
@@ -202,16 +202,28 @@ def staff_days(
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
     people = [(i.home, i.last_township, i.username) for i in inspectors]
+    names = [i.username for i in inspectors]
     everyone = list(range(m))
+    anyone_busy = any(busy)
     for day in sorted(by_day):
         batch = by_day[day]
-        free = [e for e in everyone if day not in busy[e]]
+        free = [e for e in everyone if day not in busy[e]] if anyone_busy else everyone
         rows = _cost_rows(batch, towns, people, free, load, jitter, m)
+        if len(batch) == 1 and len(free) > team_size:  # most days: one visit, `_apart` without its layers
+            row = rows[0]
+            order = sorted(range(len(free)), key=row.__getitem__)
+            worst = row[order[team_size - 1]]
+            if worst < _FORBIDDEN and row[order[team_size]] != worst:
+                chosen = [free[c] for c in order[:team_size]]
+                for e in chosen:
+                    load[e] += 1
+                teams[batch[0][1]] = tuple(sorted([names[e] for e in chosen]))
+                continue
         for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
             chosen = [free[c] for c in columns]
             for e in chosen:
                 load[e] += 1
-            teams[code] = tuple(sorted(inspectors[e].username for e in chosen))
+            teams[code] = tuple(sorted([names[e] for e in chosen]))
             if not chosen:
                 unstaffed.append(code)
     return teams, unstaffed

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import accumulate
+from operator import attrgetter
 
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
 from rotation.frame import Week, missed, place_at_random, place_in_order, week_v1, week_v2
@@ -38,6 +39,12 @@ from rotation.notes import Facts, warnings_v1, warnings_v2
 from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
 from rotation.teams import assign_teams, staff_days
+
+_USERNAME = attrgetter("username")
+_CODE = attrgetter("code")
+_KEY_MANAGED = attrgetter("key_managed")
+# One date object per day for every draw of a process (dates are immutable), made once.
+_day = lru_cache(maxsize=4096)(date.fromordinal)
 
 
 @lru_cache(maxsize=2048)
@@ -77,11 +84,12 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
         hi = bisect_right(future, deadlines[di], lo) if di < n else count
         need = di - min(spent[lo:hi])
         if need > 0:
-            most = min(di, slots)
+            most = di if di < slots else slots
             if need > most and shortfall is None:  # the run's first slot that cannot be covered
                 shortfall = next(future[k] for k in range(lo, hi) if di - spent[k] > most)
-            if di < n and min(need, most) > cuts.get(di, 0):
-                cuts[di] = min(need, most)
+            least = need if need < most else most
+            if di < n and least > cuts.get(di, 0):
+                cuts[di] = least
         lo = hi
     return cuts, shortfall
 
@@ -94,16 +102,19 @@ def _water_fill(weights: Sequence[float], total: float) -> tuple[list[float], fl
     if total <= 0:
         return [0.0] * n, 0.0
     order = sorted(range(n), key=weights.__getitem__, reverse=True)  # stable: ties keep their frame order
-    suffix = [0.0] * (n + 1)  # summed from the small end: no cancellation when heavy units are capped
-    for pos in range(n - 1, -1, -1):
-        suffix[pos] = suffix[pos + 1] + weights[order[pos]]
+    ordered = [weights[i] for i in order]
+    # Summed from the small end (no cancellation when heavy units are capped): suffix[pos] is
+    # ordered[pos] + ... + ordered[n - 1], added in exactly that order from the end, then 0.
+    suffix = list(accumulate(reversed(ordered)))
+    suffix.reverse()
+    suffix.append(0.0)
     k = 0
-    while k < n and weights[order[k]] * (total - k) >= suffix[k]:
+    while k < n and ordered[k] * (total - k) >= suffix[k]:
         k += 1
     lam = (total - k) / suffix[k]
     out = [0.0] * n
     for pos, i in enumerate(order):
-        out[i] = 1.0 if pos < k else weights[i] * lam
+        out[i] = 1.0 if pos < k else ordered[pos] * lam
     return out, lam
 
 
@@ -163,15 +174,21 @@ BALANCE_CLASSES = 8
 _CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in range(1, BALANCE_CLASSES + 1)}
 
 
+_BY_AGE = {prefix: [None, *(_CLASS_NAMES[prefix, age] for age in range(1, BALANCE_CLASSES + 1))] for prefix in "ko"}
+
+
 def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int) -> list[str]:
     """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
     visit's week (never visited: the day before the origin), 1..BALANCE_CLASSES."""
     out = []
+    append = out.append
     never = origin_ord - 1
+    key_names, ordinary_names = _BY_AGE["k"], _BY_AGE["o"]
     for t in frame:
         last = t.last_inspected.toordinal() if t.last_inspected else never
         age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
-        out.append(_CLASS_NAMES["k" if t.key_managed else "o", 1 if age < 1 else min(age, BALANCE_CLASSES)])
+        append((key_names if t.key_managed else ordinary_names)[
+            1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
     return out
 
 
@@ -189,7 +206,7 @@ def validate(inputs: DrawInputs) -> None:
         raise RotationInputError("每周检查次数必须至少为 1")
     if not inputs.townships:
         raise RotationInputError("没有可抽取的乡镇")
-    codes = [t.code for t in inputs.townships]
+    codes = list(map(_CODE, inputs.townships))
     if len(set(codes)) != len(codes):
         raise RotationInputError("乡镇代码重复")
     if inputs.ratio < 1:
@@ -202,7 +219,7 @@ def validate(inputs: DrawInputs) -> None:
     if inputs.inspectors:
         if inputs.team_size < 2:
             raise RotationInputError("每个督查组至少 2 人")
-        names = [i.username for i in inputs.inspectors]
+        names = list(map(_USERNAME, inputs.inspectors))
         if len(set(names)) != len(names):
             raise RotationInputError("督查员重复")
         if inputs.algorithm == V1:
@@ -230,14 +247,27 @@ def _check_ticks(ticks: list[int], cuts: list[tuple[int, int]], slots: int) -> N
         assert prefix_ticks[cut - 1] >= need * TICKS, "a deadline bound is not met"
 
 
-def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], list[int]]:
+@lru_cache(maxsize=4096)
+def _planned_ticks(weights: tuple[float, ...], cuts: tuple[tuple[int, int], ...], slots: int) -> tuple[int, ...]:
+    """The untilted ticks. A county's weights (1 or the key ratio in frame order) and bounds often
+    repeat from one week to another (a quarter of a province run's draws), and so do other counties'."""
+    return tuple(_quantise(_inclusion(weights, cuts, slots)))
+
+
+def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[int], Sequence[int]]:
     """The planned ticks, and the ticks drawn with: the weights tilted by each age class's carried debt."""
-    planned = _quantise(_inclusion(weights, cuts, slots))
-    tilts = {c: _tilt(balance.get(c, 0)) for c in set(classes)}
-    if all(t == 1.0 for t in tilts.values()):  # no debt carried (a first draw, a national week): the same weights
+    planned = _planned_ticks(tuple(weights), tuple(cuts), slots)
+    # A class without debt has tilt exp(0) = 1 exactly; a debt of even one tick gives a tilt other than 1.
+    present = set(classes)
+    tilts = {}
+    for c, debt in balance.items():
+        if debt and c in present:
+            x = BALANCE_GAIN * debt / TICKS  # _tilt(debt), inlined: clamped to [-3, 3]
+            tilts[c] = math.exp(-3.0 if x < -3.0 else 3.0 if x > 3.0 else x)
+    if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
-        ticks = _quantise(_inclusion([w * tilts[c] for w, c in zip(weights, classes)], cuts, slots))
+        ticks = _quantise(_inclusion([w * tilts.get(c, 1.0) for w, c in zip(weights, classes)], cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
 
@@ -245,8 +275,8 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[list[int], 
 def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[int], picked: list[int]) -> dict:
     """Each age class's planned minus realised visits, in ticks, carried to the next week's draw."""
     carried = dict(balance)
-    for j, c in enumerate(classes):
-        carried[c] = carried.get(c, 0) + planned[j]
+    for c, ticks in zip(classes, planned):
+        carried[c] = carried.get(c, 0) + ticks
     for j in picked:
         carried[classes[j]] -= TICKS
     return {c: carried[c] for c in sorted(carried)}
@@ -283,24 +313,26 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
             v1: bool) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
     frame = week.frame
     day_visits = sorted((day, frame[j].code) for j, day in placed)
-    inspectors = tuple(sorted(inputs.inspectors, key=lambda i: i.username))
+    inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
     towns = {t.code: t for t in frame}
     if v1:
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
     else:
         teams, unstaffed = staff_days(day_visits, towns, inspectors, inputs.team_size, week_key)
-    visits = (
-        Visit(frame[j].code, date.fromordinal(day), teams[frame[j].code], ticks[j] / TICKS, ticks[j] == TICKS)
-        for j, day in placed
+    drawn = {frame[j].code: ticks[j] for j, _ in placed}
+    # In (date, township) order, as `day_visits` already is: each township is visited once.
+    visits = tuple(
+        Visit(code, _day(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)
+        for day, code in day_visits
     )
-    return tuple(sorted(visits, key=lambda v: (v.date, v.township))), tuple(sorted(unstaffed))
+    return visits, tuple(sorted(unstaffed))
 
 
 def _dates(ordinals: dict[str, int]) -> dict[str, date]:
     """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
     sent between processes then carries each day once."""
-    days = {d: date.fromordinal(d) for d in set(ordinals.values())}
-    return {code: days[d] for code, d in ordinals.items()}
+    return {code: _day(d) for code, d in ordinals.items()}
+
 
 
 def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
@@ -308,7 +340,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     validate(inputs)
     v1 = inputs.algorithm == V1
     week = (week_v1 if v1 else week_v2)(inputs, week_key)
-    key_count = sum(1 for t in week.frame if t.key_managed)
+    key_count = sum(map(_KEY_MANAGED, week.frame))  # bools: the key-managed count
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
     cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
     classes = _age_classes(week.frame, week.start_ord, week.origin_ord)
@@ -326,7 +358,7 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
         week_start=week.start,
         visits=visits,
         deadlines=_dates(week.deadlines),
-        ticks={t.code: ticks[j] for j, t in enumerate(week.frame)},
+        ticks=dict(zip(map(_CODE, week.frame), ticks)),
         start=u,
         floor=p,
         key_floor=q,

@@ -77,3 +77,49 @@ def test_the_draws_hmac_is_hmac_sha256_for_keys_of_every_length(length):
         for message in (b"", b"start", "order:510101001".encode(), os.urandom(300)):
             assert randomness._hmac(key, message) == hmac.digest(key, message, "sha256")
             assert randomness._hmac(key, message) == hmac.new(key, message, "sha256").digest()  # twice: the cached pads are unchanged
+
+
+@pytest.mark.parametrize("county, week, public_value", [
+    ("520581", "2026-W49", None),
+    ("520581", "2026-W49/makeup-1", "03 11 19"),
+    ("", "", ""),
+    ('黔西"\\市\n', "2026-W49\u2028", '公开 "值"\t\x00\x1f\x7f'),
+])
+def test_the_week_key_message_is_canonical_json_for_any_strings(county, week, public_value):
+    """`derive_week_key` writes its three-field message itself (issue 14, session six); it must be
+    exactly `canonical_json`'s bytes, quotes, backslashes, control and non-ASCII characters included."""
+    message = randomness.canonical_json({"county": county, "week": week, "public_value": public_value})
+    assert r.derive_week_key(b"seed", county, week, public_value) == hmac.digest(b"seed", message, "sha256")
+
+
+def test_noise_is_the_documented_hmac_stream():
+    """Team and day noise: HMAC-SHA256(week_key, "<label>:<block>") as 4-byte big-endian words / 2**32."""
+    import struct
+
+    for key in (b"k", bytes(range(32)), b"x" * 100):
+        for label in ("team", "day"):
+            for n in (0, 1, 7, 8, 9, 41, 300):
+                blocks = -(-n // 8)
+                stream = b"".join(hmac.digest(key, f"{label}:{b}".encode(), "sha256") for b in range(blocks))
+                words = struct.unpack(f">{8 * blocks}I", stream)
+                assert randomness.noise(key, label, n) == [words[i] / 2**32 for i in range(n)]
+
+
+def test_the_systematic_sample_picks_every_interval_a_point_falls_in():
+    """The sample walks the intervals with the next point instead of dividing per unit (issue 14);
+    against the definition (unit j drawn when some U + t·TICKS, t >= 0, lies in its interval) on
+    random ticks, empty, whole, wider than a tick and (never from a draw) negative ones included."""
+    import random
+
+    tick = randomness.TICKS
+    rng = random.Random(14)
+    for _ in range(3000):
+        ticks = [rng.choice([0, tick, rng.randrange(tick), rng.randrange(3 * tick), -rng.randrange(tick)])
+                 for _ in range(rng.randint(0, 20))]
+        start = rng.choice([0, tick - 1, rng.randrange(tick)])
+        expected, low = [], 0
+        for j, size in enumerate(ticks):
+            if any(low <= start + t * tick < low + size for t in range(0, 70)):
+                expected.append(j)
+            low += size
+        assert r.systematic_select(ticks, start) == expected

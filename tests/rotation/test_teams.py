@@ -43,3 +43,59 @@ def test_a_v1_record_still_refuses_too_few_inspectors():
     inspectors = (r.InspectorState("a", "520581001"), r.InspectorState("b", "520581001"), r.InspectorState("c"))
     with pytest.raises(r.RotationInputError, match="520581001"):
         r.draw(qianxi_inputs(inspectors=inspectors, algorithm="ancha-rotation-v1"), b"k" * 32)
+
+
+def _textbook_hungarian(cost):
+    """The O(n²m) Hungarian method as written before issue 14's sixth session (every column scanned)."""
+    rows, cols = len(cost), len(cost[0])
+    inf = float("inf")
+    u, v, match, way = [0.0] * (rows + 1), [0.0] * (cols + 1), [0] * (cols + 1), [0] * (cols + 1)
+    for i in range(1, rows + 1):
+        match[0], j0 = i, 0
+        minv, used = [inf] * (cols + 1), [False] * (cols + 1)
+        while True:
+            used[j0] = True
+            i0, delta, j1 = match[j0], inf, 0
+            for j in range(1, cols + 1):
+                if not used[j]:
+                    cur = cost[i0 - 1][j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j], way[j] = cur, j0
+                    if minv[j] < delta:
+                        delta, j1 = minv[j], j
+            for j in range(cols + 1):
+                if used[j]:
+                    u[match[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if match[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            match[j0] = match[j1]
+            j0 = j1
+    result = [0] * rows
+    for j in range(1, cols + 1):
+        if match[j]:
+            result[match[j] - 1] = j - 1
+    return result
+
+
+def test_the_hungarian_method_gives_the_textbook_assignment_on_ties_and_forbidden_seats():
+    """`_hungarian` scans only the columns it has not reached yet, in the same order: the same
+    assignment as the textbook loop, ties (which it breaks by column order) included."""
+    import random
+
+    from rotation.teams import _FORBIDDEN, _hungarian
+
+    rng = random.Random(6)
+    for case in range(3000):
+        rows = rng.randint(1, 6)
+        cols = rng.randint(2 * rows, 14)
+        values = [[_FORBIDDEN, 2.0, 0.0, 8.0], [0.0, 1.0, 2.0, 3.0], None][case % 3]
+        cost = [[rng.choice(values) if values else rng.random() * 10 for _ in range(cols)] for _ in range(rows)]
+        seats = [row for row in cost for _ in range(2)]  # teams of two: each visit's row twice
+        assert _hungarian(seats) == _textbook_hungarian(seats)
+        assert _hungarian(cost) == _textbook_hungarian(cost)

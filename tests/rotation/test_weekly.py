@@ -107,3 +107,38 @@ def test_the_look_ahead_bounds_match_the_slot_by_slot_computation():
         shortfalls += expected[1] is not None
         bounded += bool(expected[0])
     assert shortfalls > 100 and bounded > 300  # both kinds of week were exercised
+
+
+def test_the_water_fill_sums_its_suffixes_exactly_as_before():
+    """`_water_fill` sums its suffixes with `accumulate` (issue 14, session six): the same additions
+    in the same order as the loop it replaced, so the same probabilities to the last bit."""
+    import math
+    import random
+
+    from rotation.weekly import _water_fill
+
+    def loop(weights, total):
+        n = len(weights)
+        if total >= n:
+            return [1.0] * n, math.inf
+        if total <= 0:
+            return [0.0] * n, 0.0
+        order = sorted(range(n), key=weights.__getitem__, reverse=True)
+        suffix = [0.0] * (n + 1)
+        for pos in range(n - 1, -1, -1):
+            suffix[pos] = suffix[pos + 1] + weights[order[pos]]
+        k = 0
+        while k < n and weights[order[k]] * (total - k) >= suffix[k]:
+            k += 1
+        lam = (total - k) / suffix[k]
+        out = [0.0] * n
+        for pos, i in enumerate(order):
+            out[i] = 1.0 if pos < k else weights[i] * lam
+        return out, lam
+
+    rng = random.Random(14)
+    for _ in range(5000):
+        weights = [rng.choice([1.0, 2.0, rng.random() * 5, math.exp(rng.uniform(-3, 3)), 1e-9])
+                   for _ in range(rng.randint(1, 30))]
+        total = rng.choice([rng.randint(0, len(weights)), rng.random() * len(weights)])
+        assert _water_fill(weights, total) == loop(weights, total)
