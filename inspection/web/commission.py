@@ -26,7 +26,7 @@ from inspection.services.report_jobs import escalate_late_reports
 from inspection.statistics import estimate_trend, trend_fingerprint, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
-from inspection.web.grid_rows import grid_rows_html
+from inspection.web.grid_rows import coverage_section_html
 
 
 def _townships(user):
@@ -92,11 +92,10 @@ def dashboard(request, profile):
         # (below) has just written the viewer a notification: then base.html counts again.
         "unread": None if figures.get("reports_unescalated") else figures["unread"],
         "grid": grid,
-        # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
-        "fragment_key": board.fragment_key(grid, rows, get_language()),
+        # From cached pieces: after a dispatch only the row it changed, and the tail if a count moved.
+        "coverage_section": coverage_section_html(grid, get_language(), partial(_coverage_chart, grid)),
+        # Drawn only when the cached fragment is missing (`board_key`, web/dashboard.html).
         "board_key": board.board_key(townships, rows, get_language()),
-        "grid_rows": partial(grid_rows_html, grid, get_language()),  # drawn only inside a missing fragment
-        "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
         ),
