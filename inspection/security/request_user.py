@@ -19,23 +19,14 @@ from django.db import connections, router
 from django.utils import timezone
 
 from inspection.models import County, Profile
+from inspection.rawrows import instance, select_list
 
 
 @cache
 def _user_statement(db: str):
-    """The statement and, per model, its attribute names, slice of the row and the converters the
-    ORM applies to each column (booleans on SQLite, aware datetimes): built once per process."""
+    """The statement and how to read its row back (built once per process)."""
     User, connection = get_user_model(), connections[db]
-    parts, columns, start = [], [], 0
-    for model, alias in ((User, "u"), (Profile, "p"), (County, "c")):
-        fields = model._meta.concrete_fields
-        converters = []
-        for f in fields:
-            col = f.get_col(alias)
-            converters.append([(c, col) for c in connection.ops.get_db_converters(col) + col.get_db_converters(connection)])
-        parts.append((model, [f.attname for f in fields], slice(start, start + len(fields)), converters))
-        columns += [f'{alias}."{f.column}"' for f in fields]
-        start += len(fields)
+    columns, parts = select_list(connection, [(User, "u"), (Profile, "p"), (County, "c")])
     quote = connection.ops.quote_name
     sql = (f"SELECT {', '.join(columns)} FROM {quote(User._meta.db_table)} u "
            f"LEFT JOIN {quote(Profile._meta.db_table)} p ON p.{quote(Profile._meta.get_field('user').column)} "
@@ -62,22 +53,12 @@ def user_with_profile(user_id):
         row = cursor.fetchone()
     if row is None:
         return None
-    user, profile, county = (
-        None if model is not User and row[part.start] is None
-        else model.from_db(db, names, [_converted(v, conv, connection) for v, conv in zip(row[part], converters)])
-        for model, names, part, converters in parts
-    )
+    user, profile, county = (instance(connection, part, row) for part in parts)
     if profile is not None:
         Profile.user.field.set_cached_value(profile, user)
         Profile.county.field.set_cached_value(profile, county)
     User.profile.related.set_cached_value(user, profile)
     return user
-
-
-def _converted(value, converters, connection):
-    for converter, col in converters:
-        value = converter(value, col, connection)
-    return value
 
 
 class SessionStore(DatabaseSessionStore):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 import rotation
 from inspection.access import (
-    commission_figures,
+    commission_dashboard,
     report_counts,
     visible_damaged_files,
     visible_inspections,
@@ -76,9 +76,9 @@ def _capacity_chart(capacity):
 def dashboard(request, profile):
     county = profile.county  # with the user, in the session's one query (security/signin.py)
     day, now = today(), timezone.now()
-    townships, grid, rows = _coverage_and_board(request.user, county, day)
-    # Every other count in one statement.
-    figures = commission_figures(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
+    # Every count of the page and the townships with their summary rows, in one statement.
+    figures, every = commission_dashboard(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
+    townships, grid, rows = _coverage_and_board(every, county, day)
     notices = visible_notices(request.user)
     capacity_key = _capacity_key(county, townships, day)
     # The lists behind a figure are read only when it says there is something to list.
@@ -184,11 +184,10 @@ def _reports_from(figures, county, now) -> dict | None:
     return {"open": figures["reports_open"], "late": figures["reports_late"]}
 
 
-def _coverage_and_board(user, county, day):
-    """The county's active townships, the grid and the escalation board from the maintained summary:
-    one query (the townships with their summary rows; the inactive ones too, whose record a
+def _coverage_and_board(every, county, day):
+    """The county's active townships, the grid and the escalation board from the maintained summary
+    (`every`: the townships with their summary rows; the inactive ones too, whose record a
     successor carries)."""
-    every = list(visible_townships(user).select_related("coverage").order_by("code"))
     kept = {t.id: t.coverage for t in every if _has_coverage(t)}
     townships = [t for t in every if t.active]
     if any(t.id not in kept for t in townships):
