@@ -15,7 +15,8 @@ class Part(NamedTuple):
     model: type[Model]
     names: list[str]  # attribute names, in column order
     at: slice  # the model's columns in the row
-    converters: list[list]  # per column: [(converter, col)]
+    converters: list[tuple[int, list]]  # only the columns that have any: (index, [(converter, col)])
+    pk: int  # the primary key's index among the model's columns
 
 
 def select_list(connection, models: list[tuple[type[Model], str]], start: int = 0) -> tuple[list[str], list[Part]]:
@@ -25,11 +26,13 @@ def select_list(connection, models: list[tuple[type[Model], str]], start: int = 
     for model, alias in models:
         fields = model._meta.concrete_fields
         converters = []
-        for f in fields:
+        for i, f in enumerate(fields):
             col = f.get_col(alias)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            converters.append([(c, col) for c in found])
-        parts.append(Part(model, [f.attname for f in fields], slice(start, start + len(fields)), converters))
+            if found := connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+                converters.append((i, [(c, col) for c in found]))
+        names = [f.attname for f in fields]
+        parts.append(Part(model, names, slice(start, start + len(fields)), converters,
+                          names.index(model._meta.pk.attname)))
         columns += [f"{alias}.{quote(f.column)}" for f in fields]
         start += len(fields)
     return columns, parts
@@ -38,11 +41,13 @@ def select_list(connection, models: list[tuple[type[Model], str]], start: int = 
 def instance(connection, part: Part, row):
     """The model instance in `row`, or None when its primary key is NULL (an outer join found none)."""
     values = row[part.at]
-    if values[part.names.index(part.model._meta.pk.attname)] is None:
+    if values[part.pk] is None:
         return None
-    converted = []
-    for value, converters in zip(values, part.converters):
-        for converter, col in converters:
-            value = converter(value, col, connection)
-        converted.append(value)
-    return part.model.from_db(connection.alias, part.names, converted)
+    if part.converters:
+        values = list(values)
+        for i, converters in part.converters:
+            value = values[i]
+            for converter, col in converters:
+                value = converter(value, col, connection)
+            values[i] = value
+    return part.model.from_db(connection.alias, part.names, values)
