@@ -14,7 +14,7 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils import timezone
 
@@ -70,13 +70,10 @@ class SessionStore(DatabaseSessionStore):
         connection = connections[db]
         sql = (f'SELECT "session_data" FROM "{model._meta.db_table}" '
                f'WHERE "session_key" = %s AND "expire_date" > %s')
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())])
-                row = cursor.fetchone()
-        except SuspiciousOperation:
-            row = None
-        if row is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())])
+            row = cursor.fetchone()
+        if row is None:  # unknown, expired or revoked: as Django's store, no session and a new key later
             self._session_key = None
             return None
         return _Row(row[0])
