@@ -194,6 +194,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTHENTICATION_BACKENDS = ["inspection.security.signin.ThrottledModelBackend"]
 
+# Django's database sessions, read with one fixed statement (issue 14): server-side, revocable.
+SESSION_ENGINE = "inspection.security.request_user"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600  # a working day, not Django's two weeks
 SESSION_COOKIE_SAMESITE = "Lax"

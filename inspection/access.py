@@ -4,6 +4,8 @@ An object outside the caller's scope is reported as not found, never as forbidde
 its existence does not leak.
 """
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
@@ -38,9 +40,11 @@ from inspection.models import (
     Role,
     TeamMember,
     Township,
+    TownshipCoverage,
     grace_hours,
 )
 from inspection.publication import public_record
+from inspection.rawrows import instance, select_list
 from scoring import DecisionKind
 
 
@@ -527,15 +531,51 @@ def commission_figures(user, *, now, week: str) -> dict[str, int] | None:
     profile = profile_of(user)
     if profile is None or profile.role != Role.COMMISSION:
         return None
+    with connection.cursor() as cursor:
+        cursor.execute(_figures_sql(), _figures_params(user, profile, now, week))
+        return dict(zip(COMMISSION_FIGURES, cursor.fetchone()))
+
+
+def _figures_params(user, profile, now, week) -> list:
     c, N, S, R = profile.county_id, Notice.State, Inspection.Status, MandatoryReport.State
     at = connection.ops.adapt_datetimefield_value(now)
-    params = [c, N.DRAFT, c, N.ISSUED, NoticeKind.CIRCULAR, c, N.RESPONDED, c,
-              c, week, S.MISSED, S.CANCELLED,
-              c, Inspection.Kind.FOLLOW_UP, S.PLANNED, S.DISPATCHED,
-              user.pk, c, R.OPEN, c, R.OPEN, at, c, R.OPEN, at]
+    return [c, N.DRAFT, c, N.ISSUED, NoticeKind.CIRCULAR, c, N.RESPONDED, c, c, week, S.MISSED, S.CANCELLED,
+            c, Inspection.Kind.FOLLOW_UP, S.PLANNED, S.DISPATCHED, user.pk, c, R.OPEN, c, R.OPEN, at, c, R.OPEN, at]
+
+
+def commission_dashboard(user, *, now, week: str) -> tuple[dict[str, int], list[Township]] | None:
+    """`commission_figures` and the townships with their summary rows, as
+    `visible_townships(user).select_related("coverage").order_by("code")` gives them (the inactive
+    ones too; `township.coverage` cached, or its absence), in one statement. None for anyone but
+    the commission."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.COMMISSION:
+        return None
+    sql, (town, kept) = _dashboard_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_figures_sql(), params)
-        return dict(zip(COMMISSION_FIGURES, cursor.fetchone()))
+        cursor.execute(sql, _figures_params(user, profile, now, week) + [profile.county_id])
+        rows = cursor.fetchall()
+    townships = []
+    for row in rows:
+        if (township := instance(connection, town, row)) is not None:
+            coverage = instance(connection, kept, row)
+            if coverage is not None:
+                TownshipCoverage.township.field.set_cached_value(coverage, township)
+            Township.coverage.related.set_cached_value(township, coverage)
+            townships.append(township)
+    return dict(zip(COMMISSION_FIGURES, rows[0])), townships
+
+
+@cache
+def _dashboard_sql():
+    """The figures once, beside every township of the county (none: one row of figures)."""
+    columns, parts = select_list(connection, [(Township, "t"), (TownshipCoverage, "k")], len(COMMISSION_FIGURES))
+    q = connection.ops.quote_name
+    named = ", ".join(COMMISSION_FIGURES)
+    return (f"WITH f({named}) AS ({_figures_sql()}) SELECT f.*, {', '.join(columns)} FROM f "
+            f"LEFT JOIN {q(Township._meta.db_table)} t ON t.{q('county_id')} = %s "
+            f"LEFT JOIN {q(TownshipCoverage._meta.db_table)} k ON k.{q('township_id')} = t.{q('id')} "
+            f"ORDER BY t.{q('code')}"), parts
 
 
 def _figures_sql() -> str:

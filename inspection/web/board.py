@@ -272,19 +272,6 @@ def _board(townships, by_township) -> list[BoardRow]:
     return rows
 
 
-def fragment_key(grid: Coverage, rows: list[BoardRow], language: str) -> str:
-    """The cache key of the dashboard's grid and coverage chart: a digest of everything they show,
-    today's states included, so a changed row or a new day is a new key and nothing stale is served."""
-    shown = (
-        language, grid.start, grid.end, [(w.label, w.future) for w in grid.weeks],
-        [(r.township.id, r.township.code, r.township.name, r.township.level, r.township.key_managed,
-          r.township.key_managed_since, r.state, r.deadline, r.days_left,
-          [[(v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits] for c in r.cells]) for r in grid.rows],
-        [(b.township.id, [(x.id, x.due_on, x.light, x.state) for x in b.rectifications]) for b in rows],
-    )
-    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-
-
 def board_key(townships: list[Township], rows: list[BoardRow], language: str) -> str:
     """The cache key of the level chart and the escalation board: every township's level (the chart)
     and each board row as shown. A visit dispatched or submitted without a decision leaves it as is,

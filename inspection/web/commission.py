@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 import rotation
 from inspection.access import (
-    commission_figures,
+    commission_dashboard,
     report_counts,
     visible_damaged_files,
     visible_inspections,
@@ -26,7 +26,7 @@ from inspection.services.report_jobs import escalate_late_reports
 from inspection.statistics import estimate_trend, trend_fingerprint, trend_table
 from inspection.web import board, charts, coverage
 from inspection.web.common import today
-from inspection.web.grid_rows import grid_rows_html
+from inspection.web.grid_rows import coverage_section_html
 
 
 def _townships(user):
@@ -76,9 +76,9 @@ def _capacity_chart(capacity):
 def dashboard(request, profile):
     county = profile.county  # with the user, in the session's one query (security/signin.py)
     day, now = today(), timezone.now()
-    townships, grid, rows = _coverage_and_board(request.user, county, day)
-    # Every other count in one statement.
-    figures = commission_figures(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
+    # Every count of the page and the townships with their summary rows, in one statement.
+    figures, every = commission_dashboard(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
+    townships, grid, rows = _coverage_and_board(every, county, day)
     notices = visible_notices(request.user)
     capacity_key = _capacity_key(county, townships, day)
     # The lists behind a figure are read only when it says there is something to list.
@@ -92,11 +92,10 @@ def dashboard(request, profile):
         # (below) has just written the viewer a notification: then base.html counts again.
         "unread": None if figures.get("reports_unescalated") else figures["unread"],
         "grid": grid,
-        # Drawn only when the cached fragment is missing (`fragment_key`, `board_key`, web/dashboard.html).
-        "fragment_key": board.fragment_key(grid, rows, get_language()),
+        # From cached pieces: after a dispatch only the row it changed, and the tail if a count moved.
+        "coverage_section": coverage_section_html(grid, get_language(), partial(_coverage_chart, grid)),
+        # Drawn only when the cached fragment is missing (`board_key`, web/dashboard.html).
         "board_key": board.board_key(townships, rows, get_language()),
-        "grid_rows": partial(grid_rows_html, grid, get_language()),  # drawn only inside a missing fragment
-        "coverage_chart": partial(_coverage_chart, grid),
         "coverage_meter": charts.meter(
             grid.covered, maximum=grid.total or 1, title=_("本期覆盖"), desc=f"{grid.covered}/{grid.total}"
         ),
@@ -185,11 +184,10 @@ def _reports_from(figures, county, now) -> dict | None:
     return {"open": figures["reports_open"], "late": figures["reports_late"]}
 
 
-def _coverage_and_board(user, county, day):
-    """The county's active townships, the grid and the escalation board from the maintained summary:
-    one query (the townships with their summary rows; the inactive ones too, whose record a
+def _coverage_and_board(every, county, day):
+    """The county's active townships, the grid and the escalation board from the maintained summary
+    (`every`: the townships with their summary rows; the inactive ones too, whose record a
     successor carries)."""
-    every = list(visible_townships(user).select_related("coverage").order_by("code"))
     kept = {t.id: t.coverage for t in every if _has_coverage(t)}
     townships = [t for t in every if t.active]
     if any(t.id not in kept for t in townships):

@@ -1,25 +1,55 @@
-"""The rows of the dashboard's coverage grid, each drawn once per content (issue 14).
+"""The dashboard's coverage section, each piece drawn once per content (issue 14).
 
-A row's HTML is cached under the digest of everything it shows (`CoverageRow.key`) and the
-language, so every process agrees and nothing stale is served; the page asks the cache for all
-rows in one call and draws only those it lacks: after a dispatched visit, the one row it changed.
+The section is three pieces, each cached under what it shows and the language, so every process
+agrees and nothing stale is served: the head (the period and its weeks), one piece per grid row
+(`CoverageRow.key`, a digest of its cells) and the tail (legend, chart of the cumulative coverage,
+tally). The page asks the cache for all of them in one call and draws only those it lacks: after a
+dispatched visit, the one row it changed and, when a count moved, the tail.
 """
+
+import hashlib
 
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
 ROW_TEMPLATE = "web/_grid_row.html"
+HEAD_TEMPLATE = "web/_coverage_head.html"
+TAIL_TEMPLATE = "web/_coverage_tail.html"
 KEEP_SECONDS = 86400
+ROW_GAP = "\n        "  # as web/dashboard.html placed each row in its table body
 
 
-def grid_rows_html(grid, language: str) -> str:
-    """The grid's rows as web/dashboard.html places them in its table body."""
-    keys = {f"ancha:grid-row:{language}:{row.key}": row for row in grid.rows}
-    found = cache.get_many(list(keys))
+def _digest(shown) -> str:
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+def _head_key(grid, language: str) -> str:
+    return f"ancha:grid-head:{language}:" + _digest((grid.start, grid.end, [(w.start, w.end, w.future) for w in grid.weeks]))
+
+
+def _tail_key(grid, language: str) -> str:
+    """The tail shows the counts and, in its chart, the cumulative coverage of each elapsed week."""
+    cumulative = [(week.label, n) for week, n in grid.cumulative]
+    return f"ancha:grid-tail:{language}:" + _digest((grid.total, grid.covered, grid.near, grid.overdue, cumulative))
+
+
+def coverage_section_html(grid, language: str, chart) -> str:
+    """The whole coverage section of web/dashboard.html; `chart()` draws the cumulative chart, asked
+    only when the tail is not cached."""
+    head, tail = _head_key(grid, language), _tail_key(grid, language)
+    rows = {f"ancha:grid-row:{language}:{row.key}": row for row in grid.rows}
+    found = cache.get_many([head, *rows, tail])
     drawn = {}
-    if len(found) < len(keys):
+    if head not in found:
+        drawn[head] = get_template(HEAD_TEMPLATE).render({"grid": grid})
+    missing = [key for key in rows if key not in found]
+    if missing:
         template = get_template(ROW_TEMPLATE)
-        drawn = {key: template.render({"row": row}) for key, row in keys.items() if key not in found}
+        drawn.update({key: template.render({"row": rows[key]}) for key in missing})
+    if tail not in found:
+        drawn[tail] = get_template(TAIL_TEMPLATE).render({"grid": grid, "coverage_chart": chart()})
+    if drawn:
         cache.set_many(drawn, KEEP_SECONDS)
-    return mark_safe("".join((found.get(key) or drawn[key]) + "\n        " for key in keys))
+    piece = {**found, **drawn}
+    return mark_safe(piece[head] + "".join(piece[key] + ROW_GAP for key in rows) + piece[tail])

@@ -18,12 +18,14 @@ from django.utils import timezone
 
 import rotation
 from inspection.access import (
+    commission_dashboard,
     commission_figures,
     report_counts,
     visible_damaged_files,
     visible_inspections,
     visible_notices,
     visible_notifications,
+    visible_townships,
 )
 from inspection.models import (
     County,
@@ -65,23 +67,24 @@ def test_the_dashboard_reads_in_a_fixed_handful_of_statements(client, wang, coun
     client.force_login(wang)
     client.get("/")  # the capacity card and the compliance estimate cached, as after any first read
     sql = statements(client)
-    # The session; the user with profile and county; the townships with their summary rows; one
-    # statement of every other count (notices, damaged files, lost visits, understaffed follow-ups,
-    # reports, unread notifications: county_figures); the circular; this and next week's draws (and,
-    # with no draw this week, whether the county draws at all: two); the compliance fingerprint (one).
-    assert len(sql) == 9, "\n".join(sql)
+    # The session; the user with profile and county; one statement of the townships with their
+    # summary rows and every count (notices, damaged files, lost visits, understaffed follow-ups,
+    # reports, unread notifications: access.commission_dashboard); the circular; this and next week's
+    # draws (and, with no draw this week, whether the county draws at all: two); the compliance
+    # fingerprint (one).
+    assert len(sql) == 8, "\n".join(sql)
     figures = [s for s in sql if "inspection_damagedfile" in s]
     assert len(figures) == 1 and all(t in figures[0] for t in (
-        "inspection_notice", "inspection_mandatoryreport", "inspection_notification", "inspection_teammember"))
+        "inspection_notice", "inspection_mandatoryreport", "inspection_notification", "inspection_teammember",
+        "inspection_township", "inspection_townshipcoverage"))
     assert sum("inspection_townshipcoverage" in s for s in sql) == 1
-    assert any("inspection_township" in s and "inspection_townshipcoverage" in s for s in sql)
     assert any('"auth_user"' in s and "inspection_profile" in s and "inspection_county" in s for s in sql)
     assert [s for s in sql if "inspection_notice" in s and "COUNT(" in s] == figures  # counts folded into one
     # After a write the page refills nothing it cannot key: the same statements again.
     planned = make_inspection(township=county.townships.get(code="520581100"), checklist=checklist, team=team,
                               status=Inspection.Status.PLANNED)
     dispatch_planned(Inspection.objects.filter(pk=planned.pk))
-    assert len(statements(client)) == 9
+    assert len(statements(client)) == 8
 
 
 def kpi(html, label):
@@ -150,7 +153,26 @@ def assert_figures_follow_the_read_rules(user, county):
         "reports_unescalated": reports["unescalated"],
     }
     assert commission_figures(user, now=now, week=week) == expected
+    # The page's one statement: the same figures, and the townships with their summary rows as the
+    # queryset gives them (another county's beside them in every test that calls this).
+    figures, townships = commission_dashboard(user, now=now, week=week)
+    assert figures == expected
+    queried = list(visible_townships(user).select_related("coverage").order_by("code"))
+    assert [_fields(t) for t in townships] == [_fields(t) for t in queried] and townships
+    assert [_fields(_coverage(t)) for t in townships] == [_fields(_coverage(t)) for t in queried]
+    assert all(t.coverage.township is t for t in townships if _coverage(t))
     return expected
+
+
+def _fields(obj):
+    return obj and {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _coverage(township):
+    try:
+        return township.coverage
+    except TownshipCoverage.DoesNotExist:
+        return None
 
 
 def test_the_figures_statement_counts_what_the_read_rules_count(client, wang, county, checklist):
@@ -213,3 +235,31 @@ def test_a_deadline_light_turns_at_midnight_with_no_write(client, wang, county):
     assert list(TownshipCoverage.objects.order_by("pk").values_list("pk", "visits", "rectifications")) == kept
     assert before[0] == "open" and "未查" in before[1]
     assert after[0] == "near" and f"剩{coverage.NEAR_DAYS}天" in after[1]
+
+
+def test_names_from_the_database_are_escaped_in_every_cached_piece(client, wang, county):
+    """The grid rows, the board and the frame are drawn once and kept as HTML: a township or a user
+    named like markup must reach the page escaped, on the first read and from the cache."""
+    hostile = '<script>alert("x")</script>\'&'
+    township = county.townships.order_by("code").first()
+    county.townships.filter(pk=township.pk).update(name=hostile, level="rectification")
+    type(wang).objects.filter(pk=wang.pk).update(first_name='"><img src=x onerror=alert(1)>', last_name="")
+    client.force_login(wang)
+    for _ in range(2):  # drawn, then served from the cached pieces
+        html = page(client, "/")
+        assert "<script>alert" not in html and "<img src=x" not in html
+        escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#x27;&amp;"
+        assert html.count(escaped) == 2  # its grid row and its board row
+        assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_menu_is_drawn_for_each_role_section_and_language(client, wang, qian, county):
+    client.force_login(wang)
+    html = page(client, "/")
+    assert '<a href="/" aria-current="page">工作台</a>' in html and 'href="/accounts/"' in html
+    assert '<a href="/ledger/" aria-current="page">' in page(client, "/ledger/")
+    client.force_login(qian)  # the observer: its own menu, from the same process's kept menus
+    html = page(client, "/")
+    assert '<a href="/" aria-current="page">概览</a>' in html and 'href="/accounts/"' not in html
+    client.cookies["django_language"] = "en"
+    assert "aria-current=\"page\">Overview</a>" in page(client, "/")
