@@ -169,6 +169,9 @@ def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factor
     yield
     if template is not None:
         drills.drop_snapshot(template, django_db_blocker)
+    from tests import demo_history
+
+    demo_history.drop_snapshots(django_db_blocker)
 
 
 class ApiClient:

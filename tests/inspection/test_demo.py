@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 
 from inspection.models import AuditEvent, Decision, Draw, Inspection, Notice, Rectification, Township
 from inspection.services.audit import verify_chain
@@ -11,29 +10,19 @@ from inspection.services.calendar import work_calendar
 from inspection.services.demo import demo_todo, load_demo_history
 from inspection.services.draw_verify import verify_draw
 from inspection.services.ledger import ledger_entries
-from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
 from scoring import RULES
+from tests.demo_history import SUNDAY, WEEKS, played
 
 pytestmark = pytest.mark.django_db
 
-SUNDAY = date(2026, 11, 29)
 FRIDAY = date(2026, 11, 27)
 
 
-def played(django_db_blocker, *, weeks: int, today: date):
-    """The demo county with `weeks` weeks played up to `today`, for a module; wiped after it."""
-    with django_db_blocker.unblock():
-        county, _, _ = import_divisions(county_code="520581")
-        ensure_default_checklist(county=county)
-        load_demo_people(county=county, password="demo-pw")
-        yield county, load_demo_history(county=county, weeks=weeks, today=today)
-        call_command("flush", interactive=False, verbosity=0)
-
-
 @pytest.fixture(scope="module")
-def _loaded(django_db_setup, django_db_blocker):
-    """Twelve weeks take a few seconds to play: played once for the module."""
-    yield from played(django_db_blocker, weeks=12, today=SUNDAY)
+def _loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Twelve weeks take a few seconds to play: played once for the module (and the worker: see
+    tests/demo_history.py)."""
+    yield from played(django_db_blocker, tmp_path_factory, weeks=WEEKS, today=SUNDAY)
 
 
 @pytest.fixture
@@ -105,7 +94,7 @@ def test_notices_are_issued_gap_free_signed_for_and_reported_on(county, history)
 def test_the_record_is_intact_and_a_second_load_changes_nothing(county, history):
     assert verify_chain().ok
     before = (Inspection.objects.count(), Notice.objects.count(), Decision.objects.count())
-    again = load_demo_history(county=county, weeks=12, today=SUNDAY)
+    again = load_demo_history(county=county, weeks=WEEKS, today=SUNDAY)
     assert again.skipped
     assert (Inspection.objects.count(), Notice.objects.count(), Decision.objects.count()) == before
     assert AuditEvent.objects.filter(action="demo.history_loaded").count() == 1

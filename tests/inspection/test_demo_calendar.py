@@ -7,7 +7,7 @@ import pytest
 
 from inspection.models import Inspection
 from inspection.services.calendar import work_calendar
-from tests.inspection.test_demo import played
+from tests.demo_history import played
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,8 @@ MAKE_UP_SATURDAY = date(2026, 10, 10)  # worked in place of the National Day hol
 
 
 @pytest.fixture(scope="module")
-def county(django_db_setup, django_db_blocker):
-    for county, _ in played(django_db_blocker, weeks=3, today=SUNDAY):
+def county(django_db_setup, django_db_blocker, tmp_path_factory):
+    for county, _ in played(django_db_blocker, tmp_path_factory, weeks=3, today=SUNDAY):
         yield county
 
 

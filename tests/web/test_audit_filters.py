@@ -8,23 +8,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def county_at_work(django_db_setup, django_db_blocker):
-    """A demo county after four weeks of work through the real services: played once for the
-    module, wiped after it."""
-    from datetime import date
+def county_at_work(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A demo county after twelve weeks of work through the real services, the history
+    inspection/test_demo.py reads (tests/demo_history.py: played once per worker); wiped after
+    the module."""
+    from tests.demo_history import SUNDAY, WEEKS, played
 
-    from django.core.management import call_command
-
-    from inspection.services.demo import load_demo_history
-    from inspection.services.setup import ensure_default_checklist, import_divisions, load_demo_people
-
-    with django_db_blocker.unblock():
-        county, _, _ = import_divisions(county_code="520581")
-        ensure_default_checklist(county=county)
-        load_demo_people(county=county, password="demo-pw")
-        load_demo_history(county=county, weeks=4, today=date(2026, 11, 29))
+    for county, _ in played(django_db_blocker, tmp_path_factory, weeks=WEEKS, today=SUNDAY):
         yield county
-        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture
