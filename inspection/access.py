@@ -523,19 +523,6 @@ COMMISSION_FIGURES = ("drafts", "unacknowledged", "responded", "damaged", "lost"
                       "reports_open", "reports_late", "reports_unescalated")
 
 
-def commission_figures(user, *, now, week: str) -> dict[str, int] | None:
-    """The commission's counts of its county, for its dashboard, in one statement: notices (drafts,
-    unacknowledged, responded), damaged files, this `week`'s visits missed or withdrawn, follow-ups
-    short of people, the viewer's unread notifications and the mandatory reports waiting (open,
-    late, late and not yet escalated). None for anyone but the commission."""
-    profile = profile_of(user)
-    if profile is None or profile.role != Role.COMMISSION:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_figures_sql(), _figures_params(user, profile, now, week))
-        return dict(zip(COMMISSION_FIGURES, cursor.fetchone()))
-
-
 def _figures_params(user, profile, now, week) -> list:
     c, N, S, R = profile.county_id, Notice.State, Inspection.Status, MandatoryReport.State
     at = connection.ops.adapt_datetimefield_value(now)
@@ -544,7 +531,10 @@ def _figures_params(user, profile, now, week) -> list:
 
 
 def commission_dashboard(user, *, now, week: str) -> tuple[dict[str, int], list[Township]] | None:
-    """`commission_figures` and the townships with their summary rows, as
+    """The commission's counts of its county (COMMISSION_FIGURES: notices drafted, unacknowledged and
+    responded, damaged files, this `week`'s visits missed or withdrawn, follow-ups short of people,
+    the viewer's unread notifications, the mandatory reports open, late, and late and not yet
+    escalated) and the townships with their summary rows, as
     `visible_townships(user).select_related("coverage").order_by("code")` gives them (the inactive
     ones too; `township.coverage` cached, or its absence), in one statement. None for anyone but
     the commission."""

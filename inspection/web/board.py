@@ -327,7 +327,7 @@ def notice_counts(notices) -> dict[str, int]:
 def alarms(county, today: date, *, lost: int) -> list[str]:
     """The red banner of the commission's home: a week without a draw, a draw below the minimum
     capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up
-    (`lost`: how many of this week's were missed or withdrawn, as `access.commission_figures`
+    (`lost`: how many of this week's were missed or withdrawn, as `access.commission_dashboard`
     counts them)."""
     monday = today - timedelta(days=today.weekday())
     this_week, next_week = rotation.week_label(monday), rotation.week_label(monday + timedelta(days=7))
