@@ -209,16 +209,6 @@ def staff_days(
         batch = by_day[day]
         free = [e for e in everyone if day not in busy[e]] if anyone_busy else everyone
         rows = _cost_rows(batch, towns, people, free, load, jitter, m)
-        if len(batch) == 1 and len(free) > team_size:  # most days: one visit, `_apart` without its layers
-            row = rows[0]
-            order = sorted(range(len(free)), key=row.__getitem__)
-            worst = row[order[team_size - 1]]
-            if worst < _FORBIDDEN and row[order[team_size]] != worst:
-                chosen = [free[c] for c in order[:team_size]]
-                for e in chosen:
-                    load[e] += 1
-                teams[batch[0][1]] = tuple(sorted([names[e] for e in chosen]))
-                continue
         for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
             chosen = [free[c] for c in columns]
             for e in chosen:

@@ -262,8 +262,7 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     tilts = {}
     for c, debt in balance.items():
         if debt and c in present:
-            x = BALANCE_GAIN * debt / TICKS  # _tilt(debt), inlined: clamped to [-3, 3]
-            tilts[c] = math.exp(-3.0 if x < -3.0 else 3.0 if x > 3.0 else x)
+            tilts[c] = _tilt(debt)
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
@@ -332,7 +331,6 @@ def _dates(ordinals: dict[str, int]) -> dict[str, date]:
     """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
     sent between processes then carries each day once."""
     return {code: _day(d) for code, d in ordinals.items()}
-
 
 
 def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
