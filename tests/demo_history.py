@@ -52,35 +52,18 @@ def played(django_db_blocker, tmp_path_factory, *, weeks: int, today: date):
         call_command("flush", interactive=False, verbosity=0)
 
 
-def _vendor() -> str:
-    from django.db import connection
-
-    return connection.vendor
-
-
 def _take(tmp_path_factory) -> str:
-    from django.db import connection, connections
+    from tests.security.conftest import _vendor, copy_test_database
 
     if _vendor() == "sqlite":
-        import sqlite3
-
-        path = str(tmp_path_factory.mktemp("demo") / "played.sqlite3")
-        connection.ensure_connection()
-        target = sqlite3.connect(path)
-        connection.connection.backup(target)
-        target.close()
-        return path
-    from tests.security.conftest import _pg_admin
-
-    name = f"demo_played_{uuid.uuid4().hex[:10]}"
-    source = connection.settings_dict["NAME"]
-    connections.close_all()  # a template may have no other session open on it
-    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
-    return name
+        return copy_test_database(sqlite_path=tmp_path_factory.mktemp("demo") / "played.sqlite3", pg_name="")
+    return copy_test_database(sqlite_path=None, pg_name=f"demo_played_{uuid.uuid4().hex[:10]}")
 
 
 def _restore(where: str) -> None:
     from django.db import connection, connections
+
+    from tests.security.conftest import _vendor
 
     if _vendor() == "sqlite":
         import sqlite3
@@ -100,7 +83,7 @@ def _restore(where: str) -> None:
 
 def drop_snapshots(django_db_blocker) -> None:
     """At the end of the session: PostgreSQL's copies are databases of the server."""
-    from tests.security.conftest import _pg_admin
+    from tests.security.conftest import _pg_admin, _vendor
 
     if not _snapshots or _vendor() == "sqlite":
         _snapshots.clear()

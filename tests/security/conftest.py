@@ -94,32 +94,43 @@ def _test_database_was_built(items) -> bool:
     return "default" in _get_databases_for_setup(items)[0]
 
 
+def copy_test_database(*, sqlite_path, pg_name: str) -> str:
+    """A copy of the worker's test database as it is now: a new SQLite file at `sqlite_path` (the
+    backup API) or a new PostgreSQL database `pg_name` (`CREATE DATABASE … TEMPLATE`). Returns where
+    the copy is. The drills' template and the demo's played history (tests/demo_history.py) use it."""
+    from django.db import connection, connections
+
+    if _vendor() == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        target = sqlite3.connect(sqlite_path)
+        connection.connection.backup(target)
+        target.close()
+        return str(sqlite_path)
+    source = connection.settings_dict["NAME"]
+    connections.close_all()  # a template may have no other session open on it
+    _pg_admin(f'CREATE DATABASE "{pg_name}" TEMPLATE "{source}"')
+    return pg_name
+
+
 def drill_template(items, tmp_path_factory, django_db_blocker):
     """The drills' template: the worker's test database as the migrations left it, before any test
     wrote to it. Migrating a template in a `manage.py` subprocess cost each worker ~15 s of CPU
     for the same schema (and data migrations' rows) the worker had just built; that is still the
     way when no test database was built."""
-    from django.db import connection, connections
-
     vendor = _vendor()
     copy = _test_database_was_built(items)
     with django_db_blocker.unblock():
         if vendor == "sqlite":
-            import sqlite3
-
             path = tmp_path_factory.mktemp("drill") / "template.sqlite3"
             template = DrillDatabase(f"sqlite:///{path}")
             if copy:
-                connection.ensure_connection()
-                target = sqlite3.connect(path)
-                connection.connection.backup(target)
-                target.close()
+                copy_test_database(sqlite_path=path, pg_name="")
         else:
             name = f"drill_tpl_{uuid.uuid4().hex[:10]}"
             if copy:
-                source = connection.settings_dict["NAME"]
-                connections.close_all()  # a template may have no other session open on it
-                _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+                copy_test_database(sqlite_path=None, pg_name=name)
             else:
                 _pg_admin(f'CREATE DATABASE "{name}"')
             template = DrillDatabase(_pg_url(name))
