@@ -6,15 +6,12 @@ APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-uti
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install migrate system-packages fonts demo lint test bench clean
+.PHONY: install system-packages fonts demo lint test bench clean
 
 # Each step that takes more than a few seconds says what it is doing, so an install never
 # sits silent; steps with nothing to do pass quietly.
+# `install` migrates the database too (DESIGN §4's contract for the target).
 install: system-packages .venv/.installed var/fonts/.built
-
-# The demo's database (db.sqlite3, or DATABASE_URL). Only `make demo` needs it: the suite builds its
-# own test databases, and a server migrates once per release from one machine (docs/deploy.md).
-migrate: install
 	@echo "==> database: applying migrations"
 	@start=$$(date +%s); DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0 \
 		&& echo "    migrations done ($$(( $$(date +%s) - start )) s)"
@@ -70,7 +67,7 @@ fonts: .venv/.installed
 
 # The letters print and QR-code the address they are verified at: in the demo, the one it is served on.
 demo: export ANCHA_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
-demo: migrate
+demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 	@echo "Ancha is at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
