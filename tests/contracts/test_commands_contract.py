@@ -46,6 +46,18 @@ def test_each_command_exists_with_its_options(name):
         assert option in parser._option_string_actions, f"{name} {option} is missing:\n{usage}"
 
 
+def test_the_cron_and_operator_commands_leave_system_checks_to_deploy_time():
+    """Ancha's own commands run from timers and by operators; Django's system checks (which load
+    the URL configuration and the whole API) run once per release (`manage.py check --deploy`),
+    not at every start of a job. Django's own commands keep theirs."""
+    ours = sorted(name for name, app in get_commands().items()
+                  if app == "inspection" and name != "flush")
+    assert {"weekly_draw", "escalate", "backup", "restore", "verify_audit", "audit_checkpoint"} <= set(ours)
+    for name in ours:
+        assert load_command_class("inspection", name).requires_system_checks == [], name
+    assert load_command_class("django.core", "sendtestemail").requires_system_checks == "__all__"
+
+
 def test_import_divisions_loads_the_countys_30_townships(db):
     code, out, err = manage("import_divisions", "--county", "520581")
     assert code == 0, err

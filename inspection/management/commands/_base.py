@@ -10,6 +10,12 @@ from inspection.models import County
 
 
 class AnchaCommand(BaseCommand):
+    # Ancha's commands are cron and operator jobs (the draw, the sweep, backups, verify_audit...).
+    # Django's system checks belong to deploy time (`manage.py check --deploy`, docs/deploy.md):
+    # run before each job they imported the URL configuration and so the whole API (~0.8 s of a
+    # ~2 s start) and found nothing a deploy had not already found.
+    requires_system_checks = []
+
     def execute(self, *args, **options):
         try:
             return super().execute(*args, **options)
