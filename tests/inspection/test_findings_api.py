@@ -126,7 +126,9 @@ def _post_in_thread(token_client, path, body, k, results, index, barrier):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_thirty_concurrent_replays_of_one_finding_make_one_row_and_identical_replies(api, li, dispatched, body):
+def test_thirty_concurrent_replays_of_one_finding_make_one_row_and_identical_replies(
+    api, li, dispatched, body, patient_writers
+):
     client, k, n = api(li), key(), 30
     results, barrier = [None] * n, threading.Barrier(n)
     threads = [

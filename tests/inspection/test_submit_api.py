@@ -93,7 +93,7 @@ class TestSubmitting:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_two_team_members_submitting_at_once_submit_once(api, li, sun, dispatched):
+def test_the_two_team_members_submitting_at_once_submit_once(api, li, sun, dispatched, patient_writers):
     import threading
 
     from django.db import connections
