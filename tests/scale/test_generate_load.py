@@ -5,11 +5,11 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from bench.loadgen import generate_load, province_counties
+from bench.loadgen import generate_load
 from inspection.models import (
     AuditEvent,
     County,
@@ -28,6 +28,28 @@ from inspection.services.audit import verify_chain
 from inspection.services.inspections import score_inspection
 from scoring import check_invariants
 from tests.scale.conftest import NOW, TWO, load
+
+
+@pytest.fixture(scope="module")
+def _loaded_once(django_db_setup, django_db_blocker):
+    """The two counties, generated once for the module and committed; flushed after it."""
+    from django.core.cache import cache
+
+    with django_db_blocker.unblock():
+        try:
+            yield load(TWO)
+        finally:
+            call_command("flush", "--noinput", verbosity=0)
+            cache.clear()
+
+
+@pytest.fixture
+def loaded(db, _loaded_once):
+    """Every test reads the same load (generating it took ~1 s of CPU a test) inside its own
+    transaction, rolled back after it: what a test writes (a sweep, a filing, a submission) is
+    gone before the next test reads. The runs of the generator on an empty database are in
+    test_generate_load_command.py."""
+    return _loaded_once
 
 
 def test_a_generated_load_leaves_the_audit_chain_whole(loaded):
@@ -160,39 +182,6 @@ def test_a_second_run_skips_the_counties_it_already_made(loaded):
     again = load(TWO)
     assert again.counties == [] and again.skipped == TWO
     assert verify_chain().ok
-
-
-def test_the_same_seed_gives_the_same_week(db):
-    first = load(["460321"], weeks=3)
-    scores = list(Inspection.objects.order_by("date", "township__code").values_list("township__code", "date", "score"))
-    assert first.counties == ["460321"]
-    assert scores and all(isinstance(s, int) or s is None for _, _, s in scores)
-    from bench.loadgen import seed_bytes
-
-    assert seed_bytes(7) == seed_bytes("7")
-
-
-def test_province_counties_reads_the_shipped_list():
-    sichuan = province_counties("51")
-    assert len(sichuan) == 183
-    assert sum(len(rows) for rows in sichuan.values()) == 3111
-    assert max(len(rows) for rows in sichuan.values()) == 46
-
-
-def test_the_command_loads_a_county_and_checks_the_chain(db, capsys):
-    call_command("generate_load", "--province", "46", "--county", "460321", "--weeks", "2", "--verify")
-    out = capsys.readouterr().out
-    assert "生成 1 个县" in out and "审计链完好" in out
-    assert Township.objects.filter(county__code="460321").count() == 3
-
-
-def test_the_command_says_so_when_the_checkout_has_no_bench_folder(db, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "bench.loadgen", None)  # as if bench/ were not there
-    with pytest.raises(CommandError, match="bench/"):
-        call_command("generate_load", "--province", "46", "--county", "460321", "--weeks", "2")
-    assert not County.objects.filter(code="460321").exists()
 
 
 def test_the_letters_of_the_last_working_day_wait_as_drafts(loaded):
