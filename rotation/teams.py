@@ -26,6 +26,7 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
     v = [0.0] * (cols + 1)
     match = [0] * (cols + 1)  # column -> row (1-based), 0 free
     way = [0] * (cols + 1)
+    shifted = [None, *([0.0, *row] for row in cost)]  # 1-based rows and columns, as the method counts
     for i in range(1, rows + 1):
         match[0] = i
         j0 = 0
@@ -36,15 +37,16 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
             i0 = match[j0]
             delta = inf
             j1 = 0
-            row = cost[i0 - 1]
+            row = shifted[i0]
             ui0 = u[i0]
             for j in unused:
-                cur = row[j - 1] - ui0 - v[j]
-                if cur < minv[j]:
-                    minv[j] = cur
+                cur = row[j] - ui0 - v[j]
+                least = minv[j]
+                if cur < least:
+                    minv[j] = least = cur
                     way[j] = j0
-                if minv[j] < delta:
-                    delta = minv[j]
+                if least < delta:
+                    delta = least
                     j1 = j
             for j in used:
                 u[match[j]] += delta

@@ -48,10 +48,25 @@ _day = lru_cache(maxsize=4096)(date.fromordinal)
 
 
 @lru_cache(maxsize=2048)
+def _longest_spent(this_days: tuple[int, ...], after: Callable[[int], int]) -> list:
+    """[future, spent] of the longest future computed so far for these slots and deadline rule."""
+    return [(), ()]
+
+
 def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[[int], int]) -> tuple[int, ...]:
     """For each future slot z_k: the future slots before it minus the deadlines that this week's and
     the earlier future slots create before it. It depends on the calendar alone, not on the townships,
-    so every county drawing the same week with the same slots shares it."""
+    so every county drawing the same week with the same slots shares it.
+
+    Entry k depends on the future slots up to z_k only, and the counties of a week ask for prefixes
+    of the same future (their horizons differ): a future that is a prefix of the longest one known
+    reads its entries instead of walking the slots again.
+    """
+    known = _longest_spent(this_days, after)
+    longest, spent = known
+    n = len(future)
+    if n <= len(longest) and longest[:n] == future:
+        return spent[:n]
     generated = [after(x) for x in this_days]  # sorted: `after` is monotone
     out = []
     gi = 0
@@ -59,7 +74,10 @@ def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[
         gi = bisect_left(generated, z, gi)  # sorted, and z only grows
         out.append(k - gi)
         generated.append(after(z))
-    return tuple(out)
+    out = tuple(out)
+    if n > len(longest):
+        known[:] = [future, out]
+    return out
 
 
 def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequence[int],
