@@ -49,8 +49,9 @@ _day = lru_cache(maxsize=4096)(date.fromordinal)
 
 @lru_cache(maxsize=2048)
 def _longest_spent(this_days: tuple[int, ...], after: Callable[[int], int]) -> list:
-    """[future, spent] of the longest future computed so far for these slots and deadline rule."""
-    return [(), ()]
+    """The walk of `_spent` over the longest future asked so far for these slots and deadline rule:
+    [future, spent, deadlines generated, position in them], to read prefixes from and resume."""
+    return [(), [], sorted(after(x) for x in this_days), 0]  # sorted: `after` is monotone
 
 
 def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[[int], int]) -> tuple[int, ...]:
@@ -59,25 +60,33 @@ def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[
     so every county drawing the same week with the same slots shares it.
 
     Entry k depends on the future slots up to z_k only, and the counties of a week ask for prefixes
-    of the same future (their horizons differ): a future that is a prefix of the longest one known
-    reads its entries instead of walking the slots again.
+    of the same future (their horizons differ): a future that is a prefix of the longest one walked
+    reads its entries, and one that extends it resumes the walk where it stopped.
     """
     known = _longest_spent(this_days, after)
-    longest, spent = known
-    n = len(future)
-    if n <= len(longest) and longest[:n] == future:
-        return spent[:n]
-    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
-    out = []
-    gi = 0
-    for k, z in enumerate(future):  # k: future slots before z
+    longest = known[0]
+    n, m = len(future), len(longest)
+    if n <= m and longest[:n] == future:
+        return tuple(known[1][:n])
+    if n > m and future[:m] == longest:
+        _walk(future, known, after)
+        return tuple(known[1])
+    fresh = [(), [], sorted(after(x) for x in this_days), 0]  # another future of the same slots
+    _walk(future, fresh, after)
+    if n > m:
+        known[:] = fresh
+    return tuple(fresh[1])
+
+
+def _walk(future: tuple[int, ...], state: list, after: Callable[[int], int]) -> None:
+    """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`."""
+    walked, spent, generated, gi = state
+    for k in range(len(walked), len(future)):  # k: future slots before z
+        z = future[k]
         gi = bisect_left(generated, z, gi)  # sorted, and z only grows
-        out.append(k - gi)
+        spent.append(k - gi)
         generated.append(after(z))
-    out = tuple(out)
-    if n > len(longest):
-        known[:] = [future, out]
-    return out
+    state[0], state[3] = future, gi
 
 
 def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequence[int],

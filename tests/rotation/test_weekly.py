@@ -146,7 +146,8 @@ def test_the_water_fill_sums_its_suffixes_exactly_as_before():
 
 def test_the_look_ahead_reads_a_shorter_future_from_the_longest_one_known():
     """`weekly._spent` keeps the longest future asked for a week's slots (session seven): a prefix of
-    it, a longer one and a different one must each give what walking their own slots gives."""
+    it, one that extends it (the walk resumed) and a different one must each give what walking their
+    own slots gives."""
     import random
     from bisect import bisect_left
 
@@ -167,5 +168,5 @@ def test_the_look_ahead_reads_a_shorter_future_from_the_longest_one_known():
     for _ in range(300):
         start = 740657 + rng.randrange(0, 3)
         future = tuple(sorted({start + rng.randrange(0, 200) for _ in range(rng.randrange(0, 60))}))
-        for cut in (len(future), len(future) // 2, 0):
+        for cut in (len(future) // 2, len(future), len(future) // 3, 0):  # fresh or read, resumed, read
             assert _spent(this_days, future[:cut], next_deadline_ord) == walked(this_days, future[:cut], next_deadline_ord)
