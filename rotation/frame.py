@@ -32,7 +32,9 @@ _CODE = attrgetter("code")
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
 
-@dataclass(frozen=True)
+# Read-only once built; not frozen, whose __init__ sets each of the 13 fields through object.__setattr__
+# (one Week a draw, thousands a run).
+@dataclass(slots=True)
 class Week:
     start: date
     start_ord: int

@@ -342,7 +342,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
     frame = week.frame
     day_visits = sorted((day, frame[j].code) for j, day in placed)
     inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
-    towns = {t.code: t for t in frame}
+    towns = {frame[j].code: frame[j] for j, _ in placed}  # the teams read the drawn townships only
     if v1:
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
     else:
