@@ -23,7 +23,7 @@ from operator import attrgetter
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
 from rotation.planner import calendar_caps, cycle_caps
-from rotation.randomness import noise, order_key
+from rotation.randomness import noise, order_key, order_keys
 from rotation.slots import Planned, future_slots, week_future, week_slots, workday_ordinals
 from rotation.workdays import WorkCalendar
 
@@ -32,7 +32,9 @@ _CODE = attrgetter("code")
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
 
-@dataclass(frozen=True)
+# Read-only once built; not frozen, whose __init__ sets each of the 13 fields through object.__setattr__
+# (one Week a draw, thousands a run).
+@dataclass(slots=True)
 class Week:
     start: date
     start_ord: int
@@ -74,8 +76,10 @@ def _by_deadline(towns: list[TownshipState], planned: dict[str, int], real: dict
     shares its deadlines with another needs its key (an HMAC each): the order is the same."""
     due = [(planned[t.code], real[t.code]) for t in towns]
     tied = Counter(due)
-    keyed = [(d, order_key(week_key, t.code) if tied[d] > 1 else b"", position)
-             for position, (d, t) in enumerate(zip(due, towns))]
+    keyed = [(d, b"", position) for position, d in enumerate(due)]
+    shared = [position for position, d in enumerate(due) if tied[d] > 1]
+    for position, key in zip(shared, order_keys(week_key, [towns[position].code for position in shared])):
+        keyed[position] = (due[position], key, position)
     keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
     return [towns[position] for _, _, position in keyed]
 

@@ -9,7 +9,7 @@ from rotation.inputs import DrawInputs
 from rotation.slots import share, week_workdays
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only once built (not frozen: cheaper to build, twice a draw)
 class Facts:
     shortfall: int | None  # date ordinal
     missed: list[str]

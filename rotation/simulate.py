@@ -139,7 +139,7 @@ def simulate(
         county=county, ratio=ratio, team_size=team_size, origin=start, floor_share=floor_share,
         margin=margin), _seed_bytes(seed), {c: TownshipState(c, c in key_set) for c in codes},
         {i.username: i for i in roster})
-    plan = calendar_plan(len(codes), capacity, calendar=work, start=start, margin=margin,
+    plan = _calendar_plan(len(codes), capacity, calendar=work, start=start, margin=margin,
                          per_day=max(1, len(roster) // team_size) if roster else None,
                          key_managed=len(key_set), ratio=ratio, floor_share=floor_share, robust=False)
     run.note(plan.warnings)
@@ -164,6 +164,11 @@ def simulate(
         "warnings": run.warnings,
         "weeks": out_weeks,
     }
+
+
+# Counties of a run with the same size, key-managed count and roster share their plan (a province
+# has a few dozen sizes for ~180 counties); a Plan is immutable, the JSON is built from it afresh.
+_calendar_plan = lru_cache(maxsize=256)(calendar_plan)
 
 
 def _seeded_misses(secret: bytes, weeks: int, count: int) -> dict[int, list[float]]:

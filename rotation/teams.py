@@ -26,6 +26,7 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
     v = [0.0] * (cols + 1)
     match = [0] * (cols + 1)  # column -> row (1-based), 0 free
     way = [0] * (cols + 1)
+    shifted = [None, *([0.0, *row] for row in cost)]  # 1-based rows and columns, as the method counts
     for i in range(1, rows + 1):
         match[0] = i
         j0 = 0
@@ -36,15 +37,16 @@ def _hungarian(cost: list[list[float]]) -> list[int]:
             i0 = match[j0]
             delta = inf
             j1 = 0
-            row = cost[i0 - 1]
+            row = shifted[i0]
             ui0 = u[i0]
             for j in unused:
-                cur = row[j - 1] - ui0 - v[j]
-                if cur < minv[j]:
-                    minv[j] = cur
+                cur = row[j] - ui0 - v[j]
+                least = minv[j]
+                if cur < least:
+                    minv[j] = least = cur
                     way[j] = j0
-                if minv[j] < delta:
-                    delta = minv[j]
+                if least < delta:
+                    delta = least
                     j1 = j
             for j in used:
                 u[match[j]] += delta
@@ -90,12 +92,12 @@ def assign_teams(
     teams: dict[str, tuple[str, ...]] = {}
     per_batch = max(1, m // team_size)
     everyone = list(range(m))
-    people = [(i.home, i.last_township, i.username) for i in inspectors]
+    who = _who(inspectors)
     for day in sorted(by_day):
         visits = by_day[day]
         for b in range(0, len(visits), per_batch):
             batch = visits[b : b + per_batch]
-            rows = _cost_rows(batch, towns, people, everyone, load, jitter, m)
+            rows = _cost_rows(batch, towns, who, everyone, [2.0 * x for x in load], jitter, m)
             if len(batch) == 1:
                 columns = sorted(range(m), key=rows[0].__getitem__)[:team_size]
             else:
@@ -120,23 +122,42 @@ def _setup(day_visits: list[tuple[int, str]], m: int, week_key: bytes):
     return noise(week_key, "team", m * len(day_visits)), [0] * m, by_day
 
 
-def _cost_rows(batch, towns, people, free, load, jitter, m) -> list[list[float]]:
-    """`people`: (home, last township, username) of every inspector, read once per draw, not per day."""
+def _who(inspectors: Sequence[InspectorState]) -> tuple[dict, dict, dict]:
+    """Read once per draw: the inspectors (indexes) by home township and by last township, and each
+    name's index. A cost row then starts from load and noise alone and only its few exceptions are
+    looked up, instead of comparing every inspector with the township."""
+    homes: dict[str | None, list[int]] = {}
+    lasts: dict[str | None, list[int]] = {}
+    for e, i in enumerate(inspectors):
+        homes.setdefault(i.home, []).append(e)
+        lasts.setdefault(i.last_township, []).append(e)
+    return homes, lasts, {i.username: e for e, i in enumerate(inspectors)}
+
+
+def _cost_rows(batch, towns, who, free, twice, jitter, m) -> list[list[float]]:
+    """Cost rows over the `free` inspectors: 2 per visit already made (`twice`: 2.0 * load), the
+    noise, 8 more for the township's last team or an inspector last there, forbidden at home."""
+    homes, lasts, index_of = who
+    column = None if len(free) == m else {e: c for c, e in enumerate(free)}  # free is everyone, or a subset
     rows = []
-    forbidden = _FORBIDDEN
     for index, code in batch:
-        last_team = towns[code].last_team
         base = index * m
-        row = []
-        append = row.append
-        for e in free:
-            home, last, name = people[e]
-            if home == code:
-                append(forbidden)
-            elif last == code or name in last_team:
-                append(2.0 * load[e] + jitter[base + e] + 8.0)
-            else:
-                append(2.0 * load[e] + jitter[base + e])
+        if column is None:
+            row = [w + j for w, j in zip(twice, jitter[base : base + m])]
+        else:
+            row = [twice[e] + jitter[base + e] for e in free]
+        last_team = towns[code].last_team
+        penalised = set(lasts.get(code, ()))
+        if last_team:
+            penalised.update(index_of[name] for name in last_team if name in index_of)
+        for e in penalised:  # the same sum as (2·load + noise) + 8 computed in one expression
+            c = e if column is None else column.get(e)
+            if c is not None:
+                row[c] += 8.0
+        for e in homes.get(code, ()):
+            c = e if column is None else column.get(e)
+            if c is not None:
+                row[c] = _FORBIDDEN
         rows.append(row)
     return rows
 
@@ -201,18 +222,20 @@ def staff_days(
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
-    people = [(i.home, i.last_township, i.username) for i in inspectors]
+    who = _who(inspectors)
+    twice = [0.0] * m  # 2.0 * load, kept with it
     names = [i.username for i in inspectors]
     everyone = list(range(m))
     anyone_busy = any(busy)
     for day in sorted(by_day):
         batch = by_day[day]
         free = [e for e in everyone if day not in busy[e]] if anyone_busy else everyone
-        rows = _cost_rows(batch, towns, people, free, load, jitter, m)
+        rows = _cost_rows(batch, towns, who, free, twice, jitter, m)
         for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
             chosen = [free[c] for c in columns]
             for e in chosen:
                 load[e] += 1
+                twice[e] = 2.0 * load[e]
             teams[code] = tuple(sorted([names[e] for e in chosen]))
             if not chosen:
                 unstaffed.append(code)

@@ -48,18 +48,45 @@ _day = lru_cache(maxsize=4096)(date.fromordinal)
 
 
 @lru_cache(maxsize=2048)
+def _longest_spent(this_days: tuple[int, ...], after: Callable[[int], int]) -> list:
+    """The walk of `_spent` over the longest future asked so far for these slots and deadline rule:
+    [future, spent, deadlines generated, position in them], to read prefixes from and resume."""
+    return [(), [], sorted(after(x) for x in this_days), 0]  # sorted: `after` is monotone
+
+
 def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[[int], int]) -> tuple[int, ...]:
     """For each future slot z_k: the future slots before it minus the deadlines that this week's and
     the earlier future slots create before it. It depends on the calendar alone, not on the townships,
-    so every county drawing the same week with the same slots shares it."""
-    generated = [after(x) for x in this_days]  # sorted: `after` is monotone
-    out = []
-    gi = 0
-    for k, z in enumerate(future):  # k: future slots before z
+    so every county drawing the same week with the same slots shares it.
+
+    Entry k depends on the future slots up to z_k only, and the counties of a week ask for prefixes
+    of the same future (their horizons differ): a future that is a prefix of the longest one walked
+    reads its entries, and one that extends it resumes the walk where it stopped.
+    """
+    known = _longest_spent(this_days, after)
+    longest = known[0]
+    n, m = len(future), len(longest)
+    if n <= m and longest[:n] == future:
+        return tuple(known[1][:n])
+    if n > m and future[:m] == longest:
+        _walk(future, known, after)
+        return tuple(known[1])
+    fresh = [(), [], sorted(after(x) for x in this_days), 0]  # another future of the same slots
+    _walk(future, fresh, after)
+    if n > m:
+        known[:] = fresh
+    return tuple(fresh[1])
+
+
+def _walk(future: tuple[int, ...], state: list, after: Callable[[int], int]) -> None:
+    """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`."""
+    walked, spent, generated, gi = state
+    for k in range(len(walked), len(future)):  # k: future slots before z
+        z = future[k]
         gi = bisect_left(generated, z, gi)  # sorted, and z only grows
-        out.append(k - gi)
+        spent.append(k - gi)
         generated.append(after(z))
-    return tuple(out)
+    state[0], state[3] = future, gi
 
 
 def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequence[int],
@@ -193,7 +220,9 @@ def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int
 
 
 def _tilt(debt_ticks: int) -> float:
-    return math.exp(max(-3.0, min(3.0, BALANCE_GAIN * debt_ticks / TICKS)))
+    x = BALANCE_GAIN * debt_ticks / TICKS
+    # exp(max(-3, min(3, x))), the same number without two builtin calls (several classes a draw)
+    return math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
 
 
 def validate(inputs: DrawInputs) -> None:
@@ -313,7 +342,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
     frame = week.frame
     day_visits = sorted((day, frame[j].code) for j, day in placed)
     inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
-    towns = {t.code: t for t in frame}
+    towns = {frame[j].code: frame[j] for j, _ in placed}  # the teams read the drawn townships only
     if v1:
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
     else:

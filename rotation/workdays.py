@@ -37,10 +37,13 @@ class WorkCalendar:
 
     def window(self, first: date, last: date) -> WorkCalendar:
         """The same calendar with only the exceptions between `first` and `last` (what a draw records)."""
-        return WorkCalendar(
-            frozenset(d for d in self.off_days if first <= d <= last),
-            frozenset(d for d in self.make_up_days if first <= d <= last),
-        )
+        off = frozenset(d for d in self.off_days if first <= d <= last)
+        make_up = frozenset(d for d in self.make_up_days if first <= d <= last)
+        if len(off) == len(self.off_days) and len(make_up) == len(self.make_up_days):
+            # Nothing outside the window: this very (immutable, equal) calendar, so that the draw's
+            # caches keyed on it find it by identity instead of comparing equal copies week after week.
+            return self
+        return WorkCalendar(off, make_up)
 
     def merged(self, other: WorkCalendar) -> WorkCalendar:
         """Both calendars' off days and make-up days; an off day wins over a make-up day on the same date."""

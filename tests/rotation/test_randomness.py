@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -77,6 +78,21 @@ def test_the_draws_hmac_is_hmac_sha256_for_keys_of_every_length(length):
         for message in (b"", b"start", "order:510101001".encode(), os.urandom(300)):
             assert randomness._hmac(key, message) == hmac.digest(key, message, "sha256")
             assert randomness._hmac(key, message) == hmac.new(key, message, "sha256").digest()  # twice: the cached pads are unchanged
+
+
+def test_order_keys_are_each_codes_order_key_with_either_sha256():
+    """`order_keys` (a draw's tied townships at once) is `order_key` per code, the documented HMAC; and the
+    built-in SHA-256 the pads start from gives OpenSSL's digests (session seven)."""
+    for key in (b"", b"k", bytes(range(32)), b"x" * 100):
+        codes = ["510101001", "520581203", "黔西", ""]
+        expected = [hmac.digest(key, ("order:" + code).encode(), "sha256") for code in codes]
+        assert randomness.order_keys(key, codes) == expected == [r.order_key(key, code) for code in codes]
+    data = os.urandom(1000)
+    assert randomness._sha256(data).digest() == hashlib.sha256(data).digest()
+    state = randomness._sha256(data[:64])
+    copy = state.copy()
+    copy.update(data[64:])
+    assert copy.digest() == hashlib.sha256(data).digest() and state.digest() == hashlib.sha256(data[:64]).digest()
 
 
 @pytest.mark.parametrize("county, week, public_value", [

@@ -142,3 +142,31 @@ def test_the_water_fill_sums_its_suffixes_exactly_as_before():
                    for _ in range(rng.randint(1, 30))]
         total = rng.choice([rng.randint(0, len(weights)), rng.random() * len(weights)])
         assert _water_fill(weights, total) == loop(weights, total)
+
+
+def test_the_look_ahead_reads_a_shorter_future_from_the_longest_one_known():
+    """`weekly._spent` keeps the longest future asked for a week's slots (session seven): a prefix of
+    it, one that extends it (the walk resumed) and a different one must each give what walking their
+    own slots gives."""
+    import random
+    from bisect import bisect_left
+
+    from rotation.calendar import next_deadline_ord
+    from rotation.weekly import _longest_spent, _spent
+
+    def walked(this_days, future, after):
+        generated = sorted(after(x) for x in this_days)
+        out = []
+        for k, z in enumerate(future):
+            out.append(k - bisect_left(generated, z))
+            generated = sorted([*generated, after(z)])
+        return tuple(out)
+
+    rng = random.Random(14)
+    _longest_spent.cache_clear()
+    this_days = (740650, 740651, 740653)
+    for _ in range(300):
+        start = 740657 + rng.randrange(0, 3)
+        future = tuple(sorted({start + rng.randrange(0, 200) for _ in range(rng.randrange(0, 60))}))
+        for cut in (len(future) // 2, len(future), len(future) // 3, 0):  # fresh or read, resumed, read
+            assert _spent(this_days, future[:cut], next_deadline_ord) == walked(this_days, future[:cut], next_deadline_ord)
