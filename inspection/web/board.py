@@ -5,6 +5,7 @@ sealed, and may be read only on the draw pages, where each look is written to th
 """
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -300,6 +301,56 @@ def draft_list(notices, limit=8):
     return list(shown.order_by("created_at", "id")[:limit])
 
 
+class _Named(NamedTuple):
+    name: str
+
+
+class _Dated(NamedTuple):
+    date: date
+
+
+class DraftRow(NamedTuple):
+    """A draft as the dashboard's list shows it (web/dashboard.html), from `access.commission_dashboard`."""
+
+    id: int
+    kind: str
+    township: _Named | None
+    inspection: _Dated | None
+
+    def get_kind_display(self):
+        return NoticeKind(self.kind).label
+
+
+def drafts_from(text: str | None) -> list[DraftRow]:
+    """`draft_list` from the statement's list: [[id, kind, township name, visit's day], …]."""
+    return [DraftRow(pk, kind, None if name is None else _Named(name),
+                     None if day is None else _Dated(date.fromisoformat(day[:10])))
+            for pk, kind, name, day in json.loads(text or "[]")]
+
+
+class CircularRow(NamedTuple):
+    """The circular as the dashboard's card shows it, from `access.commission_dashboard`."""
+
+    id: int
+    number_text: str
+    state: str
+    snapshot: dict  # only its summary
+
+    def get_kind_display(self):
+        return NoticeKind.CIRCULAR.label
+
+    def get_state_display(self):
+        return Notice.State(self.state).label
+
+
+def circular_from(text: str | None) -> CircularRow | None:
+    """`circular_for` from the statement's [id, number, state, the snapshot's summary], or None."""
+    if text is None:
+        return None
+    pk, number_text, state, summary = json.loads(text)
+    return CircularRow(pk, number_text, state, {} if summary is None else {"summary": summary})
+
+
 def circular_week(today: date) -> str:
     """The week a circular reports on: the last full week before this one."""
     return rotation.week_label(today - timedelta(days=7))
@@ -324,23 +375,26 @@ def notice_counts(notices) -> dict[str, int]:
     )
 
 
-def alarms(county, today: date, *, lost: int) -> list[str]:
+def alarms(county, today: date, *, lost: int, near: str | None = None, drew_before: int | None = None) -> list[str]:
     """The red banner of the commission's home: a week without a draw, a draw below the minimum
     capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up
     (`lost`: how many of this week's were missed or withdrawn, as `access.commission_dashboard`
-    counts them)."""
+    counts them; `near`: this and next week's draws as that statement lists them, and `drew_before`
+    whether the county drew before this week, or None to read them)."""
     monday = today - timedelta(days=today.weekday())
     this_week, next_week = rotation.week_label(monday), rotation.week_label(monday + timedelta(days=7))
-    # This week's and next week's draws in one query, only the keys the warnings read: a draw's
-    # inputs and result hold its whole schedule, far more than the page needs.
-    near = list(
-        Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by("week_start", "id").values_list(
-            "week", "label", "accepted_shortfall", "result__shortfall", "result__missed", "result__unstaffed",
-            "inputs__capacity")
-    )
+    if near is None:
+        # This week's and next week's draws in one query, only the keys the warnings read: a draw's
+        # inputs and result hold its whole schedule, far more than the page needs.
+        near = list(Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by(
+            "week_start", "id").values_list("week", "label", "accepted_shortfall", "result__shortfall",
+                                            "result__missed", "result__unstaffed", "inputs__capacity"))
+    else:
+        near = json.loads(near)
     found = []
     if not any(week == this_week for week, *_ in near):
-        missing = jobs.missing_week(county, today)  # the rare case: ask whether the county draws at all
+        # The rare case: does the county draw at all?
+        missing = jobs.missing_week(county, today) if drew_before is None else (this_week if drew_before else None)
         if missing:
             found.append(_("%(week)s 没有抽签（周五的抽签未运行），请尽快补抽。") % {"week": missing})
     for week, _label, accepted, shortfall, missed, unstaffed, _capacity in near:
