@@ -103,11 +103,15 @@ class Coverage:
     @property
     def cumulative(self):
         """Townships covered by the end of each elapsed week of the period."""
-        result = []
+        first = [0] * (len(self.weeks) + 1)  # how many rows have their first visit in each week
+        for row in self.rows:
+            first[next((j for j, cell in enumerate(row.cells) if cell.visits), len(self.weeks))] += 1
+        result, covered = [], 0
         for i, week in enumerate(self.weeks):
             if week.future:
                 break
-            result.append((week, sum(1 for row in self.rows if any(row.cells[j].visits for j in range(i + 1)))))
+            covered += first[i]
+            result.append((week, covered))
         return result
 
 
