@@ -8,7 +8,7 @@ JSON), and the instances come from `Model.from_db`, as a queryset's do.
 
 from typing import NamedTuple
 
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 
 class Part(NamedTuple):
@@ -72,11 +72,53 @@ def plain_class(part: Part, *extra: str) -> type:
 
 
 def plain(connection, part: Part, cls: type, row):
-    """`instance`, as a `plain_class` object: the same values, the ORM's converters applied."""
+    """`instance`, as a `plain_class` object: the same values, the ORM's converters applied; a JSON
+    column's text parsed once per process for each text (`_parsed`), so the values read are shared
+    between reads and must not be changed by whoever reads them."""
     values = row[part.at]
     if values[part.pk] is None:
         return None
     obj = cls.__new__(cls)
-    for name, value in zip(part.names, _converted(connection, part, values)):
+    json_at, rest = _json_columns(part)
+    if json_at:
+        values = list(values)
+        for i in json_at:
+            values[i] = _parsed(connection, part, i, values[i])
+    for name, value in zip(part.names, _converted(connection, rest, values)):
         setattr(obj, name, value)
     return obj
+
+
+def _json_columns(part: Part) -> tuple[frozenset, Part]:
+    """The JSON columns' indexes, and `part` with the other columns' converters only."""
+    found = _JSON_AT.get(id(part))
+    if found is None or found[0] is not part:
+        fields = part.model._meta.concrete_fields
+        json_at = frozenset(i for i, f in enumerate(fields) if isinstance(f, JSONField))
+        found = _JSON_AT[id(part)] = (part, json_at, part._replace(
+            converters=[c for c in part.converters if c[0] not in json_at]))
+    return found[1], found[2]
+
+
+def _parsed(connection, part: Part, i: int, raw):
+    """The ORM's conversion of the JSON text `raw`, kept under that exact text: the key is the content,
+    so a changed row is parsed again and every process agrees."""
+    key = (part.model, i, raw)
+    found = _PARSED.get(key, _MISSING) if isinstance(raw, str) else _MISSING
+    if found is _MISSING:
+        found = raw
+        for index, converters in part.converters:
+            if index == i:
+                for converter, col in converters:
+                    found = converter(found, col, connection)
+        if isinstance(raw, str):
+            if len(_PARSED) >= PARSED_KEPT:
+                _PARSED.clear()  # bounded: a process never holds more than a few counties' rows
+            _PARSED[key] = found
+    return found
+
+
+PARSED_KEPT = 20000
+_PARSED: dict = {}
+_JSON_AT: dict = {}
+_MISSING = object()
