@@ -172,12 +172,30 @@ def summaries(county) -> dict[int, TownshipCoverage]:
 
 
 def _counts(item, as_of: datetime, cutoff: date) -> bool:
-    """`InspectionQuerySet.counted` on a summary item: submitted by `as_of`, or neither missed nor
-    cancelled by then while its day is not before the grace's cutoff."""
+    """`InspectionQuerySet.counted` on a summary item (`_items`): submitted by `as_of`, or neither
+    missed nor cancelled by then while its day is not before the grace's cutoff."""
     day, submitted, ended = item[1], item[4], item[5]
-    if submitted is not None and datetime.fromisoformat(submitted) <= as_of:
+    if submitted is not None and submitted <= as_of:
         return True
-    return (ended is None or datetime.fromisoformat(ended) > as_of) and date.fromisoformat(day) >= cutoff
+    return (ended is None or ended > as_of) and day >= cutoff
+
+
+def _items(visits: list) -> list[tuple]:
+    """A summary row's visits with their dates parsed, once for each list: the plain rows of the
+    dashboard share one list per exact JSON text (rawrows.plain), so the list is the content's key;
+    it is kept beside its parse so its identity cannot be reused while the entry lives."""
+    found = _ITEMS.get(id(visits))
+    if found is None or found[0] is not visits:
+        if len(_ITEMS) >= ITEMS_KEPT:
+            _ITEMS.clear()
+        parsed = [(i, date.fromisoformat(day), score, follow_up, submitted and datetime.fromisoformat(submitted),
+                   ended and datetime.fromisoformat(ended)) for i, day, score, follow_up, submitted, ended in visits]
+        found = _ITEMS[id(visits)] = (visits, parsed)
+    return found[1]
+
+
+ITEMS_KEPT = 20000
+_ITEMS: dict = {}
 
 
 def coverage_from_summary(county, today: date, townships: list[Township], rows: dict[int, TownshipCoverage],
@@ -192,8 +210,8 @@ def coverage_from_summary(county, today: date, townships: list[Township], rows: 
     lineage: dict[int, list[Lineage]] = {}
     for tid, row in rows.items():
         before = row.last_before
-        for item in row.visits:
-            day = date.fromisoformat(item[1])
+        for item in _items(row.visits):
+            day = item[1]
             if day > today or not _counts(item, as_of, cutoff):
                 continue
             if day >= start:
