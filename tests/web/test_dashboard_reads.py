@@ -319,3 +319,41 @@ def test_the_menu_is_drawn_for_each_role_section_and_language(client, wang, qian
     assert '<a href="/" aria-current="page">概览</a>' in html and 'href="/accounts/"' not in html
     client.cookies["django_language"] = "en"
     assert "aria-current=\"page\">Overview</a>" in page(client, "/")
+
+
+def test_the_grid_rows_and_tail_drawn_in_python_show_every_state(county):
+    """web/grid_html.py draws what the templates drew (the page was compared byte for byte with the
+    template's on the benchmark's province): each score band, a follow-up, a week still to come, every
+    deadline state, in both languages; its chart as the shared chart template draws it."""
+    from django.template.loader import get_template
+    from django.utils import translation
+
+    from inspection.web.commission import _coverage_chart
+    from inspection.web.grid_html import chart_html, row_html, tail_html
+
+    day = date(2026, 3, 4)
+    township = county.townships.order_by("code").first()
+    township.name = 'A&B "<镇>"'
+    visits = [board.Visit(7, day, None, False), board.Visit(8, day, 59, True), board.Visit(9, day, 60, False),
+              board.Visit(10, day, 80, True)]
+    cells = [board.Cell(visits, False), board.Cell([], False), board.Cell([], True)]
+    drawn = {state: row_html(board.CoverageRow(township, cells, state == "covered", date(2026, 4, 9), 5, state))
+             for state in ("covered", "near", "overdue", "open")}
+    covered = drawn["covered"]
+    assert 'A&amp;B &quot;&lt;镇&gt;&quot;' in covered and "<镇>" not in covered
+    assert [m.group(1) for m in re.finditer(r'<a class="v ([a-z ]+)"', covered)] == ["open", "low fu", "mid", "high fu"]
+    assert 'href="/inspections/8/" title="2026-03-04 · 59分 · 回头看">59<span class="sr-only"> 3月4日</span>' in covered
+    assert '<td class="c"><span class="none" aria-hidden="true">·</span></td><td class="c future"></td>' in covered
+    assert '<span class="chip ok">已覆盖</span>' in covered and "4/9" not in covered
+    assert '<span class="chip warn">剩5天</span>\n            \n            <span class="date">4/9</span>' in drawn["near"]
+    assert '<span class="chip bad">已逾期</span>' in drawn["overdue"]
+    assert '<span class="chip">未查</span>\n            <span class="date">4/9</span>' in drawn["open"]
+    assert all(html.startswith('\n        <tr class="st-') and html.endswith("</tr>") for html in drawn.values())
+    grid = board.Coverage(day, day, [board.Week("2026-W10", day, day, False)], [], 0, 1, 2)
+    for language, words in (("zh-hans", ("已暗查（得分）", "逾期未查")), ("en", ("Inspected (score)", "5 days left"))):
+        with translation.override(language):
+            chart = _coverage_chart(grid)
+            assert chart_html(chart) == get_template("web/_chart.html").render({"chart": chart})
+            tail = tail_html(grid, chart) + row_html(board.CoverageRow(township, cells, False, day, 5, "near"))
+            assert all(w in tail for w in words), tail
+            assert '<div class="warn"><dt>' in tail and '<div class="bad"><dt>' in tail
