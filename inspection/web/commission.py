@@ -4,8 +4,10 @@ from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,7 @@ from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import last_sweep
 from inspection.services.report_jobs import escalate_late_reports
 from inspection.statistics import FINISHED, MAIN_LABELS, estimate_trend, trend_bounds, trend_digest, trend_table
-from inspection.web import board, charts, coverage
+from inspection.web import board, charts, coverage, dashboard_cards
 from inspection.web.common import today
 from inspection.web.grid_rows import coverage_section_html
 
@@ -126,6 +128,9 @@ def dashboard(request, profile):
         "compliance_key": (compliance_key := _compliance_key(county, day, lists)),
         "compliance": partial(_compliance_table, compliance_key, county, day),
     }
+    # The cards outside the cached pieces in Python: the template engine cost more than the read.
+    context["top_html"] = mark_safe(dashboard_cards.top_html(context))
+    context["side_html"] = mark_safe(dashboard_cards.side_html(context, get_token(request)))
     return render(request, "web/dashboard.html", context)
 
 
