@@ -75,8 +75,9 @@ SELECT
    WHERE d.county_id = %s AND d.label IN (%s, %s) AND d.week >= %s AND d.week <= %s ORDER BY d.id) s),
  (SELECT {string_agg} FROM (SELECT i.id,
      i.id || ':' || CASE WHEN i.status IN (%s, %s, %s) THEN i.status ELSE 'open' END AS v
-   FROM {inspection} i LEFT JOIN {draw} d ON d.id = i.draw_id
-   WHERE i.county_id = %s AND i.date >= %s AND i.date <= %s AND (d.label IN (%s, %s) OR i.status = %s)
+   FROM {inspection} i
+   WHERE i.county_id = %s AND i.date >= %s AND i.date <= %s
+     AND ((SELECT d.label FROM {draw} d WHERE d.id = i.draw_id) IN (%s, %s) OR i.status = %s)
    ORDER BY i.id) s),
  (SELECT COUNT(*) FROM (SELECT 1 FROM {draw} d WHERE d.county_id = %s AND d.week_start < %s LIMIT 1) s)
 """
