@@ -357,3 +357,38 @@ def test_the_grid_rows_and_tail_drawn_in_python_show_every_state(county):
             tail = tail_html(grid, chart) + row_html(board.CoverageRow(township, cells, False, day, 5, "near"))
             assert all(w in tail for w in words), tail
             assert '<div class="warn"><dt>' in tail and '<div class="bad"><dt>' in tail
+
+
+def test_the_cards_drawn_in_python_escape_what_they_show_and_keep_the_form_working(client, wang, county):
+    """web/dashboard_cards.py: a draft's and a follow-up's township, the county named like markup reach
+    the page escaped; with no circular yet, its form carries the page's CSRF token and drafts it."""
+    from inspection.web.dashboard_cards import side_html, top_html
+
+    hostile = '<b>"镇"</b>&'
+    town = board._Named(hostile)
+    drafts = [board.DraftRow(5, "rectification", town, board._Dated(date(2026, 3, 4))),
+              board.DraftRow(6, "summons", None, None)]
+    follow_up = type("F", (), {"township": type("T", (), {"name": hostile, "code": "x1"})(), "needed": 3, "team_count": 1})()
+    counts = {"drafts": 2, "unacknowledged": 1, "responded": 0}
+    side = side_html({"drafts": drafts, "draft_count": 2, "notice_counts": counts, "understaffed": [follow_up],
+                      "circular": None, "circular_week": '2026-W10"><x'}, '"tok')
+    assert hostile not in side and side.count("&lt;b&gt;&quot;镇&quot;&lt;/b&gt;&amp;") == 2
+    assert "全市" in side and "3月4日暗查" in side and "需 3 人，现有 1 人" in side and "已印发未签收 1 件" in side
+    assert 'value="&quot;tok"' in side and 'value="2026-W10&quot;&gt;&lt;x"' in side
+    grid = board.Coverage(date(2026, 3, 1), date(2026, 4, 30), [], [], 0, 0, 0)
+    top = top_html({"county": type("C", (), {"name": hostile})(), "today": date(2026, 3, 5), "alarms": ["<i>抽签</i>"],
+                    "reports": {"late": 1, "open": 2}, "damaged_count": 0, "damaged_files": [], "grid": grid,
+                    "coverage_meter": "", "key_managed": 0, "red": 1, "yellow": 0, "draft_count": 2})
+    assert hostile not in top and "&lt;i&gt;抽签&lt;/i&gt;" in top and "强制报告线索超时未确认接收 1 条" in top
+    assert '<a class="kpi alert" href="#board">' in top and '<a class="kpi warn" href="/notices/?state=draft">' in top
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # the form must carry a token the middleware accepts
+    client.force_login(wang)
+    html = page(client, "/")
+    token = re.search(r'action="/notices/circular/"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, html
+    response = client.post("/notices/circular/", {"csrfmiddlewaretoken": token.group(1),
+                                                  "week": board.circular_week(timezone.localdate())})
+    assert response.status_code == 302
+    assert Notice.objects.filter(county=county, kind=NoticeKind.CIRCULAR).exists()
