@@ -39,7 +39,7 @@ from inspection.models import (
 )
 from inspection.dashboard_sql import COMMISSION_FIGURES, COMMISSION_LISTS, ListsFor, dashboard_params, dashboard_sql
 from inspection.publication import public_record
-from inspection.rawrows import plain
+from inspection.rawrows import plain, prepared_cursor
 from scoring import DecisionKind
 
 
@@ -508,7 +508,7 @@ def commission_dashboard(user, *, now, week: str, lists: ListsFor):
     if profile is None or profile.role != Role.COMMISSION:
         return None
     sql, (town, kept), (town_class, kept_class) = dashboard_sql(connection.alias)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, dashboard_params(connection, user, profile, now=now, week=week, lists=lists))
         rows = cursor.fetchall()
     townships = []

@@ -10,6 +10,11 @@ from typing import NamedTuple
 
 from django.db.models import JSONField, Model
 
+try:
+    from psycopg import Cursor as _ServerBinding
+except ImportError:  # SQLite only: no prepared statements to make
+    _ServerBinding = None
+
 
 class Part(NamedTuple):
     model: type[Model]
@@ -122,3 +127,41 @@ PARSED_KEPT = 20000
 _PARSED: dict = {}
 _JSON_AT: dict = {}
 _MISSING = object()
+
+
+if _ServerBinding is not None:
+    class _Prepared(_ServerBinding):
+        """Binds its parameters on the server and keeps every statement it runs prepared on the
+        connection (psycopg names it, `_pg3_<n>`, per connection)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _convert_query(self, query, params=None):
+            # psycopg leaves `_query` unset when it runs a prepared statement, and Django's query log
+            # (`last_executed_query`, the statement counts of the tests) reads it: the statement as
+            # prepared, its values bound on the server ($1, $2...).
+            self._query = converted = super()._convert_query(query, params)
+            return converted
+
+
+def prepared_cursor(connection):
+    """A cursor whose statements stay prepared on PostgreSQL, for a fixed statement read on every
+    request whose planning costs as much as its execution (the commission dashboard's: ~40 sub-plans).
+    After five executions with their own plans PostgreSQL keeps one generic plan for the connection
+    (plan_cache_mode auto; docs/performance.md shows it chooses the generic plan and its cost). Django's
+    own cursors bind on the client and prepare nothing, so this statement is the only one prepared.
+    On any other database, or with psycopg 2: the ordinary cursor. Statements still go through Django's
+    cursor wrapper (logged, counted, execute_wrappers applied)."""
+    if connection.vendor != "postgresql" or _ServerBinding is None:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "prepare_threshold"):  # psycopg 2 behind Django, psycopg 3 installed beside it
+        return connection.cursor()
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off (None); a number this large keeps it off
+        # for every other statement while letting this cursor's `prepare=True` through.
+        raw.prepare_threshold = 2**31 - 1
+    cursor = _Prepared(raw)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
