@@ -146,9 +146,16 @@ def _grid(today, townships, visits, last_before, carried) -> Coverage:
     start, end = coverage.period_of(today)
     weeks = _weeks(start, end, today)
     rows, covered, near, overdue = [], 0, 0, 0
+    first = weeks[0].start if weeks else None
     for township in townships:
         mine = sorted(visits.get(township.id, []), key=lambda v: (v.date, v.inspection_id))
-        cells = [Cell([v for v in mine if week.start <= v.date <= week.end], week.future) for week in weeks]
+        # The weeks are consecutive Monday-to-Sunday: a visit's week is its distance from the first
+        # Monday, one pass over the visits instead of one per week (a visit outside them is dropped).
+        buckets = [[] for _ in weeks]
+        for v in mine:
+            if 0 <= (i := (v.date - first).days // 7) < len(weeks):
+                buckets[i].append(v)
+        cells = [Cell(bucket, week.future) for bucket, week in zip(buckets, weeks)]
         last = carried.get(township.id, mine[-1].date if mine else last_before.get(township.id))
         deadline = coverage.deadline(today=today, last_visit=last)
         days_left = (deadline - today).days
