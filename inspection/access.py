@@ -4,8 +4,6 @@ An object outside the caller's scope is reported as not found, never as forbidde
 its existence does not leak.
 """
 
-from functools import cache
-
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
@@ -20,7 +18,6 @@ from inspection.models import (
     CalendarDay,
     Checklist,
     AuditHead,
-    County,
     DamagedFile,
     Decision,
     Delivery,
@@ -31,20 +28,18 @@ from inspection.models import (
     MandatoryReport,
     Notification,
     Notice,
-    NoticeKind,
     NoticeResponse,
     ResponseAttachment,
     Official,
     Profile,
     Rectification,
     Role,
-    TeamMember,
     Township,
-    TownshipCoverage,
     grace_hours,
 )
+from inspection.dashboard_sql import COMMISSION_FIGURES, COMMISSION_LISTS, ListsFor, dashboard_params, dashboard_sql
 from inspection.publication import public_record
-from inspection.rawrows import instance, select_list
+from inspection.rawrows import plain, prepared_cursor
 from scoring import DecisionKind
 
 
@@ -497,78 +492,30 @@ def notice_events(user, notice: Notice) -> QuerySet[AuditEvent]:
     ).order_by("seq")
 
 
-# The commission dashboard's counts outside the coverage summary, one scalar sub-query each in one
-# statement (issue 14): what visible_notices, visible_damaged_files, report_counts,
-# visible_notifications, follow_ups.understaffed and makeups.lost_slots read for the commission,
-# written out because building the same statement through the ORM costs ~11 ms of CPU per read.
-# tests/web/test_dashboard_reads.py checks every figure against those querysets.
-_COMMISSION_FIGURES = """
-SELECT
- (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s),
- (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s AND kind <> %s),
- (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s),
- (SELECT COUNT(*) FROM {damaged} WHERE county_id = %s),
- (SELECT COUNT(*) FROM {inspection} i INNER JOIN {draw} d ON d.id = i.draw_id
-   WHERE i.county_id = %s AND d.week = %s AND i.status IN (%s, %s)),
- (SELECT COUNT(*) FROM {inspection} i INNER JOIN {county} c ON c.id = i.county_id
-   WHERE i.county_id = %s AND i.kind = %s AND i.status IN (%s, %s)
-     AND (SELECT COUNT(*) FROM {member} m WHERE m.inspection_id = i.id)
-         < CASE WHEN c.team_size > 2 THEN c.team_size ELSE 2 END),
- (SELECT COUNT(*) FROM {notification} WHERE recipient_id = %s AND read_at IS NULL),
- (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s),
- (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s AND due_at <= %s),
- (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s AND due_at <= %s AND escalated_at IS NULL)
-"""
-COMMISSION_FIGURES = ("drafts", "unacknowledged", "responded", "damaged", "lost", "understaffed", "unread",
-                      "reports_open", "reports_late", "reports_unescalated")
+def commission_dashboard(user, *, now, week: str, lists: ListsFor):
+    """For the commission of a county, in one statement (inspection/dashboard_sql.py):
 
+    - the counts (COMMISSION_FIGURES: notices drafted, unacknowledged and responded, damaged files,
+      this `week`'s visits missed or withdrawn, follow-ups short of people, the viewer's unread
+      notifications, the mandatory reports open, late, and late and not yet escalated);
+    - the lists behind the cards (COMMISSION_LISTS, as text: see `dashboard_sql`), for `lists`;
+    - the townships with their summary rows, as `visible_townships(user).select_related("coverage")
+      .order_by("code")` gives them (the inactive ones too), as plain rows (`rawrows.plain_class`):
+      each township's `coverage` its summary row or None.
 
-def _figures_params(user, profile, now, week) -> list:
-    c, N, S, R = profile.county_id, Notice.State, Inspection.Status, MandatoryReport.State
-    at = connection.ops.adapt_datetimefield_value(now)
-    return [c, N.DRAFT, c, N.ISSUED, NoticeKind.CIRCULAR, c, N.RESPONDED, c, c, week, S.MISSED, S.CANCELLED,
-            c, Inspection.Kind.FOLLOW_UP, S.PLANNED, S.DISPATCHED, user.pk, c, R.OPEN, c, R.OPEN, at, c, R.OPEN, at]
-
-
-def commission_dashboard(user, *, now, week: str) -> tuple[dict[str, int], list[Township]] | None:
-    """The commission's counts of its county (COMMISSION_FIGURES: notices drafted, unacknowledged and
-    responded, damaged files, this `week`'s visits missed or withdrawn, follow-ups short of people,
-    the viewer's unread notifications, the mandatory reports open, late, and late and not yet
-    escalated) and the townships with their summary rows, as
-    `visible_townships(user).select_related("coverage").order_by("code")` gives them (the inactive
-    ones too; `township.coverage` cached, or its absence), in one statement. None for anyone but
-    the commission."""
+    None for anyone but the commission."""
     profile = profile_of(user)
     if profile is None or profile.role != Role.COMMISSION:
         return None
-    sql, (town, kept) = _dashboard_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _figures_params(user, profile, now, week) + [profile.county_id])
+    sql, (town, kept), (town_class, kept_class) = dashboard_sql(connection.alias)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, dashboard_params(connection, user, profile, now=now, week=week, lists=lists))
         rows = cursor.fetchall()
     townships = []
     for row in rows:
-        if (township := instance(connection, town, row)) is not None:
-            coverage = instance(connection, kept, row)
-            if coverage is not None:
-                TownshipCoverage.township.field.set_cached_value(coverage, township)
-            Township.coverage.related.set_cached_value(township, coverage)
+        if (township := plain(connection, town, town_class, row)) is not None:
+            township.coverage = plain(connection, kept, kept_class, row)
             townships.append(township)
-    return dict(zip(COMMISSION_FIGURES, rows[0])), townships
-
-
-@cache
-def _dashboard_sql():
-    """The figures once, beside every township of the county (none: one row of figures)."""
-    columns, parts = select_list(connection, [(Township, "t"), (TownshipCoverage, "k")], len(COMMISSION_FIGURES))
-    q = connection.ops.quote_name
-    named = ", ".join(COMMISSION_FIGURES)
-    return (f"WITH f({named}) AS ({_figures_sql()}) SELECT f.*, {', '.join(columns)} FROM f "
-            f"LEFT JOIN {q(Township._meta.db_table)} t ON t.{q('county_id')} = %s "
-            f"LEFT JOIN {q(TownshipCoverage._meta.db_table)} k ON k.{q('township_id')} = t.{q('id')} "
-            f"ORDER BY t.{q('code')}"), parts
-
-
-def _figures_sql() -> str:
-    tables = {"notice": Notice, "damaged": DamagedFile, "inspection": Inspection, "draw": Draw, "county": County,
-              "member": TeamMember, "notification": Notification, "report": MandatoryReport}
-    return _COMMISSION_FIGURES.format(**{k: m._meta.db_table for k, m in tables.items()})
+    first = rows[0]
+    counted = len(COMMISSION_FIGURES)
+    return (dict(zip(COMMISSION_FIGURES, first)), dict(zip(COMMISSION_LISTS, first[counted:])), townships)

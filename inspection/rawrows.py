@@ -8,7 +8,12 @@ JSON), and the instances come from `Model.from_db`, as a queryset's do.
 
 from typing import NamedTuple
 
-from django.db.models import Model
+from django.db.models import JSONField, Model
+
+try:
+    from psycopg import Cursor as _ServerBinding
+except ImportError:  # SQLite only: no prepared statements to make
+    _ServerBinding = None
 
 
 class Part(NamedTuple):
@@ -43,6 +48,10 @@ def instance(connection, part: Part, row):
     values = row[part.at]
     if values[part.pk] is None:
         return None
+    return part.model.from_db(connection.alias, part.names, _converted(connection, part, values))
+
+
+def _converted(connection, part: Part, values):
     if part.converters:
         values = list(values)
         for i, converters in part.converters:
@@ -50,4 +59,109 @@ def instance(connection, part: Part, row):
             for converter, col in converters:
                 value = converter(value, col, connection)
             values[i] = value
-    return part.model.from_db(connection.alias, part.names, values)
+    return values
+
+
+def plain_class(part: Part, *extra: str) -> type:
+    """A slotted class with the model's attribute names (and `extra` slots), the `get_FOO_display`
+    of its fields with choices, for pages that only read a row: building it costs a fraction of
+    `Model.from_db` (no state, no signals, no descriptors)."""
+    namespace = {"__slots__": (*part.names, *extra), "__repr__": lambda self: f"<{type(self).__name__} {self.pk}>"}
+    for f in part.model._meta.concrete_fields:
+        if f.choices:
+            labels = dict(f.flatchoices)
+            namespace[f"get_{f.attname}_display"] = (
+                lambda self, _name=f.attname, _labels=labels: str(_labels.get(getattr(self, _name), getattr(self, _name))))
+    namespace["pk"] = property(lambda self, _name=part.names[part.pk]: getattr(self, _name))
+    return type(f"{part.model.__name__}Row", (), namespace)
+
+
+def plain(connection, part: Part, cls: type, row):
+    """`instance`, as a `plain_class` object: the same values, the ORM's converters applied; a JSON
+    column's text parsed once per process for each text (`_parsed`), so the values read are shared
+    between reads and must not be changed by whoever reads them."""
+    values = row[part.at]
+    if values[part.pk] is None:
+        return None
+    obj = cls.__new__(cls)
+    json_at, rest = _json_columns(part)
+    if json_at:
+        values = list(values)
+        for i in json_at:
+            values[i] = _parsed(connection, part, i, values[i])
+    for name, value in zip(part.names, _converted(connection, rest, values)):
+        setattr(obj, name, value)
+    return obj
+
+
+def _json_columns(part: Part) -> tuple[frozenset, Part]:
+    """The JSON columns' indexes, and `part` with the other columns' converters only."""
+    found = _JSON_AT.get(id(part))
+    if found is None or found[0] is not part:
+        fields = part.model._meta.concrete_fields
+        json_at = frozenset(i for i, f in enumerate(fields) if isinstance(f, JSONField))
+        found = _JSON_AT[id(part)] = (part, json_at, part._replace(
+            converters=[c for c in part.converters if c[0] not in json_at]))
+    return found[1], found[2]
+
+
+def _parsed(connection, part: Part, i: int, raw):
+    """The ORM's conversion of the JSON text `raw`, kept under that exact text: the key is the content,
+    so a changed row is parsed again and every process agrees."""
+    key = (part.model, i, raw)
+    found = _PARSED.get(key, _MISSING) if isinstance(raw, str) else _MISSING
+    if found is _MISSING:
+        found = raw
+        for index, converters in part.converters:
+            if index == i:
+                for converter, col in converters:
+                    found = converter(found, col, connection)
+        if isinstance(raw, str):
+            if len(_PARSED) >= PARSED_KEPT:
+                _PARSED.clear()  # bounded: a process never holds more than a few counties' rows
+            _PARSED[key] = found
+    return found
+
+
+PARSED_KEPT = 20000
+_PARSED: dict = {}
+_JSON_AT: dict = {}
+_MISSING = object()
+
+
+if _ServerBinding is not None:
+    class _Prepared(_ServerBinding):
+        """Binds its parameters on the server and keeps every statement it runs prepared on the
+        connection (psycopg names it, `_pg3_<n>`, per connection)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _convert_query(self, query, params=None):
+            # psycopg leaves `_query` unset when it runs a prepared statement, and Django's query log
+            # (`last_executed_query`, the statement counts of the tests) reads it: the statement as
+            # prepared, its values bound on the server ($1, $2...).
+            self._query = converted = super()._convert_query(query, params)
+            return converted
+
+
+def prepared_cursor(connection):
+    """A cursor whose statements stay prepared on PostgreSQL, for a fixed statement read on every
+    request whose planning costs as much as its execution (the commission dashboard's: ~40 sub-plans).
+    After five executions with their own plans PostgreSQL keeps one generic plan for the connection
+    (plan_cache_mode auto; docs/performance.md shows it chooses the generic plan and its cost). Django's
+    own cursors bind on the client and prepare nothing, so this statement is the only one prepared.
+    On any other database, or with psycopg 2: the ordinary cursor. Statements still go through Django's
+    cursor wrapper (logged, counted, execute_wrappers applied)."""
+    if connection.vendor != "postgresql" or _ServerBinding is None:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "prepare_threshold"):  # psycopg 2 behind Django, psycopg 3 installed beside it
+        return connection.cursor()
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off (None); a number this large keeps it off
+        # for every other statement while letting this cursor's `prepare=True` through.
+        raw.prepare_threshold = 2**31 - 1
+    cursor = _Prepared(raw)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)

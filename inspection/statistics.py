@@ -200,29 +200,45 @@ def estimate_period(*, county: County, month: str, today: date | None = None) ->
 
 
 def trend_fingerprint(*, county: County, today: date, periods: int = 3) -> str:
-    """Everything `estimate_trend` reads that can change, in two short queries: the main draws of its
+    """Everything `estimate_trend` reads that can change, in one short query: the main draws of its
     weeks (with their state) and every visit of its days with its status, plus today. Findings need no
     place here: they are frozen when their visit is submitted, and a visit enters the estimate only
     then (or when missed or cancelled), which its status shows; checklist items and probabilities
-    never change once used. The dashboard keys its cached estimate on this, so a read after any write
-    that moves the estimate computes it afresh."""
-    spans = _trend_spans(today, periods)
-    first, last = spans[0][0], spans[-1][1]
-    weeks = sorted({rotation.week_label(m) for m in _weeks(first, last)})
-    draws = Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__in=weeks).order_by("id")
+    never change once used. The dashboard keys its cached estimate on this (reading the same two
+    lists in its one statement, access.commission_dashboard), so a read after any write that moves
+    the estimate computes it afresh."""
+    (first_week, last_week), (first, last) = trend_bounds(today, periods)
+    draws = Draw.objects.filter(county=county, label__in=MAIN_LABELS, week__gte=first_week, week__lte=last_week)
     # Only the visits the estimate reads (those of its draws, and the submitted ones it counts as outside
     # the design), each with what it reads of the status: finished how, or not yet. A visit ordered by
     # hand or dispatched from planned moves nothing, so the dashboard read after it keeps the estimate.
-    visits = Inspection.objects.filter(county=county, date__range=(first - timedelta(days=7), last + timedelta(days=7)))
+    visits = Inspection.objects.filter(county=county, date__range=(first, last))
     visits = visits.filter(Q(draw__label__in=MAIN_LABELS) | Q(status=Inspection.Status.SUBMITTED))
-    # Both lists in one round trip (UNION ALL, tagged 0 for a draw and 1 for a visit); the digest is
-    # the same as when they were read one after the other.
+    # Both lists in one round trip (UNION ALL, tagged 0 for a draw and 1 for a visit).
     rows = sorted(draws.order_by().annotate(part=Value(0, IntegerField())).values_list("part", "id", "state").union(
         visits.order_by().annotate(part=Value(1, IntegerField())).values_list("part", "id", "status"), all=True))
-    digest = hashlib.sha256(f"{county.pk}|{today.isoformat()}|{periods}".encode())
-    digest.update(repr([(pk, state) for part, pk, state in rows if part == 0]).encode())
-    shown = [(pk, status if status in FINISHED else "open") for part, pk, status in rows if part == 1]
-    digest.update(repr(shown).encode())
+    shown_draws = ",".join(f"{pk}:{state}" for part, pk, state in rows if part == 0)
+    shown_visits = ",".join(f"{pk}:{status if status in FINISHED else 'open'}" for part, pk, status in rows if part == 1)
+    return trend_digest(county.pk, today, periods, shown_draws, shown_visits)
+
+
+def trend_bounds(today: date, periods: int = 3) -> tuple[tuple[str, str], tuple[date, date]]:
+    """The first and last week whose main draws the estimate reads (its weeks are consecutive, so
+    every label between the two is one of them), and the first and last day of the visits it reads."""
+    spans = _trend_spans(today, periods)
+    first, last = spans[0][0], spans[-1][1]
+    mondays = _weeks(first, last)
+    return ((rotation.week_label(mondays[0]), rotation.week_label(mondays[-1])),
+            (first - timedelta(days=7), last + timedelta(days=7)))
+
+
+def trend_digest(county_id: int, today: date, periods: int, draws: str, visits: str) -> str:
+    """The fingerprint from the two lists as text ("id:state,…", ascending ids; a visit's status
+    "open" unless it is finished), however they were read."""
+    digest = hashlib.sha256(f"{county_id}|{today.isoformat()}|{periods}|".encode())
+    digest.update(draws.encode())
+    digest.update(b"|")
+    digest.update(visits.encode())
     return digest.hexdigest()
 
 

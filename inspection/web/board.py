@@ -5,6 +5,7 @@ sealed, and may be read only on the draw pages, where each look is written to th
 """
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -102,11 +103,15 @@ class Coverage:
     @property
     def cumulative(self):
         """Townships covered by the end of each elapsed week of the period."""
-        result = []
+        first = [0] * (len(self.weeks) + 1)  # how many rows have their first visit in each week
+        for row in self.rows:
+            first[next((j for j, cell in enumerate(row.cells) if cell.visits), len(self.weeks))] += 1
+        result, covered = [], 0
         for i, week in enumerate(self.weeks):
             if week.future:
                 break
-            result.append((week, sum(1 for row in self.rows if any(row.cells[j].visits for j in range(i + 1)))))
+            covered += first[i]
+            result.append((week, covered))
         return result
 
 
@@ -141,9 +146,16 @@ def _grid(today, townships, visits, last_before, carried) -> Coverage:
     start, end = coverage.period_of(today)
     weeks = _weeks(start, end, today)
     rows, covered, near, overdue = [], 0, 0, 0
+    first = weeks[0].start if weeks else None
     for township in townships:
         mine = sorted(visits.get(township.id, []), key=lambda v: (v.date, v.inspection_id))
-        cells = [Cell([v for v in mine if week.start <= v.date <= week.end], week.future) for week in weeks]
+        # The weeks are consecutive Monday-to-Sunday: a visit's week is its distance from the first
+        # Monday, one pass over the visits instead of one per week (a visit outside them is dropped).
+        buckets = [[] for _ in weeks]
+        for v in mine:
+            if 0 <= (i := (v.date - first).days // 7) < len(weeks):
+                buckets[i].append(v)
+        cells = [Cell(bucket, week.future) for bucket, week in zip(buckets, weeks)]
         last = carried.get(township.id, mine[-1].date if mine else last_before.get(township.id))
         deadline = coverage.deadline(today=today, last_visit=last)
         days_left = (deadline - today).days
@@ -167,12 +179,30 @@ def summaries(county) -> dict[int, TownshipCoverage]:
 
 
 def _counts(item, as_of: datetime, cutoff: date) -> bool:
-    """`InspectionQuerySet.counted` on a summary item: submitted by `as_of`, or neither missed nor
-    cancelled by then while its day is not before the grace's cutoff."""
+    """`InspectionQuerySet.counted` on a summary item (`_items`): submitted by `as_of`, or neither
+    missed nor cancelled by then while its day is not before the grace's cutoff."""
     day, submitted, ended = item[1], item[4], item[5]
-    if submitted is not None and datetime.fromisoformat(submitted) <= as_of:
+    if submitted is not None and submitted <= as_of:
         return True
-    return (ended is None or datetime.fromisoformat(ended) > as_of) and date.fromisoformat(day) >= cutoff
+    return (ended is None or ended > as_of) and day >= cutoff
+
+
+def _items(visits: list) -> list[tuple]:
+    """A summary row's visits with their dates parsed, once for each list: the plain rows of the
+    dashboard share one list per exact JSON text (rawrows.plain), so the list is the content's key;
+    it is kept beside its parse so its identity cannot be reused while the entry lives."""
+    found = _ITEMS.get(id(visits))
+    if found is None or found[0] is not visits:
+        if len(_ITEMS) >= ITEMS_KEPT:
+            _ITEMS.clear()
+        parsed = [(i, date.fromisoformat(day), score, follow_up, submitted and datetime.fromisoformat(submitted),
+                   ended and datetime.fromisoformat(ended)) for i, day, score, follow_up, submitted, ended in visits]
+        found = _ITEMS[id(visits)] = (visits, parsed)
+    return found[1]
+
+
+ITEMS_KEPT = 20000
+_ITEMS: dict = {}
 
 
 def coverage_from_summary(county, today: date, townships: list[Township], rows: dict[int, TownshipCoverage],
@@ -187,8 +217,8 @@ def coverage_from_summary(county, today: date, townships: list[Township], rows: 
     lineage: dict[int, list[Lineage]] = {}
     for tid, row in rows.items():
         before = row.last_before
-        for item in row.visits:
-            day = date.fromisoformat(item[1])
+        for item in _items(row.visits):
+            day = item[1]
             if day > today or not _counts(item, as_of, cutoff):
                 continue
             if day >= start:
@@ -300,6 +330,56 @@ def draft_list(notices, limit=8):
     return list(shown.order_by("created_at", "id")[:limit])
 
 
+class _Named(NamedTuple):
+    name: str
+
+
+class _Dated(NamedTuple):
+    date: date
+
+
+class DraftRow(NamedTuple):
+    """A draft as the dashboard's list shows it (web/dashboard.html), from `access.commission_dashboard`."""
+
+    id: int
+    kind: str
+    township: _Named | None
+    inspection: _Dated | None
+
+    def get_kind_display(self):
+        return NoticeKind(self.kind).label
+
+
+def drafts_from(text: str | None) -> list[DraftRow]:
+    """`draft_list` from the statement's list: [[id, kind, township name, visit's day], …]."""
+    return [DraftRow(pk, kind, None if name is None else _Named(name),
+                     None if day is None else _Dated(date.fromisoformat(day[:10])))
+            for pk, kind, name, day in json.loads(text or "[]")]
+
+
+class CircularRow(NamedTuple):
+    """The circular as the dashboard's card shows it, from `access.commission_dashboard`."""
+
+    id: int
+    number_text: str
+    state: str
+    snapshot: dict  # only its summary
+
+    def get_kind_display(self):
+        return NoticeKind.CIRCULAR.label
+
+    def get_state_display(self):
+        return Notice.State(self.state).label
+
+
+def circular_from(text: str | None) -> CircularRow | None:
+    """`circular_for` from the statement's [id, number, state, the snapshot's summary], or None."""
+    if text is None:
+        return None
+    pk, number_text, state, summary = json.loads(text)
+    return CircularRow(pk, number_text, state, {} if summary is None else {"summary": summary})
+
+
 def circular_week(today: date) -> str:
     """The week a circular reports on: the last full week before this one."""
     return rotation.week_label(today - timedelta(days=7))
@@ -324,23 +404,26 @@ def notice_counts(notices) -> dict[str, int]:
     )
 
 
-def alarms(county, today: date, *, lost: int) -> list[str]:
+def alarms(county, today: date, *, lost: int, near: str | None = None, drew_before: int | None = None) -> list[str]:
     """The red banner of the commission's home: a week without a draw, a draw below the minimum
     capacity, visits no team could take, visits missed or withdrawn still waiting for a make-up
     (`lost`: how many of this week's were missed or withdrawn, as `access.commission_dashboard`
-    counts them)."""
+    counts them; `near`: this and next week's draws as that statement lists them, and `drew_before`
+    whether the county drew before this week, or None to read them)."""
     monday = today - timedelta(days=today.weekday())
     this_week, next_week = rotation.week_label(monday), rotation.week_label(monday + timedelta(days=7))
-    # This week's and next week's draws in one query, only the keys the warnings read: a draw's
-    # inputs and result hold its whole schedule, far more than the page needs.
-    near = list(
-        Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by("week_start", "id").values_list(
-            "week", "label", "accepted_shortfall", "result__shortfall", "result__missed", "result__unstaffed",
-            "inputs__capacity")
-    )
+    if near is None:
+        # This week's and next week's draws in one query, only the keys the warnings read: a draw's
+        # inputs and result hold its whole schedule, far more than the page needs.
+        near = list(Draw.objects.filter(county=county, week__in=[this_week, next_week]).order_by(
+            "week_start", "id").values_list("week", "label", "accepted_shortfall", "result__shortfall",
+                                            "result__missed", "result__unstaffed", "inputs__capacity"))
+    else:
+        near = json.loads(near)
     found = []
     if not any(week == this_week for week, *_ in near):
-        missing = jobs.missing_week(county, today)  # the rare case: ask whether the county draws at all
+        # The rare case: does the county draw at all?
+        missing = jobs.missing_week(county, today) if drew_before is None else (this_week if drew_before else None)
         if missing:
             found.append(_("%(week)s 没有抽签（周五的抽签未运行），请尽快补抽。") % {"week": missing})
     for week, _label, accepted, shortfall, missed, unstaffed, _capacity in near:

@@ -4,13 +4,16 @@ from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import rotation
 from inspection.access import (
+    ListsFor,
     commission_dashboard,
     report_counts,
     visible_damaged_files,
@@ -18,13 +21,12 @@ from inspection.access import (
     visible_notices,
     visible_townships,
 )
-from inspection.models import TownshipCoverage
 from inspection.services import follow_ups
 from inspection.services.coverage_summary import refresh_coverage
 from inspection.services.escalation import last_sweep
 from inspection.services.report_jobs import escalate_late_reports
-from inspection.statistics import estimate_trend, trend_fingerprint, trend_table
-from inspection.web import board, charts, coverage
+from inspection.statistics import FINISHED, MAIN_LABELS, estimate_trend, trend_bounds, trend_digest, trend_table
+from inspection.web import board, charts, coverage, dashboard_cards
 from inspection.web.common import today
 from inspection.web.grid_rows import coverage_section_html
 
@@ -76,10 +78,11 @@ def _capacity_chart(capacity):
 def dashboard(request, profile):
     county = profile.county  # with the user, in the session's one query (security/signin.py)
     day, now = today(), timezone.now()
-    # Every count of the page and the townships with their summary rows, in one statement.
-    figures, every = commission_dashboard(request.user, now=now, week=rotation.week_label(day - timedelta(days=day.weekday())))
+    # Every count and list of the page and the townships with their summary rows, in one statement.
+    monday = day - timedelta(days=day.weekday())
+    figures, lists, every = commission_dashboard(request.user, now=now, week=rotation.week_label(monday),
+                                                 lists=_lists_for(day, monday))
     townships, grid, rows = _coverage_and_board(every, county, day)
-    notices = visible_notices(request.user)
     capacity_key = _capacity_key(county, townships, day)
     # The lists behind a figure are read only when it says there is something to list.
     damaged = (list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
@@ -105,25 +108,29 @@ def dashboard(request, profile):
         "key_managed": sum(1 for t in townships if t.key_managed),
         "red": sum(1 for r in rows if r.worst_light == "red"),
         "yellow": sum(1 for r in rows if r.worst_light == "yellow"),
-        "drafts": board.draft_list(notices) if figures["drafts"] else [],
+        "drafts": board.drafts_from(lists["draft_list"]),
         "draft_count": figures["drafts"],
         "circular_week": board.circular_week(day),
-        "circular": board.circular_for(notices, board.circular_week(day)),
+        "circular": board.circular_from(lists["circular"]),
         "notice_counts": {k: figures[k] for k in ("drafts", "unacknowledged", "responded")},
         # The card's HTML is cached under the planner's key; the planner is asked only to draw it.
         "capacity_key": capacity_key,
         "capacity": partial(_capacity, capacity_key, county, townships, day),
         "capacity_chart": lambda: _capacity_chart(_capacity(capacity_key, county, townships, day)),
-        "alarms": board.alarms(county, day, lost=figures["lost"]),
+        "alarms": board.alarms(county, day, lost=figures["lost"], near=lists["near_draws"] or "[]",
+                                 drew_before=lists["drew_before"]),
         # No date: the follow-up's day is sealed; the township and the shortfall are enough to act.
         "understaffed": follow_ups.understaffed(visible_inspections(request.user)) if figures["understaffed"] else [],
         "damaged_files": damaged,
         "damaged_count": figures["damaged"],
         "reports": _reports_from(figures, county, now),
         # The card's HTML is cached under the estimate's fingerprint; the estimate is read only to draw it.
-        "compliance_key": (compliance_key := _compliance_key(county, day)),
+        "compliance_key": (compliance_key := _compliance_key(county, day, lists)),
         "compliance": partial(_compliance_table, compliance_key, county, day),
     }
+    # The cards outside the cached pieces in Python: the template engine cost more than the read.
+    context["top_html"] = mark_safe(dashboard_cards.top_html(context))
+    context["side_html"] = mark_safe(dashboard_cards.side_html(context, get_token(request)))
     return render(request, "web/dashboard.html", context)
 
 
@@ -151,15 +158,26 @@ def _capacity(key, county, townships, day):
 MISSING = object()
 
 
-def _compliance_key(county, day) -> str:
-    """The estimate card's key: it is computed again only when what it reads has changed."""
-    return f"ancha:compliance:{trend_fingerprint(county=county, today=day)}"
+def _lists_for(day, monday) -> ListsFor:
+    weeks, days = trend_bounds(day, TREND_PERIODS)
+    return ListsFor(monday=monday, circular_week=board.circular_week(day), next_week=rotation.week_label(monday + timedelta(days=7)),
+                    trend_weeks=weeks, trend_days=days, main_labels=MAIN_LABELS, finished=tuple(FINISHED))
+
+
+TREND_PERIODS = 3  # as estimate_trend's default
+
+
+def _compliance_key(county, day, lists) -> str:
+    """The estimate card's key: it is computed again only when what it reads has changed
+    (`statistics.trend_fingerprint`, from the draws and visits the page's statement lists)."""
+    fingerprint = trend_digest(county.pk, day, TREND_PERIODS, lists["trend_draws"] or "", lists["trend_visits"] or "")
+    return f"ancha:compliance:{fingerprint}"
 
 
 def _compliance_table(key, county, day) -> dict:
     table = cache.get(key)
     if table is None:
-        table = trend_table(estimate_trend(county=county, today=day))
+        table = trend_table(estimate_trend(county=county, today=day, periods=TREND_PERIODS))
         cache.set(key, table, 24 * 3600)
     return table
 
@@ -188,21 +206,13 @@ def _coverage_and_board(every, county, day):
     """The county's active townships, the grid and the escalation board from the maintained summary
     (`every`: the townships with their summary rows; the inactive ones too, whose record a
     successor carries)."""
-    kept = {t.id: t.coverage for t in every if _has_coverage(t)}
+    kept = {t.id: t.coverage for t in every if t.coverage is not None}
     townships = [t for t in every if t.active]
     if any(t.id not in kept for t in townships):
         # A county loaded before the summary existed, or a township added since: filled once, here.
         refresh_coverage(county=county)
         kept = board.summaries(county)
     return townships, board.coverage_from_summary(county, day, townships, kept), board.board_from_summary(townships, kept)
-
-
-def _has_coverage(township) -> bool:
-    try:
-        township.coverage
-    except TownshipCoverage.DoesNotExist:
-        return False
-    return True
 
 
 def observer_home(request, profile):

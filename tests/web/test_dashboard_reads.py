@@ -6,6 +6,7 @@ below is a real GET after a real write, so those caches are part of what is test
 own writes are in test_dashboard_summary.py.
 """
 
+import json
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,13 +37,16 @@ from inspection.models import (
     NoticeKind,
     Notification,
     SeedPeriod,
+    Township,
     TownshipCoverage,
 )
 from inspection.services import follow_ups, makeups
 from inspection.services.dispatch import dispatch_planned
 from inspection.services.notices import draft_circular
 from inspection.services.stored_files import DamagedArchiveCopy, read_checked
+from inspection.statistics import trend_digest, trend_fingerprint
 from inspection.web import board, coverage
+from inspection.web.commission import _lists_for
 from tests.inspection.field_fixtures import make_inspection
 from tests.web.builders import make_team, submit_visit
 from tests.web.test_dashboard_summary import grid_row
@@ -67,15 +71,16 @@ def test_the_dashboard_reads_in_a_fixed_handful_of_statements(client, wang, coun
     client.get("/")  # the capacity card and the compliance estimate cached, as after any first read
     sql = statements(client)
     # The session; the user with profile and county; one statement of the townships with their
-    # summary rows and every count (notices, damaged files, lost visits, understaffed follow-ups,
-    # reports, unread notifications: access.commission_dashboard); the circular; this and next week's
-    # draws (and, with no draw this week, whether the county draws at all: two); the compliance
-    # fingerprint (one).
-    assert len(sql) == 8, "\n".join(sql)
+    # summary rows, every count (notices, damaged files, lost visits, understaffed follow-ups,
+    # reports, unread notifications) and every list (the drafts, the circular, this and next week's
+    # draws and whether the county drew before, the compliance fingerprint's draws and visits):
+    # access.commission_dashboard. This county has no draw this week, so the alarm's question is
+    # asked too, inside the same statement.
+    assert len(sql) == 3, "\n".join(sql)
     figures = [s for s in sql if "inspection_damagedfile" in s]
     assert len(figures) == 1 and all(t in figures[0] for t in (
         "inspection_notice", "inspection_mandatoryreport", "inspection_notification", "inspection_teammember",
-        "inspection_township", "inspection_townshipcoverage"))
+        "inspection_township", "inspection_townshipcoverage", "inspection_draw", "inspection_inspection"))
     assert sum("inspection_townshipcoverage" in s for s in sql) == 1
     assert any('"auth_user"' in s and "inspection_profile" in s and "inspection_county" in s for s in sql)
     assert [s for s in sql if "inspection_notice" in s and "COUNT(" in s] == figures  # counts folded into one
@@ -83,7 +88,7 @@ def test_the_dashboard_reads_in_a_fixed_handful_of_statements(client, wang, coun
     planned = make_inspection(township=county.townships.get(code="520581100"), checklist=checklist, team=team,
                               status=Inspection.Status.PLANNED)
     dispatch_planned(Inspection.objects.filter(pk=planned.pk))
-    assert len(statements(client)) == 8
+    assert len(statements(client)) == 3
 
 
 def kpi(html, label):
@@ -151,19 +156,55 @@ def assert_figures_follow_the_read_rules(user, county):
         "reports_open": reports["open"], "reports_late": reports["late"],
         "reports_unescalated": reports["unescalated"],
     }
-    # The page's one statement: the figures, and the townships with their summary rows as the
-    # queryset gives them (another county's beside them in every test that calls this).
-    figures, townships = commission_dashboard(user, now=now, week=week)
+    # The page's one statement: the figures, the lists, and the townships with their summary rows as
+    # the queryset gives them (another county's beside them in every test that calls this).
+    day = timezone.localdate()
+    figures, lists, townships = commission_dashboard(user, now=now, week=week, lists=_lists_for(day, _monday(day)))
     assert figures == expected
     queried = list(visible_townships(user).select_related("coverage").order_by("code"))
-    assert [_fields(t) for t in townships] == [_fields(t) for t in queried] and townships
-    assert [_fields(_coverage(t)) for t in townships] == [_fields(_coverage(t)) for t in queried]
-    assert all(t.coverage.township is t for t in townships if _coverage(t))
+    assert [_fields(t, Township) for t in townships] == [_fields(t, Township) for t in queried] and townships
+    assert ([_fields(t.coverage, TownshipCoverage) for t in townships]
+            == [_fields(_coverage(t), TownshipCoverage) for t in queried])
+    assert [t.get_level_display() for t in townships] == [t.get_level_display() for t in queried]
+    assert_lists_follow_the_read_rules(user, county, lists)
     return expected
 
 
-def _fields(obj):
-    return obj and {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+def assert_lists_follow_the_read_rules(user, county, lists):
+    """Each list of the statement against the queryset it stands for (board.draft_list, circular_for,
+    the alarms' draws, jobs.missing_week, statistics.trend_fingerprint). Returns which were not empty."""
+    day = timezone.localdate()
+    monday = _monday(day)
+    notices = visible_notices(user)
+    shown = [(n.id, n.kind, n.get_kind_display(), n.township and n.township.name, n.inspection and n.inspection.date)
+             for n in board.draft_list(notices)]
+    drafts = board.drafts_from(lists["draft_list"])
+    assert [(n.id, n.kind, n.get_kind_display(), n.township and n.township.name, n.inspection and n.inspection.date)
+            for n in drafts] == shown
+    circular, found = board.circular_for(notices, board.circular_week(day)), board.circular_from(lists["circular"])
+    assert (found and (found.id, found.number_text, found.state, found.get_state_display(), found.get_kind_display(),
+                       found.snapshot.get("summary"))) == (circular and (
+        circular.id, circular.number_text, circular.state, circular.get_state_display(), circular.get_kind_display(),
+        circular.snapshot.get("summary")))
+    near = list(Draw.objects.filter(county=county, week__in=[rotation.week_label(monday), rotation.week_label(
+        monday + timedelta(days=7))]).order_by("week_start", "id").values_list(
+        "week", "label", "accepted_shortfall", "result__shortfall", "result__missed", "result__unstaffed",
+        "inputs__capacity"))
+    assert [tuple(d) for d in json.loads(lists["near_draws"] or "[]")] == near
+    assert board.alarms(county, day, lost=0, near=lists["near_draws"] or "[]", drew_before=lists["drew_before"]) == (
+        board.alarms(county, day, lost=0))
+    assert bool(lists["drew_before"]) == Draw.objects.filter(county=county, week_start__lt=monday).exists()
+    key = trend_digest(county.pk, day, 3, lists["trend_draws"] or "", lists["trend_visits"] or "")
+    assert key == trend_fingerprint(county=county, today=day)
+    return {name: bool(value) for name, value in lists.items()}
+
+
+def _monday(day):
+    return day - timedelta(days=day.weekday())
+
+
+def _fields(obj, model):
+    return obj and {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
 
 
 def _coverage(township):
@@ -187,10 +228,15 @@ def test_the_figures_statement_counts_what_the_read_rules_count(client, wang, co
                                 status=Inspection.Status.PLANNED)
         short.members.first().delete()
         make_inspection(township=township, checklist=checklist, team=team, kind=Inspection.Kind.FOLLOW_UP)
-        period = SeedPeriod.objects.create(county=c, starts_on=monday, ends_on=monday + timedelta(days=60),
-                                           seed="ab" * 32, commitment="cd" * 32)
+        period = SeedPeriod.objects.create(county=c, starts_on=monday - timedelta(days=7),
+                                           ends_on=monday + timedelta(days=60), seed="ab" * 32, commitment="cd" * 32)
+        # Last week's draw (the county draws: the alarm's question) and this week's, short of teams.
+        Draw.objects.create(county=c, week=rotation.week_label(monday - timedelta(days=7)),
+                            week_start=monday - timedelta(days=7), period=period, inputs={}, result={},
+                            result_hash="ef" * 32)
         draw = Draw.objects.create(county=c, week=rotation.week_label(monday), week_start=monday, period=period,
-                                   inputs={}, result={}, result_hash="ef" * 32)
+                                   inputs={"capacity": 3}, result={"shortfall": 1, "unstaffed": [{"slot": 2}]},
+                                   result_hash="ef" * 32, accepted_shortfall="人手不足")
         lost = make_inspection(township=township, checklist=checklist, team=team)
         Inspection.objects.filter(pk=lost.pk).update(draw=draw, status=Inspection.Status.MISSED,
                                                      missed_at=timezone.now(), missed_reason="道路中断")
@@ -203,12 +249,24 @@ def test_the_figures_statement_counts_what_the_read_rules_count(client, wang, co
         "discovered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "child_description": "约8岁女童",
         "agency": "civil_affairs", "agency_name": ""})
     MandatoryReport.objects.filter(county=county).update(due_at=timezone.now() - timedelta(hours=1))
+    # Last week's circular drafted (the card and the drafts' list), and a copy in the other county.
+    circular = draft_circular(county=county, week=board.circular_week(day), actor=wang)
+    if other is not None:
+        Notice.objects.create(**{
+            f.attname: getattr(circular, f.attname) for f in Notice._meta.concrete_fields
+            if f.attname not in ("id", "county_id", "verify_code")}, county=other)
     expected = assert_figures_follow_the_read_rules(wang, county)
+    _, lists, _ = commission_dashboard(wang, now=timezone.now(), week=rotation.week_label(monday),
+                                       lists=_lists_for(day, monday))
+    assert all(assert_lists_follow_the_read_rules(wang, county, lists).values()), lists
+    assert len(board.drafts_from(lists["draft_list"])) == 1 and lists["trend_visits"].count(":missed") == 1
     assert expected["understaffed"] == 1 and expected["lost"] == 1 and expected["unread"] == 1
     assert expected["reports_late"] == expected["reports_unescalated"] == 1
     html = page(client, "/")
     assert "回头看人员不足" in html and "提醒 1" in html and "强制报告线索超时未确认接收 1 条" in html
-    assert commission_dashboard(make_team(county, prefix="y")[0], now=timezone.now(), week="2026-W01") is None
+    assert "人手不足" in html and "有 1 次检查无法配齐督查组" in html
+    assert commission_dashboard(make_team(county, prefix="y")[0], now=timezone.now(), week="2026-W01",
+                                lists=_lists_for(day, monday)) is None
 
 
 def _turning_day() -> date:
@@ -261,3 +319,76 @@ def test_the_menu_is_drawn_for_each_role_section_and_language(client, wang, qian
     assert '<a href="/" aria-current="page">概览</a>' in html and 'href="/accounts/"' not in html
     client.cookies["django_language"] = "en"
     assert "aria-current=\"page\">Overview</a>" in page(client, "/")
+
+
+def test_the_grid_rows_and_tail_drawn_in_python_show_every_state(county):
+    """web/grid_html.py draws what the templates drew (the page was compared byte for byte with the
+    template's on the benchmark's province): each score band, a follow-up, a week still to come, every
+    deadline state, in both languages; its chart as the shared chart template draws it."""
+    from django.template.loader import get_template
+    from django.utils import translation
+
+    from inspection.web.commission import _coverage_chart
+    from inspection.web.grid_html import chart_html, row_html, tail_html
+
+    day = date(2026, 3, 4)
+    township = county.townships.order_by("code").first()
+    township.name = 'A&B "<镇>"'
+    visits = [board.Visit(7, day, None, False), board.Visit(8, day, 59, True), board.Visit(9, day, 60, False),
+              board.Visit(10, day, 80, True)]
+    cells = [board.Cell(visits, False), board.Cell([], False), board.Cell([], True)]
+    drawn = {state: row_html(board.CoverageRow(township, cells, state == "covered", date(2026, 4, 9), 5, state))
+             for state in ("covered", "near", "overdue", "open")}
+    covered = drawn["covered"]
+    assert 'A&amp;B &quot;&lt;镇&gt;&quot;' in covered and "<镇>" not in covered
+    assert [m.group(1) for m in re.finditer(r'<a class="v ([a-z ]+)"', covered)] == ["open", "low fu", "mid", "high fu"]
+    assert 'href="/inspections/8/" title="2026-03-04 · 59分 · 回头看">59<span class="sr-only"> 3月4日</span>' in covered
+    assert '<td class="c"><span class="none" aria-hidden="true">·</span></td><td class="c future"></td>' in covered
+    assert '<span class="chip ok">已覆盖</span>' in covered and "4/9" not in covered
+    assert '<span class="chip warn">剩5天</span>\n            \n            <span class="date">4/9</span>' in drawn["near"]
+    assert '<span class="chip bad">已逾期</span>' in drawn["overdue"]
+    assert '<span class="chip">未查</span>\n            <span class="date">4/9</span>' in drawn["open"]
+    assert all(html.startswith('\n        <tr class="st-') and html.endswith("</tr>") for html in drawn.values())
+    grid = board.Coverage(day, day, [board.Week("2026-W10", day, day, False)], [], 0, 1, 2)
+    for language, words in (("zh-hans", ("已暗查（得分）", "逾期未查")), ("en", ("Inspected (score)", "5 days left"))):
+        with translation.override(language):
+            chart = _coverage_chart(grid)
+            assert chart_html(chart) == get_template("web/_chart.html").render({"chart": chart})
+            tail = tail_html(grid, chart) + row_html(board.CoverageRow(township, cells, False, day, 5, "near"))
+            assert all(w in tail for w in words), tail
+            assert '<div class="warn"><dt>' in tail and '<div class="bad"><dt>' in tail
+
+
+def test_the_cards_drawn_in_python_escape_what_they_show_and_keep_the_form_working(client, wang, county):
+    """web/dashboard_cards.py: a draft's and a follow-up's township, the county named like markup reach
+    the page escaped; with no circular yet, its form carries the page's CSRF token and drafts it."""
+    from inspection.web.dashboard_cards import side_html, top_html
+
+    hostile = '<b>"镇"</b>&'
+    town = board._Named(hostile)
+    drafts = [board.DraftRow(5, "rectification", town, board._Dated(date(2026, 3, 4))),
+              board.DraftRow(6, "summons", None, None)]
+    follow_up = type("F", (), {"township": type("T", (), {"name": hostile, "code": "x1"})(), "needed": 3, "team_count": 1})()
+    counts = {"drafts": 2, "unacknowledged": 1, "responded": 0}
+    side = side_html({"drafts": drafts, "draft_count": 2, "notice_counts": counts, "understaffed": [follow_up],
+                      "circular": None, "circular_week": '2026-W10"><x'}, '"tok')
+    assert hostile not in side and side.count("&lt;b&gt;&quot;镇&quot;&lt;/b&gt;&amp;") == 2
+    assert "全市" in side and "3月4日暗查" in side and "需 3 人，现有 1 人" in side and "已印发未签收 1 件" in side
+    assert 'value="&quot;tok"' in side and 'value="2026-W10&quot;&gt;&lt;x"' in side
+    grid = board.Coverage(date(2026, 3, 1), date(2026, 4, 30), [], [], 0, 0, 0)
+    top = top_html({"county": type("C", (), {"name": hostile})(), "today": date(2026, 3, 5), "alarms": ["<i>抽签</i>"],
+                    "reports": {"late": 1, "open": 2}, "damaged_count": 0, "damaged_files": [], "grid": grid,
+                    "coverage_meter": "", "key_managed": 0, "red": 1, "yellow": 0, "draft_count": 2})
+    assert hostile not in top and "&lt;i&gt;抽签&lt;/i&gt;" in top and "强制报告线索超时未确认接收 1 条" in top
+    assert '<a class="kpi alert" href="#board">' in top and '<a class="kpi warn" href="/notices/?state=draft">' in top
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # the form must carry a token the middleware accepts
+    client.force_login(wang)
+    html = page(client, "/")
+    token = re.search(r'action="/notices/circular/"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, html
+    response = client.post("/notices/circular/", {"csrfmiddlewaretoken": token.group(1),
+                                                  "week": board.circular_week(timezone.localdate())})
+    assert response.status_code == 302
+    assert Notice.objects.filter(county=county, kind=NoticeKind.CIRCULAR).exists()

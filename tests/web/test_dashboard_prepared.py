@@ -1,0 +1,63 @@
+"""The commission dashboard's one statement stays prepared on PostgreSQL (issue 14): planned with
+each read's own values for the first five reads of a connection, then one generic plan kept by the
+connection; a new connection (CONN_MAX_AGE over, a dropped connection, another gunicorn process)
+prepares its own. On SQLite the ordinary cursor. The page is the same either way."""
+
+import re
+
+import pytest
+from django.db import connection
+
+from inspection.dashboard_sql import dashboard_sql
+from inspection.rawrows import prepared_cursor
+from tests.web.test_dashboard_reads import kpi
+
+pytestmark = pytest.mark.django_db(transaction=True)
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+
+
+def prepared_on_server():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                       " WHERE from_sql = false")
+        return cursor.fetchall()
+
+
+def read(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@postgres_only
+def test_the_statement_is_prepared_once_and_kept_with_a_generic_plan(client, wang, county):
+    client.force_login(wang)
+    for _ in range(8):
+        html = read(client)
+    assert kpi(html, "待印发文书") == 0
+    found = prepared_on_server()
+    # Only the dashboard's statement is prepared: Django's own cursors bind on the client.
+    assert len(found) == 1, found
+    statement, generic, custom = found[0]
+    assert re.sub(r"\$\d+", "%s", statement) == dashboard_sql(connection.alias)[0]
+    assert custom == 5 and generic == 3, (generic, custom)
+
+
+@postgres_only
+def test_a_new_connection_prepares_it_again(client, wang, county):
+    client.force_login(wang)
+    first = read(client)
+    before = connection.connection
+    assert len(prepared_on_server()) == 1
+    connection.close()  # a dropped connection, or CONN_MAX_AGE over: the server forgot the statement
+    again = read(client)
+    assert connection.connection is not before and len(prepared_on_server()) == 1
+    assert kpi(again, "待印发文书") == kpi(first, "待印发文书") and again.count("<tr") == first.count("<tr")
+
+
+def test_the_ordinary_cursor_elsewhere(wang):
+    with prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone()[0] == 1
+        prepared = type(cursor.cursor).__name__ == "_Prepared"
+    assert prepared == (connection.vendor == "postgresql")
