@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -38,14 +39,18 @@ def _pg_url(name: str) -> str:
     return f"postgres://{auth}@{p['HOST'] or '127.0.0.1'}:{p['PORT'] or 5432}/{name}"
 
 
-def _pg_admin(sql: str) -> None:
+def _pg_admin_connection():
     import psycopg
 
     p = _pg_params()
-    with psycopg.connect(
+    return psycopg.connect(
         host=p["HOST"] or "127.0.0.1", port=p["PORT"] or 5432, user=p["USER"], password=p["PASSWORD"] or None,
         dbname="postgres", autocommit=True,
-    ) as conn:
+    )
+
+
+def _pg_admin(sql: str) -> None:
+    with _pg_admin_connection() as conn:
         conn.execute(sql)
 
 
@@ -110,8 +115,24 @@ def copy_test_database(*, sqlite_path, pg_name: str) -> str:
         return str(sqlite_path)
     source = connection.settings_dict["NAME"]
     connections.close_all()  # a template may have no other session open on it
+    _end_other_sessions(source)
     _pg_admin(f'CREATE DATABASE "{pg_name}" TEMPLATE "{source}"')
     return pg_name
+
+
+def _end_other_sessions(name: str) -> None:
+    """A template may have no session open on it, and `close_all` closes only this thread's: the
+    browser walks' live server thread (session-scoped) and finished test threads may still hold an
+    idle connection to the worker's own test database. Their Django closes a dead connection and
+    opens another on its next request (close_old_connections), so ending them loses nothing."""
+    with _pg_admin_connection() as conn:
+        for _ in range(100):
+            others = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name]).fetchall()
+            if not others:
+                return
+            time.sleep(0.05)  # ending a backend is asynchronous
 
 
 def drill_template(items, tmp_path_factory, django_db_blocker):

