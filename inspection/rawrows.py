@@ -22,6 +22,7 @@ class Part(NamedTuple):
     at: slice  # the model's columns in the row
     converters: list[tuple[int, list]]  # only the columns that have any: (index, [(converter, col)])
     pk: int  # the primary key's index among the model's columns
+    json_at: frozenset[int] = frozenset()  # the JSON columns' indexes (`plain` parses them once per text)
 
 
 def select_list(connection, models: list[tuple[type[Model], str]], start: int = 0) -> tuple[list[str], list[Part]]:
@@ -37,7 +38,8 @@ def select_list(connection, models: list[tuple[type[Model], str]], start: int = 
                 converters.append((i, [(c, col) for c in found]))
         names = [f.attname for f in fields]
         parts.append(Part(model, names, slice(start, start + len(fields)), converters,
-                          names.index(model._meta.pk.attname)))
+                          names.index(model._meta.pk.attname),
+                          frozenset(i for i, f in enumerate(fields) if isinstance(f, JSONField))))
         columns += [f"{alias}.{quote(f.column)}" for f in fields]
         start += len(fields)
     return columns, parts
@@ -51,10 +53,13 @@ def instance(connection, part: Part, row):
     return part.model.from_db(connection.alias, part.names, _converted(connection, part, values))
 
 
-def _converted(connection, part: Part, values):
+def _converted(connection, part: Part, values, skip: frozenset[int] = frozenset()):
+    """`values` with the ORM's converters of `part` applied, except at the indexes in `skip`."""
     if part.converters:
         values = list(values)
         for i, converters in part.converters:
+            if i in skip:
+                continue
             value = values[i]
             for converter, col in converters:
                 value = converter(value, col, connection)
@@ -84,25 +89,13 @@ def plain(connection, part: Part, cls: type, row):
     if values[part.pk] is None:
         return None
     obj = cls.__new__(cls)
-    json_at, rest = _json_columns(part)
-    if json_at:
+    if part.json_at:
         values = list(values)
-        for i in json_at:
+        for i in part.json_at:
             values[i] = _parsed(connection, part, i, values[i])
-    for name, value in zip(part.names, _converted(connection, rest, values)):
+    for name, value in zip(part.names, _converted(connection, part, values, skip=part.json_at)):
         setattr(obj, name, value)
     return obj
-
-
-def _json_columns(part: Part) -> tuple[frozenset, Part]:
-    """The JSON columns' indexes, and `part` with the other columns' converters only."""
-    found = _JSON_AT.get(id(part))
-    if found is None or found[0] is not part:
-        fields = part.model._meta.concrete_fields
-        json_at = frozenset(i for i, f in enumerate(fields) if isinstance(f, JSONField))
-        found = _JSON_AT[id(part)] = (part, json_at, part._replace(
-            converters=[c for c in part.converters if c[0] not in json_at]))
-    return found[1], found[2]
 
 
 def _parsed(connection, part: Part, i: int, raw):
@@ -125,7 +118,6 @@ def _parsed(connection, part: Part, i: int, raw):
 
 PARSED_KEPT = 20000
 _PARSED: dict = {}
-_JSON_AT: dict = {}
 _MISSING = object()
 
 
