@@ -73,13 +73,13 @@ class CoverageRow:
     state: str  # covered | open | near | overdue
 
     @property
-    def key(self) -> str:
-        """The cache key of this row's rendered cells (web/dashboard.html): a digest of all it shows,
-        so a write re-renders only the township it changed."""
+    def key(self) -> tuple:
+        """What this row's rendered cells show (web/grid_rows.py keeps the drawn row under it), so a
+        write redraws only the township it changed."""
         t = self.township
-        shown = (t.id, t.code, t.name, self.state, self.deadline, self.days_left,
-                 [(c.future, [(v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits]) for c in self.cells])
-        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+        return (t.id, t.code, t.name, self.state, self.deadline, self.days_left,
+                tuple((c.future, tuple((v.inspection_id, v.date, v.score, v.follow_up) for v in c.visits))
+                      for c in self.cells))
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The dashboard's coverage grid rows and tail drawn in Python (issue 14): the same HTML, byte for
 byte, as the templates web/_grid_row.html and _coverage_tail.html drew it until session seven, at a
-fraction of the template engine's cost. web/grid_rows.py caches each piece under what it shows; these draw a missing one.
+fraction of the template engine's cost. web/grid_rows.py keeps each piece under what it shows; these draw a missing one.
 
 Every value from the database goes through `escape`; translated labels too, as the template's
 autoescaping did.

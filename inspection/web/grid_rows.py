@@ -1,56 +1,47 @@
 """The dashboard's coverage section, each piece drawn once per content (issue 14).
 
-The section is three pieces, each cached under what it shows and the language, so every process
-agrees and nothing stale is served: the head (the period and its weeks), one piece per grid row
-(`CoverageRow.key`, a digest of its cells) and the tail (legend, chart of the cumulative coverage,
-tally). The page asks the cache for all of them in one call and draws only those it lacks: after a
-dispatched visit, the one row it changed and, when a count moved, the tail. The head is drawn by its
-template (once a week), the rows and the tail in Python (web/grid_html.py).
+The section is three pieces, each kept under what it shows, the language and the site's script
+prefix: the head (the period and its weeks), one piece per grid row (`CoverageRow.key`: its
+township, state, deadline and cells) and the tail (legend, chart of the cumulative coverage, tally).
+The page draws only the pieces it lacks: after a dispatched visit, the one row it changed and, when
+a count moved, the tail. The head is drawn by its template (once a week), the rows and the tail in
+Python (web/grid_html.py).
+
+The pieces are kept in this process, not in Django's cache: a key is the content itself, so no
+piece can go stale and nothing needs to be shared between processes, and a lookup is one dict
+access instead of a digest and a pickled cache entry per row (46 a read on the largest county).
 """
 
-import hashlib
-
-from django.core.cache import cache
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 
 from inspection.web.grid_html import row_html, tail_html
 
 HEAD_TEMPLATE = "web/_coverage_head.html"
-KEEP_SECONDS = 86400
 ROW_GAP = "\n        "  # as web/dashboard.html placed each row in its table body
+KEPT = 4096  # pieces; a county's grid is at most a few dozen rows and changes a row at a time
+
+_DRAWN: dict[tuple, str] = {}
 
 
-def _digest(shown) -> str:
-    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-
-
-def _head_key(grid, language: str) -> str:
-    return f"ancha:grid-head:{language}:" + _digest((grid.start, grid.end, [(w.start, w.end, w.future) for w in grid.weeks]))
-
-
-def _tail_key(grid, language: str) -> str:
-    """The tail shows the counts and, in its chart, the cumulative coverage of each elapsed week."""
-    cumulative = [(week.label, n) for week, n in grid.cumulative]
-    return f"ancha:grid-tail:{language}:" + _digest((grid.total, grid.covered, grid.near, grid.overdue, cumulative))
+def _piece(key: tuple, draw) -> str:
+    found = _DRAWN.get(key)
+    if found is None:
+        if len(_DRAWN) >= KEPT:
+            _DRAWN.clear()  # bounded; every piece is drawn again from its content when asked
+        found = _DRAWN[key] = draw()
+    return found
 
 
 def coverage_section_html(grid, language: str, chart) -> str:
     """The whole coverage section of web/dashboard.html; `chart()` draws the cumulative chart, asked
-    only when the tail is not cached."""
-    head, tail = _head_key(grid, language), _tail_key(grid, language)
-    rows = {f"ancha:grid-row:{language}:{row.key}": row for row in grid.rows}
-    found = cache.get_many([head, *rows, tail])
-    drawn = {}
-    if head not in found:
-        drawn[head] = get_template(HEAD_TEMPLATE).render({"grid": grid})
-    missing = [key for key in rows if key not in found]
-    # The rows and the tail in Python (web/grid_html.py): the template engine cost more than the rest
-    # of the read for the one row a dispatch changes.
-    drawn.update({key: row_html(rows[key]) for key in missing})
-    if tail not in found:
-        drawn[tail] = tail_html(grid, chart())
-    if drawn:
-        cache.set_many(drawn, KEEP_SECONDS)
-    piece = {**found, **drawn}
-    return mark_safe(piece[head] + "".join(piece[key] + ROW_GAP for key in rows) + piece[tail])
+    only when the tail is not kept."""
+    where = (language, get_script_prefix())
+    head = _piece((*where, "head", grid.start, grid.end, tuple((w.start, w.end, w.future) for w in grid.weeks)),
+                  lambda: get_template(HEAD_TEMPLATE).render({"grid": grid}))
+    rows = "".join(_piece((*where, "row", row.key), lambda row=row: row_html(row)) + ROW_GAP for row in grid.rows)
+    # The tail shows the counts and, in its chart, the cumulative coverage of each elapsed week.
+    counts = (grid.total, grid.covered, grid.near, grid.overdue, tuple((w.label, n) for w, n in grid.cumulative))
+    tail = _piece((*where, "tail", counts), lambda: tail_html(grid, chart()))
+    return mark_safe(head + rows + tail)
