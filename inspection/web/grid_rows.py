@@ -7,9 +7,9 @@ The page draws only the pieces it lacks: after a dispatched visit, the one row i
 a count moved, the tail. The head is drawn by its template (once a week), the rows and the tail in
 Python (web/grid_html.py).
 
-The pieces are kept in this process, not in Django's cache: a key is the content itself, so no
-piece can go stale and nothing needs to be shared between processes, and a lookup is one dict
-access instead of a digest and a pickled cache entry per row (46 a read on the largest county).
+The pieces are kept in this process (web/pieces.py), not in Django's cache: a key is the content
+itself, so a lookup is one dict access instead of a digest and a pickled cache entry per row (46 a
+read on the largest county).
 """
 
 from django.template.loader import get_template
@@ -17,21 +17,13 @@ from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 
 from inspection.web.grid_html import row_html, tail_html
+from inspection.web.pieces import Pieces
 
 HEAD_TEMPLATE = "web/_coverage_head.html"
 ROW_GAP = "\n        "  # as web/dashboard.html placed each row in its table body
-KEPT = 4096  # pieces; a county's grid is at most a few dozen rows and changes a row at a time
-
-_DRAWN: dict[tuple, str] = {}
-
-
-def _piece(key: tuple, draw) -> str:
-    found = _DRAWN.get(key)
-    if found is None:
-        if len(_DRAWN) >= KEPT:
-            _DRAWN.clear()  # bounded; every piece is drawn again from its content when asked
-        found = _DRAWN[key] = draw()
-    return found
+# A county's grid is at most a few dozen rows, and a write changes one of them.
+_PIECES = Pieces(kept=4096)
+_piece = _PIECES.get
 
 
 def coverage_section_html(grid, language: str, chart) -> str:
