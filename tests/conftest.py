@@ -176,14 +176,13 @@ def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factor
 
 @pytest.fixture
 def patient_writers(settings):
-    """Concurrency tests: writers queue behind one another for up to two minutes instead of the
-    product's 20 s (IDEMPOTENCY_WAIT_SECONDS, and SQLite's busy timeout, which is the same wait).
-
-    Thirty replays, or four submissions, each wait for every writer ahead of them; on a machine
-    running a browser and another worker beside them that queue has passed 20 s, and the request
-    got the product's answer to a slow database (409 "try again", SQLite "database is locked").
-    These tests are about exactly-once, not about the machine's speed; the bound itself is tested
-    on its own (test_findings_api's in-flight test, with a 0.5 s bound)."""
+    """A concurrency test whose writers must all get through, however slow the machine: they queue
+    behind one another for up to two minutes instead of the product's 20 s (IDEMPOTENCY_WAIT_SECONDS,
+    and SQLite's busy timeout, which is the same wait). Four submissions of one inspection each wait
+    for every writer ahead of them; on a machine running a browser and another worker beside them
+    that queue has passed 20 s, and the request got the product's answer to a slow database
+    ("database is locked"). The bound itself is tested on its own (test_findings_api's in-flight
+    test, with a 0.5 s bound; the thirty replays there are sent again after a 409, as the app does)."""
     from django.db import connections
 
     options = connections["default"].settings_dict.setdefault("OPTIONS", {})
