@@ -507,9 +507,11 @@ def commission_dashboard(user, *, now, week: str, lists: ListsFor):
     profile = profile_of(user)
     if profile is None or profile.role != Role.COMMISSION:
         return None
-    sql, (town, kept), (town_class, kept_class) = dashboard_sql(connection.alias)
+    statement = dashboard_sql(connection.alias)
+    (town, kept), (town_class, kept_class) = statement.parts, statement.classes
     with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, dashboard_params(connection, user, profile, now=now, week=week, lists=lists))
+        cursor.execute(statement.sql, statement.params(
+            dashboard_params(connection, user, profile, now=now, week=week, lists=lists)))
         rows = cursor.fetchall()
     townships = []
     for row in rows:

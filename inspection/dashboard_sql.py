@@ -18,6 +18,7 @@ PostgreSQL; `->`, `json_group_array`, `group_concat` over an ordered sub-query o
 tests/web/test_dashboard_reads.py checks every column against the querysets it mirrors, on both.
 """
 
+import re
 from datetime import date
 from functools import cache
 from typing import NamedTuple
@@ -37,24 +38,24 @@ from inspection.models import (
     Township,
     TownshipCoverage,
 )
-from inspection.rawrows import plain_class, select_list
+from inspection.rawrows import plain_class, select_list, takes_raw_statements
 
 _COMMISSION_FIGURES = """
 SELECT
- (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s),
- (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s AND kind <> %s),
- (SELECT COUNT(*) FROM {notice} WHERE county_id = %s AND state = %s),
- (SELECT COUNT(*) FROM {damaged} WHERE county_id = %s),
+ (SELECT COUNT(*) FROM {notice} WHERE county_id = %(county)s AND state = %(draft)s),
+ (SELECT COUNT(*) FROM {notice} WHERE county_id = %(county)s AND state = %(issued)s AND kind <> %(circular)s),
+ (SELECT COUNT(*) FROM {notice} WHERE county_id = %(county)s AND state = %(responded)s),
+ (SELECT COUNT(*) FROM {damaged} WHERE county_id = %(county)s),
  (SELECT COUNT(*) FROM {inspection} i INNER JOIN {draw} d ON d.id = i.draw_id
-   WHERE i.county_id = %s AND d.week = %s AND i.status IN (%s, %s)),
+   WHERE i.county_id = %(county)s AND d.week = %(week)s AND i.status IN (%(missed)s, %(cancelled)s)),
  (SELECT COUNT(*) FROM {inspection} i INNER JOIN {county} c ON c.id = i.county_id
-   WHERE i.county_id = %s AND i.kind = %s AND i.status IN (%s, %s)
+   WHERE i.county_id = %(county)s AND i.kind = %(follow_up)s AND i.status IN (%(planned)s, %(dispatched)s)
      AND (SELECT COUNT(*) FROM {member} m WHERE m.inspection_id = i.id)
          < CASE WHEN c.team_size > 2 THEN c.team_size ELSE 2 END),
- (SELECT COUNT(*) FROM {notification} WHERE recipient_id = %s AND read_at IS NULL),
- (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s),
- (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s AND due_at <= %s),
- (SELECT COUNT(*) FROM {report} WHERE county_id = %s AND state = %s AND due_at <= %s AND escalated_at IS NULL)
+ (SELECT COUNT(*) FROM {notification} WHERE recipient_id = %(user)s AND read_at IS NULL),
+ (SELECT COUNT(*) FROM {report} WHERE county_id = %(county)s AND state = %(report_open)s),
+ (SELECT COUNT(*) FROM {report} WHERE county_id = %(county)s AND state = %(report_open)s AND due_at <= %(now)s),
+ (SELECT COUNT(*) FROM {report} WHERE county_id = %(county)s AND state = %(report_open)s AND due_at <= %(now)s AND escalated_at IS NULL)
 """
 COMMISSION_FIGURES = ("drafts", "unacknowledged", "responded", "damaged", "lost", "understaffed", "unread",
                       "reports_open", "reports_late", "reports_unescalated")
@@ -65,21 +66,21 @@ SELECT
  (SELECT {json_agg} FROM (SELECT n.id, n.created_at,
      {array}(n.id, n.kind, tw.name, ins.date) AS v FROM {notice} n
    LEFT JOIN {township} tw ON tw.id = n.township_id LEFT JOIN {inspection} ins ON ins.id = n.inspection_id
-   WHERE n.county_id = %s AND n.state = %s ORDER BY n.created_at, n.id LIMIT %s) s),
+   WHERE n.county_id = %(county)s AND n.state = %(draft)s ORDER BY n.created_at, n.id LIMIT %(drafts_shown)s) s),
  (SELECT {array}(n.id, n.number_text, n.state, {summary}){text} FROM {notice} n
-   WHERE n.county_id = %s AND n.kind = %s AND {week_iso} = %s AND n.state <> %s ORDER BY n.id DESC LIMIT 1),
+   WHERE n.county_id = %(county)s AND n.kind = %(circular)s AND {week_iso} = %(circular_week)s AND n.state <> %(void)s ORDER BY n.id DESC LIMIT 1),
  (SELECT {json_agg_near} FROM (SELECT d.week_start, d.id,
      {array}(d.week, d.label, d.accepted_shortfall, {shortfall}, {missed}, {unstaffed}, {capacity}) AS v
-   FROM {draw} d WHERE d.county_id = %s AND d.week IN (%s, %s) ORDER BY d.week_start, d.id) s),
+   FROM {draw} d WHERE d.county_id = %(county)s AND d.week IN (%(week)s, %(next_week)s) ORDER BY d.week_start, d.id) s),
  (SELECT {string_agg} FROM (SELECT d.id, d.id || ':' || d.state AS v FROM {draw} d
-   WHERE d.county_id = %s AND d.label IN (%s, %s) AND d.week >= %s AND d.week <= %s ORDER BY d.id) s),
+   WHERE d.county_id = %(county)s AND d.label IN (%(main_0)s, %(main_1)s) AND d.week >= %(trend_week_0)s AND d.week <= %(trend_week_1)s ORDER BY d.id) s),
  (SELECT {string_agg} FROM (SELECT i.id,
-     i.id || ':' || CASE WHEN i.status IN (%s, %s, %s) THEN i.status ELSE 'open' END AS v
+     i.id || ':' || CASE WHEN i.status IN (%(finished_0)s, %(finished_1)s, %(finished_2)s) THEN i.status ELSE 'open' END AS v
    FROM {inspection} i
-   WHERE i.county_id = %s AND i.date >= %s AND i.date <= %s
-     AND ((SELECT d.label FROM {draw} d WHERE d.id = i.draw_id) IN (%s, %s) OR i.status = %s)
+   WHERE i.county_id = %(county)s AND i.date >= %(trend_day_0)s AND i.date <= %(trend_day_1)s
+     AND ((SELECT d.label FROM {draw} d WHERE d.id = i.draw_id) IN (%(main_0)s, %(main_1)s) OR i.status = %(submitted)s)
    ORDER BY i.id) s),
- (SELECT COUNT(*) FROM (SELECT 1 FROM {draw} d WHERE d.county_id = %s AND d.week_start < %s LIMIT 1) s)
+ (SELECT COUNT(*) FROM (SELECT 1 FROM {draw} d WHERE d.county_id = %(county)s AND d.week_start < %(monday)s LIMIT 1) s)
 """
 COMMISSION_LISTS = ("draft_list", "circular", "near_draws", "trend_draws", "trend_visits", "drew_before")
 
@@ -117,12 +118,28 @@ class ListsFor(NamedTuple):
     finished: tuple[str, str, str]  # statistics.FINISHED
 
 
+class Statement(NamedTuple):
+    sql: str
+    names: tuple[str, ...] | None  # PostgreSQL: the parameters' names in the order of $1, $2...
+    parts: list  # how to read the townships and their summary rows back (rawrows.Part)
+    classes: tuple[type, type]  # their plain classes (a township's `coverage` its summary row)
+
+    def params(self, values: dict):
+        """`values` (dashboard_params) as the statement takes them."""
+        return values if self.names is None else [values[name] for name in self.names]
+
+
+NAMED = re.compile(r"%\((\w+)\)s")
+
+
 @cache
-def dashboard_sql(alias: str):
+def dashboard_sql(alias: str) -> Statement:
     """The statement (built once per process and database), how to read the townships and their
-    summary rows back from each row, and their plain classes (a township's `coverage` its summary
-    row): the counts on every row, the lists on the first only (the township with the smallest code;
-    no township: one row of counts and lists)."""
+    summary rows back from each row, and their plain classes: the counts on every row, the lists on
+    the first only (the township with the smallest code; no township: one row of counts and lists).
+    On PostgreSQL it is written with the server's own placeholders ($1 for each name) for psycopg's
+    raw cursor (rawrows.prepared_cursor), which sends it as written: psycopg's own cursor parsed this
+    statement (over 4 KB, 52 parameters: more than psycopg keeps parsed) again for every read."""
     connection = connections[alias]
     n = len(COMMISSION_FIGURES) + len(COMMISSION_LISTS)
     columns, parts = select_list(connection, [(Township, "t"), (TownshipCoverage, "k")], n)
@@ -136,25 +153,30 @@ def dashboard_sql(alias: str):
     shown = ", ".join(f"CASE WHEN {first} THEN x.{name} END" for name in COMMISSION_LISTS)
     sql = (f"WITH f({', '.join(COMMISSION_FIGURES)}) AS ({figures}), x({', '.join(COMMISSION_LISTS)}) AS ({lists}) "
            f"SELECT f.*, {shown}, {', '.join(columns)} FROM f CROSS JOIN x "
-           f"LEFT JOIN {q(Township._meta.db_table)} t ON t.{q('county_id')} = %s "
+           f"LEFT JOIN {q(Township._meta.db_table)} t ON t.{q('county_id')} = %(county)s "
            f"LEFT JOIN {q(TownshipCoverage._meta.db_table)} k ON k.{q('township_id')} = t.{q('id')} "
            f"ORDER BY t.{q('code')}")
-    return sql, parts, (plain_class(parts[0], "coverage"), plain_class(parts[1]))
+    names = None
+    if takes_raw_statements(connection):
+        names = tuple(dict.fromkeys(NAMED.findall(sql)))
+        sql = NAMED.sub(lambda m: f"${names.index(m[1]) + 1}", sql)
+    return Statement(sql, names, parts, (plain_class(parts[0], "coverage"), plain_class(parts[1])))
 
 
-def dashboard_params(connection, user, profile, *, now, week, lists) -> list:
-    """The statement's parameters; `lists`: what the lists are read for (`ListsFor`)."""
-    c, N, S, R = profile.county_id, Notice.State, Inspection.Status, MandatoryReport.State
-    at = connection.ops.adapt_datetimefield_value(now)
-    figures = [c, N.DRAFT, c, N.ISSUED, NoticeKind.CIRCULAR, c, N.RESPONDED, c, c, week, S.MISSED, S.CANCELLED,
-               c, Inspection.Kind.FOLLOW_UP, S.PLANNED, S.DISPATCHED, user.pk, c, R.OPEN, c, R.OPEN, at, c, R.OPEN, at]
+def dashboard_params(connection, user, profile, *, now, week, lists) -> dict:
+    """The statement's parameters, by name (the county alone is read sixteen times); `lists`: what the
+    lists are read for (`ListsFor`)."""
+    N, S, R = Notice.State, Inspection.Status, MandatoryReport.State
     day = connection.ops.adapt_datefield_value
-    main = list(lists.main_labels)
-    return figures + [
-        c, N.DRAFT, DRAFTS_SHOWN,
-        c, NoticeKind.CIRCULAR, lists.circular_week, N.VOID,
-        c, week, lists.next_week,
-        c, *main, lists.trend_weeks[0], lists.trend_weeks[1],
-        *lists.finished, c, day(lists.trend_days[0]), day(lists.trend_days[1]), *main, S.SUBMITTED,
-        c, day(lists.monday),
-    ] + [c]
+    return {
+        "county": profile.county_id, "user": user.pk, "week": week,
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "draft": N.DRAFT, "issued": N.ISSUED, "responded": N.RESPONDED, "void": N.VOID, "circular": NoticeKind.CIRCULAR,
+        "missed": S.MISSED, "cancelled": S.CANCELLED, "planned": S.PLANNED, "dispatched": S.DISPATCHED,
+        "submitted": S.SUBMITTED, "follow_up": Inspection.Kind.FOLLOW_UP, "report_open": R.OPEN,
+        "drafts_shown": DRAFTS_SHOWN, "circular_week": lists.circular_week, "next_week": lists.next_week,
+        "main_0": lists.main_labels[0], "main_1": lists.main_labels[1],
+        "trend_week_0": lists.trend_weeks[0], "trend_week_1": lists.trend_weeks[1],
+        "finished_0": lists.finished[0], "finished_1": lists.finished[1], "finished_2": lists.finished[2],
+        "trend_day_0": day(lists.trend_days[0]), "trend_day_1": day(lists.trend_days[1]), "monday": day(lists.monday),
+    }

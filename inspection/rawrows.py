@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.db.models import JSONField, Model
 
 try:
-    from psycopg import Cursor as _ServerBinding
+    from psycopg import RawCursor as _ServerBinding
 except ImportError:  # SQLite only: no prepared statements to make
     _ServerBinding = None
 
@@ -78,6 +78,14 @@ def plain_class(part: Part, *extra: str) -> type:
             namespace[f"get_{f.attname}_display"] = (
                 lambda self, _name=f.attname, _labels=labels: str(_labels.get(getattr(self, _name), getattr(self, _name))))
     namespace["pk"] = property(lambda self, _name=part.names[part.pk]: getattr(self, _name))
+    # `plain` fills the slots in one unpacking assignment (as collections.namedtuple, code written
+    # from the model's own attribute names): a setattr() call per column cost more than the read.
+    if not all(name.isidentifier() for name in part.names):
+        raise ValueError(f"{part.model.__name__}: a column's attribute name is not an identifier")
+    code = f"def fill(obj, values):\n    ({''.join(f'obj.{name}, ' for name in part.names)}) = values\n"
+    scope: dict = {}
+    exec(compile(code, f"<plain {part.model.__name__}>", "exec"), scope)
+    namespace["_fill"] = staticmethod(scope["fill"])
     return type(f"{part.model.__name__}Row", (), namespace)
 
 
@@ -93,8 +101,7 @@ def plain(connection, part: Part, cls: type, row):
         values = list(values)
         for i in part.json_at:
             values[i] = _parsed(connection, part, i, values[i])
-    for name, value in zip(part.names, _converted(connection, part, values, skip=part.json_at)):
-        setattr(obj, name, value)
+    cls._fill(obj, _converted(connection, part, values, skip=part.json_at))
     return obj
 
 
@@ -123,8 +130,9 @@ _MISSING = object()
 
 if _ServerBinding is not None:
     class _Prepared(_ServerBinding):
-        """Binds its parameters on the server and keeps every statement it runs prepared on the
-        connection (psycopg names it, `_pg3_<n>`, per connection)."""
+        """Sends its statement as written, with PostgreSQL's own placeholders ($1, $2...: psycopg's raw
+        cursor, which does not parse it), binds the parameters on the server and keeps every
+        statement it runs prepared on the connection (psycopg names it, `_pg3_<n>`, per connection)."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
@@ -137,20 +145,29 @@ if _ServerBinding is not None:
             return converted
 
 
+def takes_raw_statements(connection) -> bool:
+    """Whether `prepared_cursor` runs statements as written, with PostgreSQL's own placeholders ($1,
+    $2...): on PostgreSQL through psycopg 3. Elsewhere its statements take Django's (%s, %(name)s)."""
+    if connection.vendor != "postgresql" or _ServerBinding is None:
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3  # not when Django runs on psycopg 2 with psycopg 3 installed beside it
+
+
 def prepared_cursor(connection):
     """A cursor whose statements stay prepared on PostgreSQL, for a fixed statement read on every
     request whose planning costs as much as its execution (the commission dashboard's: ~40 sub-plans).
     After five executions with their own plans PostgreSQL keeps one generic plan for the connection
     (plan_cache_mode auto; docs/performance.md shows it chooses the generic plan and its cost). Django's
     own cursors bind on the client and prepare nothing, so this statement is the only one prepared.
-    On any other database, or with psycopg 2: the ordinary cursor. Statements still go through Django's
-    cursor wrapper (logged, counted, execute_wrappers applied)."""
-    if connection.vendor != "postgresql" or _ServerBinding is None:
+    Its statements are written as `takes_raw_statements` says: on any other database, or with
+    psycopg 2, this is the ordinary cursor. Statements still go through Django's cursor wrapper
+    (logged, counted, execute_wrappers applied)."""
+    if not takes_raw_statements(connection):
         return connection.cursor()
     connection.ensure_connection()
     raw = connection.connection
-    if not hasattr(raw, "prepare_threshold"):  # psycopg 2 behind Django, psycopg 3 installed beside it
-        return connection.cursor()
     if raw.prepare_threshold is None:
         # Django turns psycopg's automatic preparation off (None); a number this large keeps it off
         # for every other statement while letting this cursor's `prepare=True` through.
