@@ -7,13 +7,17 @@ autoescaping did.
 """
 
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from inspection.web.pieces import Pieces
 
 ROW_HEAD = '\n        <tr class="st-{state}">\n          <th scope="row" class="sticky"><span class="sdot" aria-hidden="true"></span><a href="{href}">{name}</a></th>\n          '
 BRANCH_GAP = "\n            "
 NONE_MARK = '<span class="none" aria-hidden="true">·</span>'
+_VISITS = Pieces(kept=16384)  # a county's period holds a few hundred visits
 
 
 def _score_class(score) -> str:
@@ -40,7 +44,10 @@ def _visit_html(v, md: str) -> str:
 def _cell_html(cell, md: str) -> str:
     css = "c" + (" hit" if cell.visits else "") + (" future" if cell.future else "")
     if cell.visits:
-        inner = "".join(_visit_html(v, md) for v in cell.visits)
+        # Each visit's link is kept too: a row that changed redraws only the visit that is new.
+        where = (get_language(), get_script_prefix())
+        inner = "".join(_VISITS.get((*where, v.inspection_id, v.date, v.score, v.follow_up),
+                                    lambda v=v: _visit_html(v, md)) for v in cell.visits)
     else:
         inner = "" if cell.future else NONE_MARK
     return f'<td class="{css}">{inner}</td>'
