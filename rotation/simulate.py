@@ -27,7 +27,9 @@ from rotation.calendar import (
     parse_week,
     week_label,
 )
+from rotation.carry import Carry
 from rotation.inputs import (
+    ALGORITHM,
     DEFAULT_FLOOR_SHARE,
     DEFAULT_RATIO,
     DEFAULT_TEAM_SIZE,
@@ -35,6 +37,7 @@ from rotation.inputs import (
     DrawResult,
     InspectorState,
     TownshipState,
+    built,
 )
 from rotation.randomness import draw_key
 from rotation.robust import calendar_plan
@@ -98,6 +101,7 @@ class _Run:
     roster: dict[str, InspectorState]
     balance: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    carry: Carry = field(default_factory=Carry)  # what the county's draws share from week to week
 
     def note(self, messages) -> None:
         self.warnings.extend(m for m in messages if m not in self.warnings)
@@ -204,13 +208,17 @@ def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
     return week
 
 
-def _draw(run: _Run, label: str, capacity: int, name: str, **extra) -> DrawResult:
-    towns = extra.pop("towns", run.towns)
-    roster = extra.pop("roster", run.roster)
-    inputs = DrawInputs(week=label, capacity=capacity, townships=tuple(towns.values()),
-                        inspectors=tuple(roster.values()), balance=run.balance, label=name,
-                        calendar=_window(run.calendar, label), week_capacity=run.capacity, **run.base, **extra)
-    result = draw(inputs, draw_key(run.secret, run.county, label, name))
+def _draw(run: _Run, label: str, capacity: int, name: str, *, towns=None, roster=None, from_day=None) -> DrawResult:
+    towns = run.towns if towns is None else towns
+    roster = run.roster if roster is None else roster
+    base = run.base
+    # Every DrawInputs field, in field order (`built`: the same record as DrawInputs(...) makes).
+    inputs = built(DrawInputs, county=run.county, week=label, capacity=capacity, townships=tuple(towns.values()),
+                   inspectors=tuple(roster.values()), ratio=base["ratio"], team_size=base["team_size"],
+                   weekdays=None, origin=base["origin"], public_value=None, floor_share=base["floor_share"],
+                   balance=run.balance, calendar=_window(run.calendar, label), margin=base["margin"],
+                   per_day=None, from_day=from_day, label=name, week_capacity=run.capacity, algorithm=ALGORITHM)
+    result = draw(inputs, draw_key(run.secret, run.county, label, name), run.carry)
     run.balance = result.balance
     run.note(result.warnings)
     return result

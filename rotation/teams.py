@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rotation.carry import Roster
 from rotation.inputs import InspectorState, TownshipState
 from rotation.randomness import noise
 
@@ -212,9 +213,11 @@ def staff_days(
     inspectors: Sequence[InspectorState],
     team_size: int,
     week_key: bytes,
+    roster: Roster | None = None,
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """v2 teams: as `assign_teams`, with nobody twice on one day nor on a day another draw already
-    gave them (`InspectorState.busy`) nor on leave (`InspectorState.away`), all hard. Returns the teams and the visits left unstaffed."""
+    gave them (`InspectorState.busy`) nor on leave (`InspectorState.away`), all hard. Returns the teams and the visits left unstaffed.
+    `roster`: these inspectors' names and homes carried from an earlier week (`rotation.carry`)."""
     if not inspectors:
         return {code: () for _, code in day_visits}, [code for _, code in day_visits]
     m = len(inspectors)
@@ -222,9 +225,15 @@ def staff_days(
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
-    who = _who(inspectors)
+    if roster is None:
+        who = _who(inspectors)
+        names = [i.username for i in inspectors]
+    else:  # only the last townships moved since the roster's facts were computed
+        lasts: dict[str | None, list[int]] = {}
+        for e, i in enumerate(inspectors):
+            lasts.setdefault(i.last_township, []).append(e)
+        who, names = (roster.homes, lasts, roster.index_of), roster.names
     twice = [0.0] * m  # 2.0 * load, kept with it
-    names = [i.username for i in inspectors]
     everyone = list(range(m))
     anyone_busy = any(busy)
     for day in sorted(by_day):
