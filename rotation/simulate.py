@@ -99,9 +99,9 @@ class _Run:
     secret: bytes
     towns: dict[str, TownshipState]
     roster: dict[str, InspectorState]
+    carry: Carry  # what the county's draws share from week to week (one per run, never module state)
     balance: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    carry: Carry = field(default_factory=Carry)  # what the county's draws share from week to week
 
     def note(self, messages) -> None:
         self.warnings.extend(m for m in messages if m not in self.warnings)
@@ -142,7 +142,7 @@ def simulate(
     run = _Run(county, capacity, work, dict(
         county=county, ratio=ratio, team_size=team_size, origin=start, floor_share=floor_share,
         margin=margin), _seed_bytes(seed), {c: TownshipState(c, c in key_set) for c in codes},
-        {i.username: i for i in roster})
+        {i.username: i for i in roster}, Carry())
     plan = _calendar_plan(len(codes), capacity, calendar=work, start=start, margin=margin,
                          per_day=max(1, len(roster) // team_size) if roster else None,
                          key_managed=len(key_set), ratio=ratio, floor_share=floor_share, robust=False)
