@@ -38,6 +38,8 @@ from rotation.inputs import (
     InspectorState,
     TownshipState,
     built,
+    inspector_state,
+    township_state,
 )
 from rotation.randomness import draw_key
 from rotation.robust import calendar_plan
@@ -278,11 +280,11 @@ def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, In
     `in_order`: the visits are sorted by date already."""
     last_township: dict[str, str] = {}
     for visit in visits if in_order else sorted(visits, key=_DATE):
-        # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
+        # Built directly, not with dataclasses.replace nor the frozen __init__ (on every visit of a run).
         town = towns[visit.township]
-        towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)
+        towns[visit.township] = township_state(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
             last_township[name] = visit.township  # the week's last visit wins: one new state per inspector
     for name, township in last_township.items():
         i = roster[name]
-        roster[name] = InspectorState(i.username, i.home, township, i.busy, i.away)
+        roster[name] = inspector_state(i.username, i.home, township, i.busy, i.away)

@@ -35,7 +35,7 @@ from operator import attrgetter
 from rotation.carry import Carry, Roster
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
 from rotation.frame import Week, missed, place_at_random, place_in_order, week_v1, week_v2
-from rotation.inputs import ALGORITHMS, V1, DrawInputs, DrawResult, TownshipState, Visit, built
+from rotation.inputs import ALGORITHMS, V1, DrawInputs, DrawResult, TownshipState, Visit, built, visit
 from rotation.notes import Facts, warnings_v1, warnings_v2
 from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
@@ -357,7 +357,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
     drawn = {frame[j].code: ticks[j] for j, _ in placed}
     # In (date, township) order, as `day_visits` already is: each township is visited once.
     visits = tuple(
-        Visit(code, _day(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)
+        visit(code, _day(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)  # a Visit
         for day, code in day_visits
     )
     return visits, tuple(sorted(unstaffed))
