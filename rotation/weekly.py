@@ -79,6 +79,11 @@ def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[
     return tuple(fresh[1])
 
 
+# The same (slots, future, rule) comes back for every county of a week with the same capacity and
+# horizon, and again the next weeks: the result is kept whole, without even reading a prefix.
+_spent_of = lru_cache(maxsize=4096)(_spent)
+
+
 def _walk(future: tuple[int, ...], state: list, after: Callable[[int], int]) -> None:
     """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`."""
     walked, spent, generated, gi = state
@@ -100,7 +105,7 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     """
     n = len(deadlines)
     slots = len(this_days)
-    spent = _spent(tuple(this_days), tuple(future), after)
+    spent = _spent_of(tuple(this_days), tuple(future), after)
     cuts: dict[int, int] = {}
     shortfall = None
     count = len(future)
@@ -220,12 +225,6 @@ def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int
     return out
 
 
-def _tilt(debt_ticks: int) -> float:
-    x = BALANCE_GAIN * debt_ticks / TICKS
-    # exp(max(-3, min(3, x))), the same number without two builtin calls (several classes a draw)
-    return math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
-
-
 def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
     """Refuse inputs that cannot be drawn at all. Too few inspectors is not one of them (v2): the
     townships are still drawn and the visits no team can take are flagged (`DrawResult.unstaffed`).
@@ -295,7 +294,8 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     tilts = {}
     for c, debt in balance.items():
         if debt and c in present:
-            tilts[c] = _tilt(debt)
+            x = BALANCE_GAIN * debt / TICKS  # tilt exp(gain · debt), clamped to exp(±3), inline
+            tilts[c] = math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
