@@ -79,11 +79,6 @@ def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[
     return tuple(fresh[1])
 
 
-# The same (slots, future, rule) comes back for every county of a week with the same capacity and
-# horizon, and again the next weeks: the result is kept whole, without even reading a prefix.
-_spent_of = lru_cache(maxsize=4096)(_spent)
-
-
 def _walk(future: tuple[int, ...], state: list, after: Callable[[int], int]) -> None:
     """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`."""
     walked, spent, generated, gi = state
@@ -105,7 +100,7 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     """
     n = len(deadlines)
     slots = len(this_days)
-    spent = _spent_of(tuple(this_days), tuple(future), after)
+    spent = _spent(tuple(this_days), tuple(future), after)
     cuts: dict[int, int] = {}
     shortfall = None
     count = len(future)
