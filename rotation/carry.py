@@ -2,8 +2,8 @@
 
 A week's draw reads its whole county again, though most of what it reads did not change since last
 week: the roster's order by name, each inspector's index, who lives where. A `Carry` keeps such
-facts keyed on exactly the inputs they come from (here: every inspector's name and home, in input
-order), so a draw given one recomputes only what changed (each inspector's last township, which
+facts keyed on exactly the inputs they come from (every inspector's name and home, in input order;
+an inspector's new state after a visit on exactly the old state's fields and the township), so a draw given one recomputes only what changed (each inspector's last township, which
 moves every week) and a roster that changed mid-run (an inspector fell ill, another joined) gets its
 own facts. A draw with a fresh `Carry`, or none, computes everything: the results are the same
 bytes (tests/rotation/test_carry.py).
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rotation.calendar import RotationInputError
-from rotation.inputs import InspectorState
+from rotation.inputs import InspectorState, inspector_state
 
 
 class Roster:
@@ -46,7 +46,7 @@ class Roster:
 class Carry:
     """A county's facts carried from one week's draw to the next (see the module doc)."""
 
-    __slots__ = ("_rosters",)
+    __slots__ = ("_rosters", "_moved")
 
     # A run meets a handful of rosters (someone ill for a few weeks, back again); more means the
     # caller shares one Carry over many counties, which works but keeps nothing worth keeping.
@@ -54,6 +54,7 @@ class Carry:
 
     def __init__(self) -> None:
         self._rosters: dict[tuple, Roster] = {}
+        self._moved: dict[tuple, InspectorState] = {}
 
     def roster(self, inspectors: Sequence[InspectorState]) -> Roster:
         """This roster's facts, computed once for each (name, home) sequence. Raises on duplicate names."""
@@ -65,3 +66,14 @@ class Carry:
                 self._rosters.clear()
             self._rosters[key] = facts
         return facts
+
+    def moved(self, i: InspectorState, township: str) -> InspectorState:
+        """`i` last sent to `township`. An inspector goes back to the same few townships week after
+        week, and a state is immutable: one per (inspector, township) is made and then reused."""
+        key = (i.username, i.home, township, i.busy, i.away)
+        state = self._moved.get(key)
+        if state is None:
+            if len(self._moved) >= 64 * self.LIMIT:  # see LIMIT
+                self._moved.clear()
+            state = self._moved[key] = inspector_state(i.username, i.home, township, i.busy, i.away)
+        return state

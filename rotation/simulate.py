@@ -202,10 +202,10 @@ def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
     done = [v for v in result.visits if v.township not in missed]
     makeups = _make_up(run, label, monday, result, missed) if missed else []
     if not makeups:  # the draw's visits are in (date, township) order already
-        _record_visits(done, run.towns, run.roster, in_order=True)
+        _record_visits(done, run.towns, run.roster, in_order=True, carry=run.carry)
         week["inspections"] = rows
         return week
-    _record_visits(done + [v for _, v in makeups], run.towns, run.roster)
+    _record_visits(done + [v for _, v in makeups], run.towns, run.roster, carry=run.carry)
     week["inspections"] = sorted(rows + [_row(v, name) for name, v in makeups], key=lambda r: (r["date"], r["township"]))
     return week
 
@@ -275,9 +275,9 @@ _DATE = attrgetter("date")
 
 
 def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState],
-                   in_order: bool = False) -> None:
+                   in_order: bool = False, carry: Carry | None = None) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township.
-    `in_order`: the visits are sorted by date already."""
+    `in_order`: the visits are sorted by date already; `carry`: the county's, which keeps the inspectors' states."""
     last_township: dict[str, str] = {}
     for visit in visits if in_order else sorted(visits, key=_DATE):
         # Built directly, not with dataclasses.replace nor the frozen __init__ (on every visit of a run).
@@ -285,6 +285,10 @@ def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, In
         towns[visit.township] = township_state(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
             last_township[name] = visit.township  # the week's last visit wins: one new state per inspector
+    if carry is not None:
+        for name, township in last_township.items():
+            roster[name] = carry.moved(roster[name], township)
+        return
     for name, township in last_township.items():
         i = roster[name]
         roster[name] = inspector_state(i.username, i.home, township, i.busy, i.away)

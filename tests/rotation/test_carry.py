@@ -78,7 +78,10 @@ def test_a_county_drawn_week_by_week_with_its_carry_gets_the_same_bytes_as_witho
         result = _draw_both(carry, _inputs(QIANXI, monday, towns, roster, balance))
         balance = result.balance
         done = list(result.visits[1:] if w % 5 == 2 else result.visits)  # every fifth week a visit is missed
-        _record_visits(done, towns, roster)
+        fresh_towns, fresh_roster = dict(towns), dict(roster)
+        _record_visits(done, towns, roster, carry=carry)
+        _record_visits(done, fresh_towns, fresh_roster)
+        assert (towns, roster) == (fresh_towns, fresh_roster)
         assert not result.missed
         assert all(CALENDAR.is_workday(v.date) for v in result.visits)  # none in 春节's week
         drawn += len(result.visits)
@@ -105,7 +108,7 @@ def test_a_roster_with_a_name_twice_is_refused_with_or_without_a_carry():
 
 
 class _Fresh(Carry):
-    """A carry that keeps nothing: every week's roster facts computed afresh."""
+    """A carry that keeps nothing: every week's roster facts and inspector states made afresh."""
 
     __slots__ = ()
     calls = [0]
@@ -114,6 +117,10 @@ class _Fresh(Carry):
         self.calls[0] += 1
         self._rosters.clear()
         return super().roster(inspectors)
+
+    def moved(self, i, township):
+        self._moved.clear()
+        return super().moved(i, township)
 
 
 def test_simulate_with_its_carry_gives_the_json_of_a_simulation_that_carries_nothing(monkeypatch):
