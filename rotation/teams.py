@@ -11,6 +11,7 @@ inputs where some township had fewer than `team_size` eligible inspectors.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import add
 
 from rotation.carry import Roster
 from rotation.inputs import InspectorState, TownshipState
@@ -144,7 +145,7 @@ def _cost_rows(batch, towns, who, free, twice, jitter, m) -> list[list[float]]:
     for index, code in batch:
         base = index * m
         if column is None:
-            row = [w + j for w, j in zip(twice, jitter[base : base + m])]
+            row = list(map(add, twice, jitter[base : base + m]))  # 2·load + noise, without a bytecode loop
         else:
             row = [twice[e] + jitter[base + e] for e in free]
         last_team = towns[code].last_team

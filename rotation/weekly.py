@@ -29,8 +29,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
-from itertools import accumulate
-from operator import attrgetter
+from itertools import accumulate, repeat
+from operator import attrgetter, mul
 
 from rotation.carry import Carry, Roster
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
@@ -130,7 +130,7 @@ def _water_fill(weights: Sequence[float], total: float) -> tuple[list[float], fl
     if total <= 0:
         return [0.0] * n, 0.0
     order = sorted(range(n), key=weights.__getitem__, reverse=True)  # stable: ties keep their frame order
-    ordered = [weights[i] for i in order]
+    ordered = list(map(weights.__getitem__, order))
     # Summed from the small end (no cancellation when heavy units are capped): suffix[pos] is
     # ordered[pos] + ... + ordered[n - 1], added in exactly that order from the end, then 0.
     suffix = list(accumulate(reversed(ordered)))
@@ -294,7 +294,8 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
-        ticks = _quantise(_inclusion([w * tilts.get(c, 1.0) for w, c in zip(weights, classes)], cuts, slots))
+        tilted = list(map(mul, weights, map(tilts.get, classes, repeat(1.0))))  # w · tilt of its class, else w · 1.0
+        ticks = _quantise(_inclusion(tilted, cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
 
