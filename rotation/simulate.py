@@ -130,9 +130,8 @@ def simulate(
 ) -> dict:
     """Run the real draw forward `weeks` weeks from a fresh start; the DESIGN.md §4 simulate_draws JSON.
 
-    Fresh start: every township counts as inspected the day before the first week, and the partial
-    two-month period the simulation starts in is exempt (the draw's `origin` does both). Options
-    and faults as the module doc says.
+    Fresh start: every township counts as inspected the day before the first week, and the partial two-month
+    period the simulation starts in is exempt (the draw's `origin` does both). Options, faults: the module doc.
     """
     start = _start(start_week)
     if weeks < 1 or capacity < 1 or margin < 0 or miss < 0:
