@@ -127,20 +127,26 @@ def order_keys(week_key: bytes, codes) -> list[bytes]:
 _UNIT = 1.0 / TICKS  # 2**-32 exactly: w * _UNIT == w / TICKS for every 4-byte word w
 
 
+@lru_cache(maxsize=256)
+def _messages(label: str, blocks: int) -> tuple[bytes, ...]:
+    """The noise stream's block messages b"label:0", b"label:1", ... (the same for every draw)."""
+    prefix = label.encode() + b":"
+    return tuple(prefix + str(block).encode() for block in range(blocks))
+
+
 def noise(week_key: bytes, label: str, n: int) -> list[float]:
     blocks = -(-n // 8)
     inner, outer = _pads(week_key)
-    prefix = label.encode() + b":"
     stream = []
-    for block in range(blocks):  # _hmac(week_key, prefix + block), inlined: a draw asks for dozens of blocks
+    for message in _messages(label, blocks):  # _hmac(week_key, message), inlined: a draw asks for dozens of blocks
         h = inner.copy()
-        h.update(prefix + str(block).encode())
+        h.update(message)
         o = outer.copy()
         o.update(h.digest())
         stream.append(o.digest())
     words = struct.unpack(f">{8 * blocks}I", b"".join(stream))  # eight 4-byte big-endian words a block
-    unit = _UNIT
-    return [w * unit for w in words[:n]]
+    # unit * w is w * unit (IEEE products commute): the same floats, mapped without a bytecode loop
+    return list(map(_UNIT.__mul__, words[:n]))
 
 
 def systematic_select(ticks: Sequence[int], start: int) -> list[int]:

@@ -27,7 +27,9 @@ from rotation.calendar import (
     parse_week,
     week_label,
 )
+from rotation.carry import Carry
 from rotation.inputs import (
+    ALGORITHM,
     DEFAULT_FLOOR_SHARE,
     DEFAULT_RATIO,
     DEFAULT_TEAM_SIZE,
@@ -35,6 +37,9 @@ from rotation.inputs import (
     DrawResult,
     InspectorState,
     TownshipState,
+    built,
+    inspector_state,
+    township_state,
 )
 from rotation.randomness import draw_key
 from rotation.robust import calendar_plan
@@ -96,6 +101,7 @@ class _Run:
     secret: bytes
     towns: dict[str, TownshipState]
     roster: dict[str, InspectorState]
+    carry: Carry  # what the county's draws share from week to week (one per run, never module state)
     balance: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -124,9 +130,8 @@ def simulate(
 ) -> dict:
     """Run the real draw forward `weeks` weeks from a fresh start; the DESIGN.md §4 simulate_draws JSON.
 
-    Fresh start: every township counts as inspected the day before the first week, and the partial
-    two-month period the simulation starts in is exempt (the draw's `origin` does both). Options
-    and faults as the module doc says.
+    Fresh start: every township counts as inspected the day before the first week, and the partial two-month
+    period the simulation starts in is exempt (the draw's `origin` does both). Options, faults: the module doc.
     """
     start = _start(start_week)
     if weeks < 1 or capacity < 1 or margin < 0 or miss < 0:
@@ -138,7 +143,7 @@ def simulate(
     run = _Run(county, capacity, work, dict(
         county=county, ratio=ratio, team_size=team_size, origin=start, floor_share=floor_share,
         margin=margin), _seed_bytes(seed), {c: TownshipState(c, c in key_set) for c in codes},
-        {i.username: i for i in roster})
+        {i.username: i for i in roster}, Carry())
     plan = _calendar_plan(len(codes), capacity, calendar=work, start=start, margin=margin,
                          per_day=max(1, len(roster) // team_size) if roster else None,
                          key_managed=len(key_set), ratio=ratio, floor_share=floor_share, robust=False)
@@ -196,21 +201,25 @@ def _run_week(run: _Run, monday: date, *, lost: bool, misses: list) -> dict:
     done = [v for v in result.visits if v.township not in missed]
     makeups = _make_up(run, label, monday, result, missed) if missed else []
     if not makeups:  # the draw's visits are in (date, township) order already
-        _record_visits(done, run.towns, run.roster, in_order=True)
+        _record_visits(done, run.towns, run.roster, in_order=True, carry=run.carry)
         week["inspections"] = rows
         return week
-    _record_visits(done + [v for _, v in makeups], run.towns, run.roster)
+    _record_visits(done + [v for _, v in makeups], run.towns, run.roster, carry=run.carry)
     week["inspections"] = sorted(rows + [_row(v, name) for name, v in makeups], key=lambda r: (r["date"], r["township"]))
     return week
 
 
-def _draw(run: _Run, label: str, capacity: int, name: str, **extra) -> DrawResult:
-    towns = extra.pop("towns", run.towns)
-    roster = extra.pop("roster", run.roster)
-    inputs = DrawInputs(week=label, capacity=capacity, townships=tuple(towns.values()),
-                        inspectors=tuple(roster.values()), balance=run.balance, label=name,
-                        calendar=_window(run.calendar, label), week_capacity=run.capacity, **run.base, **extra)
-    result = draw(inputs, draw_key(run.secret, run.county, label, name))
+def _draw(run: _Run, label: str, capacity: int, name: str, *, towns=None, roster=None, from_day=None) -> DrawResult:
+    towns = run.towns if towns is None else towns
+    roster = run.roster if roster is None else roster
+    base = run.base
+    # Every DrawInputs field, in field order (`built`: the same record as DrawInputs(...) makes).
+    inputs = built(DrawInputs, county=run.county, week=label, capacity=capacity, townships=tuple(towns.values()),
+                   inspectors=tuple(roster.values()), ratio=base["ratio"], team_size=base["team_size"],
+                   weekdays=None, origin=base["origin"], public_value=None, floor_share=base["floor_share"],
+                   balance=run.balance, calendar=_window(run.calendar, label), margin=base["margin"],
+                   per_day=None, from_day=from_day, label=name, week_capacity=run.capacity, algorithm=ALGORITHM)
+    result = draw(inputs, draw_key(run.secret, run.county, label, name), run.carry)
     run.balance = result.balance
     run.note(result.warnings)
     return result
@@ -265,16 +274,20 @@ _DATE = attrgetter("date")
 
 
 def _record_visits(visits, towns: dict[str, TownshipState], roster: dict[str, InspectorState],
-                   in_order: bool = False) -> None:
+                   in_order: bool = False, carry: Carry | None = None) -> None:
     """What the next week's draw sees: each township's last visit and team, each inspector's last township.
-    `in_order`: the visits are sorted by date already."""
+    `in_order`: the visits are sorted by date already; `carry`: the county's, which keeps the inspectors' states."""
     last_township: dict[str, str] = {}
     for visit in visits if in_order else sorted(visits, key=_DATE):
-        # Built directly, not with dataclasses.replace (several times slower, on every visit of a run).
+        # Built directly, not with dataclasses.replace nor the frozen __init__ (on every visit of a run).
         town = towns[visit.township]
-        towns[visit.township] = TownshipState(town.code, town.key_managed, visit.date, visit.inspectors)
+        towns[visit.township] = township_state(town.code, town.key_managed, visit.date, visit.inspectors)
         for name in visit.inspectors:
             last_township[name] = visit.township  # the week's last visit wins: one new state per inspector
+    if carry is not None:
+        for name, township in last_township.items():
+            roster[name] = carry.moved(roster[name], township)
+        return
     for name, township in last_township.items():
         i = roster[name]
-        roster[name] = InspectorState(i.username, i.home, township, i.busy, i.away)
+        roster[name] = inspector_state(i.username, i.home, township, i.busy, i.away)

@@ -11,7 +11,9 @@ inputs where some township had fewer than `team_size` eligible inspectors.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import add
 
+from rotation.carry import Roster
 from rotation.inputs import InspectorState, TownshipState
 from rotation.randomness import noise
 
@@ -143,7 +145,7 @@ def _cost_rows(batch, towns, who, free, twice, jitter, m) -> list[list[float]]:
     for index, code in batch:
         base = index * m
         if column is None:
-            row = [w + j for w, j in zip(twice, jitter[base : base + m])]
+            row = list(map(add, twice, jitter[base : base + m]))  # 2·load + noise, without a bytecode loop
         else:
             row = [twice[e] + jitter[base + e] for e in free]
         last_team = towns[code].last_team
@@ -212,9 +214,11 @@ def staff_days(
     inspectors: Sequence[InspectorState],
     team_size: int,
     week_key: bytes,
+    roster: Roster | None = None,
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """v2 teams: as `assign_teams`, with nobody twice on one day nor on a day another draw already
-    gave them (`InspectorState.busy`) nor on leave (`InspectorState.away`), all hard. Returns the teams and the visits left unstaffed."""
+    gave them (`InspectorState.busy`) nor on leave (`InspectorState.away`), all hard. Returns the teams and the visits left unstaffed.
+    `roster`: these inspectors' names and homes carried from an earlier week (`rotation.carry`)."""
     if not inspectors:
         return {code: () for _, code in day_visits}, [code for _, code in day_visits]
     m = len(inspectors)
@@ -222,9 +226,15 @@ def staff_days(
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
-    who = _who(inspectors)
+    if roster is None:
+        who = _who(inspectors)
+        names = [i.username for i in inspectors]
+    else:  # only the last townships moved since the roster's facts were computed
+        lasts: dict[str | None, list[int]] = {}
+        for e, i in enumerate(inspectors):
+            lasts.setdefault(i.last_township, []).append(e)
+        who, names = (roster.homes, lasts, roster.index_of), roster.names
     twice = [0.0] * m  # 2.0 * load, kept with it
-    names = [i.username for i in inspectors]
     everyone = list(range(m))
     anyone_busy = any(busy)
     for day in sorted(by_day):

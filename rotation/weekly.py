@@ -29,12 +29,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
-from itertools import accumulate
-from operator import attrgetter
+from itertools import accumulate, repeat
+from operator import attrgetter, mul
 
+from rotation.carry import Carry, Roster
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
 from rotation.frame import Week, missed, place_at_random, place_in_order, week_v1, week_v2
-from rotation.inputs import ALGORITHMS, V1, DrawInputs, DrawResult, TownshipState, Visit
+from rotation.inputs import ALGORITHMS, V1, DrawInputs, DrawResult, TownshipState, Visit, built, visit
 from rotation.notes import Facts, warnings_v1, warnings_v2
 from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
@@ -129,7 +130,7 @@ def _water_fill(weights: Sequence[float], total: float) -> tuple[list[float], fl
     if total <= 0:
         return [0.0] * n, 0.0
     order = sorted(range(n), key=weights.__getitem__, reverse=True)  # stable: ties keep their frame order
-    ordered = [weights[i] for i in order]
+    ordered = list(map(weights.__getitem__, order))
     # Summed from the small end (no cancellation when heavy units are capped): suffix[pos] is
     # ordered[pos] + ... + ordered[n - 1], added in exactly that order from the end, then 0.
     suffix = list(accumulate(reversed(ordered)))
@@ -219,15 +220,10 @@ def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int
     return out
 
 
-def _tilt(debt_ticks: int) -> float:
-    x = BALANCE_GAIN * debt_ticks / TICKS
-    # exp(max(-3, min(3, x))), the same number without two builtin calls (several classes a draw)
-    return math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
-
-
-def validate(inputs: DrawInputs) -> None:
+def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
     """Refuse inputs that cannot be drawn at all. Too few inspectors is not one of them (v2): the
-    townships are still drawn and the visits no team can take are flagged (`DrawResult.unstaffed`)."""
+    townships are still drawn and the visits no team can take are flagged (`DrawResult.unstaffed`).
+    With a `carry`, the roster's facts (its names checked) come from it and are returned."""
     inputs.week_start  # noqa: B018 - parses the week
     if inputs.algorithm not in ALGORITHMS:
         raise RotationInputError(f"不支持的抽签算法版本：{inputs.algorithm!r}")
@@ -248,6 +244,8 @@ def validate(inputs: DrawInputs) -> None:
     if inputs.inspectors:
         if inputs.team_size < 2:
             raise RotationInputError("每个督查组至少 2 人")
+        if carry is not None:
+            return carry.roster(inputs.inspectors)  # raises on duplicate names; v1 takes no carry
         names = list(map(_USERNAME, inputs.inspectors))
         if len(set(names)) != len(names):
             raise RotationInputError("督查员重复")
@@ -291,11 +289,13 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     tilts = {}
     for c, debt in balance.items():
         if debt and c in present:
-            tilts[c] = _tilt(debt)
+            x = BALANCE_GAIN * debt / TICKS  # tilt exp(gain · debt), clamped to exp(±3), inline
+            tilts[c] = math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
     else:
-        ticks = _quantise(_inclusion([w * tilts.get(c, 1.0) for w, c in zip(weights, classes)], cuts, slots))
+        tilted = list(map(mul, weights, map(tilts.get, classes, repeat(1.0))))  # w · tilt of its class, else w · 1.0
+        ticks = _quantise(_inclusion(tilted, cuts, slots))
     _check_ticks(ticks, cuts, slots)
     return planned, ticks
 
@@ -338,19 +338,22 @@ def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], in
 
 
 def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: bytes,
-            v1: bool) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
+            v1: bool, roster: Roster | None) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
     frame = week.frame
     day_visits = sorted((day, frame[j].code) for j, day in placed)
-    inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
+    if roster is None:
+        inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
+    else:
+        inspectors = roster.sorted(inputs.inspectors)
     towns = {frame[j].code: frame[j] for j, _ in placed}  # the teams read the drawn townships only
     if v1:
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
     else:
-        teams, unstaffed = staff_days(day_visits, towns, inspectors, inputs.team_size, week_key)
+        teams, unstaffed = staff_days(day_visits, towns, inspectors, inputs.team_size, week_key, roster)
     drawn = {frame[j].code: ticks[j] for j, _ in placed}
     # In (date, township) order, as `day_visits` already is: each township is visited once.
     visits = tuple(
-        Visit(code, _day(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)
+        visit(code, _day(day), teams[code], drawn[code] / TICKS, drawn[code] == TICKS)  # a Visit
         for day, code in day_visits
     )
     return visits, tuple(sorted(unstaffed))
@@ -362,10 +365,14 @@ def _dates(ordinals: dict[str, int]) -> dict[str, date]:
     return {code: _day(d) for code, d in ordinals.items()}
 
 
-def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
-    """One draw of a week. Deterministic given the inputs and the key (`rotation.randomness.draw_key`)."""
-    validate(inputs)
+def draw(inputs: DrawInputs, week_key: bytes, carry: Carry | None = None) -> DrawResult:
+    """One draw of a week. Deterministic given the inputs and the key (`rotation.randomness.draw_key`).
+
+    `carry`: the county's `rotation.carry.Carry` from its previous weeks (a simulation passes one);
+    it only spares recomputing what did not change, the result is the same without it.
+    """
     v1 = inputs.algorithm == V1
+    roster = validate(inputs, None if v1 else carry)
     week = (week_v1 if v1 else week_v2)(inputs, week_key)
     key_count = sum(map(_KEY_MANAGED, week.frame))  # bools: the key-managed count
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
@@ -377,9 +384,10 @@ def draw(inputs: DrawInputs, week_key: bytes) -> DrawResult:
     picked = systematic_select(ticks, u)
     placed = (place_in_order if v1 else place_at_random)(week, picked, week_key)
     late = missed(week, picked, placed, v1)
-    visits, unstaffed = _visits(week, placed, ticks, inputs, week_key, v1)
+    visits, unstaffed = _visits(week, placed, ticks, inputs, week_key, v1, roster)
     facts = Facts(shortfall, late, bool(key_count and lowered), effective, key_count, unstaffed)
-    return DrawResult(
+    return built(
+        DrawResult,
         county=inputs.county,
         week=inputs.week,
         week_start=week.start,
