@@ -40,3 +40,20 @@ def committed(django_db_blocker, tmp_path_factory):
 def fresh(obj):
     """The same row, read again in the current test's transaction."""
     return type(obj)._default_manager.get(pk=obj.pk)
+
+
+def shared(source: str, *keys: str):
+    """A function-scoped fixture, a method of a test class, for one object of the class-scoped
+    fixture `source` (a dict; `keys` the way into it), read again for each test. The class must
+    name `source` in `@pytest.mark.usefixtures`: only then is it built before the test's
+    transaction opens (a wider scope first), and so committed instead of rolled back."""
+    import pytest
+
+    @pytest.fixture
+    def fixture(self, request, db):
+        obj = request.getfixturevalue(source)
+        for key in keys:
+            obj = obj[key]
+        return fresh(obj)
+
+    return fixture

@@ -36,6 +36,10 @@ def at(on: date, hour: int = 10):
 @pytest.fixture
 def squad(county, li):
     """Li and Hu make the regular visits; Ma, Tang and Xu are other inspectors; Jin lives in 金碧镇."""
+    return make_squad(county, li)
+
+
+def make_squad(county, li):
     people = {"li": li}
     for username, name, home in [
         ("hu", "胡督查", "520581002"),
@@ -89,6 +93,10 @@ def sweep_through(county, first: date, last: date):
 @pytest.fixture
 def referred(county, jinbi, checklist, zhang, squad):
     """金碧镇: a critical finding on day 0, never rectified, referred on day 24."""
+    return make_referred(county, jinbi, checklist, squad)
+
+
+def make_referred(county, jinbi, checklist, squad):
     team = [squad["li"], squad["hu"]]
     first = visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
     sweep_through(county, day(1), day(24))
