@@ -27,6 +27,7 @@ SLOWEST_FIRST = [
     "tests/security/test_api.py",
     "tests/inspection/test_demo.py",
     "tests/web/test_pages.py",
+    "tests/web/test_pages_of_a_visit.py",
     "tests/notices/test_issue.py",
     "tests/notices/test_api.py",
     "tests/security/test_audit_chain.py",
