@@ -43,14 +43,14 @@ def fresh(obj):
 
 
 def shared(source: str, *keys: str):
-    """A function-scoped fixture, a method of a test class, for one object of the class-scoped
-    fixture `source` (a dict; `keys` the way into it), read again for each test. The class must
-    name `source` in `@pytest.mark.usefixtures`: only then is it built before the test's
-    transaction opens (a wider scope first), and so committed instead of rolled back."""
+    """A function-scoped fixture for one object of the wider-scoped fixture `source` (a dict; `keys`
+    the way into it), read again for each test; a module's function or a test class's method alike.
+    The module or class must name `source` in `@pytest.mark.usefixtures`: only then is it built
+    before the test's transaction opens (a wider scope first), and so committed, not rolled back."""
     import pytest
 
     @pytest.fixture
-    def fixture(self, request, db):
+    def fixture(*_self, request, db):
         obj = request.getfixturevalue(source)
         for key in keys:
             obj = obj[key]

@@ -12,7 +12,7 @@ from inspection.services.notices import display_verify_code, issue_notice
 from tests.conftest import make_wang, make_zhang, make_zhao
 from tests.notices import pdftools as P
 from tests.notices.workflow import make_draft, make_wu
-from tests.shared_data import committed, fresh
+from tests.shared_data import committed, fresh, shared
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,11 @@ def _letters_once(django_db_setup, django_db_blocker, tmp_path_factory):
         yield {"county": county, "people": people, "letters": letters, "media": folder}
 
 
+pytestmark = pytest.mark.usefixtures("_letters_once")
+county = shared("_letters_once", "county")
+wang, zhang, wu, zhao = (shared("_letters_once", "people", name) for name in ("wang", "zhang", "wu", "zhao"))
+
+
 @pytest.fixture
 def letters(db, _letters_once):
     """A draft and an issued letter to 金碧镇 (zhang), one issued to wu's township, an issued circular."""
@@ -49,31 +54,6 @@ def letters(db, _letters_once):
 @pytest.fixture
 def media(_letters_once):
     return _letters_once["media"]
-
-
-@pytest.fixture
-def county(db, _letters_once):
-    return fresh(_letters_once["county"])
-
-
-@pytest.fixture
-def wang(db, _letters_once):
-    return fresh(_letters_once["people"]["wang"])
-
-
-@pytest.fixture
-def zhang(db, _letters_once):
-    return fresh(_letters_once["people"]["zhang"])
-
-
-@pytest.fixture
-def wu(db, _letters_once):
-    return fresh(_letters_once["people"]["wu"])
-
-
-@pytest.fixture
-def zhao(db, _letters_once):
-    return fresh(_letters_once["people"]["zhao"])
 
 
 def ids(response):

@@ -16,7 +16,7 @@ from PIL import Image
 from inspection.models import Level, Notice, NoticeKind, Township
 from inspection.services.setup import ensure_default_checklist, import_divisions
 from tests.conftest import JINBI, make_li, make_qian, make_wang, make_zhang, make_zhao
-from tests.shared_data import committed, fresh
+from tests.shared_data import committed, shared
 from tests.web.builders import make_jinbi_visit, make_team
 from tests.web.test_pages import page
 
@@ -40,16 +40,8 @@ def media_in_a_temporary_folder():
     """The visit's photos stay in the module's media folder (tests/web/builders.py sets a folder per test)."""
 
 
-def _shared(name):
-    @pytest.fixture(name=name)
-    def fixture(db, _visit_once):
-        return fresh(_visit_once[name])
-
-    return fixture
-
-
 county, jinbi_visit, wang, qian, zhang, li, zhao = (
-    _shared(name) for name in ("county", "jinbi_visit", "wang", "qian", "zhang", "li", "zhao"))
+    shared("_visit_once", name) for name in ("county", "jinbi_visit", "wang", "qian", "zhang", "li", "zhao"))
 
 
 class TestCommissionDashboard:
