@@ -7,7 +7,7 @@ from inspection.models import Decision, Evidence, Notice, Official
 from inspection.services.setup import ensure_default_checklist, import_divisions
 from tests.conftest import make_li, make_qian, make_wang, make_zhang, make_zhao
 from tests.inspection.draw_fixtures import make_roster, make_sealed
-from tests.inspection.escalation_fixtures import make_referred, make_squad
+from tests.inspection.escalation_fixtures import build_referred
 from tests.shared_data import committed, shared
 from tests.web.builders import make_jinbi_visit, make_team
 
@@ -53,10 +53,7 @@ def _county_and_people(names):
 @pytest.fixture(scope="class")
 def _referred_once(django_db_setup, django_db_blocker, tmp_path_factory):
     with committed(django_db_blocker, tmp_path_factory):
-        county, checklist, people = _county_and_people(["wang", "qian", "zhang", "li", "zhao"])
-        squad = make_squad(county, people["li"])
-        referred = make_referred(county, county.townships.get(code=JINBI), checklist, squad)
-        yield {**people, "referred": referred}
+        yield build_referred()
 
 
 @pytest.fixture(scope="class")
