@@ -27,6 +27,7 @@ SLOWEST_FIRST = [
     "tests/security/test_api.py",
     "tests/inspection/test_demo.py",
     "tests/web/test_pages.py",
+    "tests/web/test_pages_of_a_visit.py",
     "tests/notices/test_issue.py",
     "tests/notices/test_api.py",
     "tests/security/test_audit_chain.py",
@@ -103,45 +104,71 @@ def jinbi(county):
     return county.townships.get(code=JINBI)
 
 
-@pytest.fixture
-def wang(county):
+# The named people as plain builders, for fixtures of a wider scope (tests/shared_data.py) as well
+# as the function-scoped fixtures below.
+def make_wang(county):
     return _user("wang", Role.COMMISSION, county, "王主任")
 
 
-@pytest.fixture
-def chen(county):
-    """A second person of the office: signs off (审核签发) what wang drafted, since no one signs their own draft."""
+def make_chen(county):
     user = _user("chen", Role.COMMISSION, county, "陈科长")
     Profile.objects.filter(user=user).update(name="陈明", title="市未保办副主任")
     return user
 
 
-@pytest.fixture
-def li(county):
+def make_li(county):
     user = _user("li", Role.INSPECTOR, county, "李督查")
     Inspector.objects.create(user=user, county=county, name="李督查", home_township=county.townships.get(code=SHUIXI))
     return user
 
 
-@pytest.fixture
-def zhang(county, jinbi):
+def make_zhang(county):
     user = _user("zhang", Role.OFFICIAL, county, "张永燊")
     official = Official.objects.create(user=user, county=county, name="张永燊")
-    Post.objects.create(official=official, township=jinbi, started_on="2025-01-01")
+    Post.objects.create(official=official, township=county.townships.get(code=JINBI), started_on="2025-01-01")
     return user
 
 
-@pytest.fixture
-def zhao(other_county):
+def make_zhao(other_county):
     user = _user("zhao", Role.OFFICIAL, other_county, "赵外县")
     official = Official.objects.create(user=user, county=other_county, name="赵外县")
     Post.objects.create(official=official, township=other_county.townships.order_by("code").first(), started_on="2025-01-01")
     return user
 
 
+def make_qian(county):
+    return _user("qian", Role.OBSERVER, county, "钱观察")
+
+
+@pytest.fixture
+def wang(county):
+    return make_wang(county)
+
+
+@pytest.fixture
+def chen(county):
+    """A second person of the office: signs off (审核签发) what wang drafted, since no one signs their own draft."""
+    return make_chen(county)
+
+
+@pytest.fixture
+def li(county):
+    return make_li(county)
+
+
+@pytest.fixture
+def zhang(county, jinbi):
+    return make_zhang(county)
+
+
+@pytest.fixture
+def zhao(other_county):
+    return make_zhao(other_county)
+
+
 @pytest.fixture
 def qian(county):
-    return _user("qian", Role.OBSERVER, county, "钱观察")
+    return make_qian(county)
 
 
 @pytest.fixture(scope="session")

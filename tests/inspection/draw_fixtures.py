@@ -29,6 +29,10 @@ def at(day: date, hour: int = 10):
 @pytest.fixture
 def roster(county, checklist):
     """黔西市 with 12 inspectors, inspector1..12, homes spread over the county as in the demo."""
+    return make_roster(county)
+
+
+def make_roster(county):
     townships = list(county.townships.filter(active=True).order_by("code"))
     for i in range(1, 13):
         user = get_user_model().objects.create(username=f"inspector{i}")  # no password: nobody signs in here
@@ -40,6 +44,10 @@ def roster(county, checklist):
 @pytest.fixture
 def sealed(roster, wang):
     """Week 2026-W49, sealed by wang on the Friday before."""
+    return make_sealed(roster, wang)
+
+
+def make_sealed(roster, wang):
     with at(FRIDAY_BEFORE):
         return seal_draw(county=roster, week=WEEK, actor=wang)
 

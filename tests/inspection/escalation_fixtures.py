@@ -36,6 +36,10 @@ def at(on: date, hour: int = 10):
 @pytest.fixture
 def squad(county, li):
     """Li and Hu make the regular visits; Ma, Tang and Xu are other inspectors; Jin lives in 金碧镇."""
+    return make_squad(county, li)
+
+
+def make_squad(county, li):
     people = {"li": li}
     for username, name, home in [
         ("hu", "胡督查", "520581002"),
@@ -89,7 +93,28 @@ def sweep_through(county, first: date, last: date):
 @pytest.fixture
 def referred(county, jinbi, checklist, zhang, squad):
     """金碧镇: a critical finding on day 0, never rectified, referred on day 24."""
+    return make_referred(county, jinbi, checklist, squad)
+
+
+def make_referred(county, jinbi, checklist, squad):
     team = [squad["li"], squad["hu"]]
     first = visit(jinbi, day(0), CRITICAL, team=team, checklist=checklist)
     sweep_through(county, day(1), day(24))
     return first
+
+
+def build_referred() -> dict:
+    """`referred` and everyone around it, for data shared by a module or class (tests/shared_data.py):
+    黔西市 with wang, qian, zhang, li (and the squad), zhao of 大方县; 金碧镇 referred on day 24."""
+    from inspection.services.setup import ensure_default_checklist, import_divisions
+    from tests.conftest import make_li, make_qian, make_wang, make_zhang, make_zhao
+
+    county, _, _ = import_divisions(county_code="520581")
+    other_county, _, _ = import_divisions(county_code="520521")
+    checklist = ensure_default_checklist(county=county)
+    people = {"wang": make_wang(county), "qian": make_qian(county), "zhang": make_zhang(county),
+              "li": make_li(county), "zhao": make_zhao(other_county)}
+    squad = make_squad(county, people["li"])
+    jinbi = county.townships.get(code="520581100")
+    referred = make_referred(county, jinbi, checklist, squad)
+    return {"county": county, "jinbi": jinbi, "checklist": checklist, "squad": squad, "referred": referred, **people}

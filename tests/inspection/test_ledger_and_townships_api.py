@@ -7,15 +7,28 @@ from openpyxl import load_workbook
 
 from inspection.models import Notice
 from inspection.services.notices import issue_notices
-from tests.inspection.escalation_fixtures import (  # noqa: F401 (fixtures)
-    MINOR,
-    day,
-    referred,
-    squad,
-    visit,
-)
+from tests.inspection.escalation_fixtures import MINOR, build_referred, day, visit
+from tests.shared_data import committed, fresh, shared
 
-pytestmark = pytest.mark.django_db
+# Every test reads 金碧镇 referred after 24 days of sweeps: built once for the module and committed
+# (tests/shared_data.py), ~1 s of CPU a test before; each test runs in its own transaction, rolled
+# back after it, so the letter one test issues and the visit another files are gone for the next.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_referred_once")]
+
+
+@pytest.fixture(scope="module")
+def _referred_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    with committed(django_db_blocker, tmp_path_factory):
+        yield build_referred()
+
+
+wang, qian, zhang, li, zhao, jinbi, checklist, referred = (
+    shared("_referred_once", name) for name in ("wang", "qian", "zhang", "li", "zhao", "jinbi", "checklist", "referred"))
+
+
+@pytest.fixture
+def squad(db, _referred_once):
+    return {name: fresh(user) for name, user in _referred_once["squad"].items()}
 
 
 def test_the_commission_reads_the_ledger_with_the_referral_under_the_officials_name(api, wang, referred):

@@ -7,22 +7,53 @@ import io
 import pytest
 from PIL import Image
 
-from inspection.models import AuditEvent, Notice, NoticeResponse, Rectification
+from inspection.models import AuditEvent, Notice, NoticeResponse
 from inspection.services.notices import display_verify_code, issue_notice
+from tests.conftest import make_wang, make_zhang, make_zhao
 from tests.notices import pdftools as P
-from tests.notices.workflow import make_draft, media, wu  # noqa: F401
+from tests.notices.workflow import make_draft, make_wu
+from tests.shared_data import committed, fresh, shared
+
+
+@pytest.fixture(scope="module")
+def _letters_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The county, its people and four letters, made once for the module (issuing three letters
+    renders three PDFs, ~1 s of CPU a test before): every test reads them in its own transaction,
+    rolled back after it, so what one test issues, voids, acknowledges or files is gone for the next.
+    The letters' PDFs stay in the module's media folder, which every test here reads."""
+    from inspection.services.setup import import_divisions
+
+    with committed(django_db_blocker, tmp_path_factory) as folder:
+        county, _, _ = import_divisions(county_code="520581")
+        other_county, _, _ = import_divisions(county_code="520521")
+        jinbi = county.townships.get(code="520581100")
+        people = {"wang": make_wang(county), "zhang": make_zhang(county), "wu": make_wu(county),
+                  "zhao": make_zhao(other_county)}
+        jinxing = people["wu"].official.current_post().township
+        zhang, wu = people["zhang"], people["wu"]
+        letters = {
+            "draft": make_draft(county, jinbi, zhang, "summons"),
+            "mine": issue_notice(notice=make_draft(county, jinbi, zhang, "rectification"), actor=None),
+            "theirs": issue_notice(notice=make_draft(county, jinxing, wu, "rectification"), actor=None),
+            "circular": issue_notice(notice=make_draft(county, kind="circular"), actor=None),
+        }
+        yield {"county": county, "people": people, "letters": letters, "media": folder}
+
+
+pytestmark = pytest.mark.usefixtures("_letters_once")
+county = shared("_letters_once", "county")
+wang, zhang, wu, zhao = (shared("_letters_once", "people", name) for name in ("wang", "zhang", "wu", "zhao"))
 
 
 @pytest.fixture
-def letters(county, jinbi, zhang, wu, media):
+def letters(db, _letters_once):
     """A draft and an issued letter to 金碧镇 (zhang), one issued to wu's township, an issued circular."""
-    jinxing = wu.official.current_post().township
-    return {
-        "draft": make_draft(county, jinbi, zhang, "summons"),
-        "mine": issue_notice(notice=make_draft(county, jinbi, zhang, "rectification"), actor=None),
-        "theirs": issue_notice(notice=make_draft(county, jinxing, wu, "rectification"), actor=None),
-        "circular": issue_notice(notice=make_draft(county, kind="circular"), actor=None),
-    }
+    return {name: fresh(notice) for name, notice in _letters_once["letters"].items()}
+
+
+@pytest.fixture
+def media(_letters_once):
+    return _letters_once["media"]
 
 
 def ids(response):
@@ -261,80 +292,3 @@ def test_a_voided_notice_verifies_as_void(client, letters, wang):
     facts = client.get(f"/api/v1/verify/{letters['theirs'].verify_code}").json()
     assert facts["status"] == "void"
     assert "重复印发" not in str(facts)
-
-
-# -- the circular ------------------------------------------------------------------
-
-def test_the_commission_drafts_the_weekly_circular_from_submitted_inspections(api, wang, zhang, submitted_week):
-    reply = api(wang).post_json("/api/v1/notices/circulars", {"week": submitted_week["week"]})
-    assert reply.status_code == 201, reply.content
-    notice = Notice.objects.get(pk=reply.json()["id"])
-    snap = notice.snapshot
-    assert [row["township"]["name"] for row in snap["inspections"]] == submitted_week["ranked"]
-    assert snap["summary"]["inspections"] == 2
-    assert any(p["text"] == "未保工作站无人值守" for p in snap["problems"])
-    assert api(zhang).get(f"/api/v1/notices/{notice.pk}").status_code == 404  # still a draft
-    again = api(wang).post_json("/api/v1/notices/circulars", {"week": submitted_week["week"]})
-    assert again.json()["id"] == notice.pk  # redrafted, not doubled
-    pdf = api(wang).get(f"/api/v1/notices/{notice.pk}/pdf").content
-    assert "未保工作站无人值守" in P.text(pdf)
-
-
-@pytest.fixture
-def submitted_week(county, jinbi, checklist, li, media):
-    """Two inspections of one week, submitted through the real services."""
-    import datetime as dt
-
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from inspection.models import Inspector, Role
-    from inspection.services.inspections import FindingData, file_finding, submit_inspection
-    from tests.conftest import _user
-    from tests.inspection.field_fixtures import make_inspection
-
-    sun = _user("sun", Role.INSPECTOR, county, "孙督查")
-    Inspector.objects.create(user=sun, county=county, name="孙督查")
-    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday() + 7)
-    jinxing = county.townships.get(code="520581101")
-    bad = make_inspection(township=jinbi, checklist=checklist, team=[li, sun], day=monday)
-    item = checklist.items.get(position=1)
-    file_finding(inspection=bad, user=li, data=FindingData(text="未保工作站无人值守", item_id=item.pk))
-    submit_inspection(inspection=bad, user=li)
-    good = make_inspection(township=jinxing, checklist=checklist, team=[li, sun], day=monday + dt.timedelta(days=1))
-    submit_inspection(inspection=good, user=li)
-    year, week, _ = monday.isocalendar()
-    assert get_user_model().objects.filter(username="sun").exists()
-    return {"week": f"{year}-W{week:02d}", "ranked": [jinxing.name, "金碧镇"]}
-
-
-# -- drafts appear when an inspection is submitted ------------------------------------
-
-def test_a_submitted_inspection_drafts_its_letters_which_the_official_sees_once_issued(
-        api, county, jinbi, checklist, li, zhang, wang, media):
-    from inspection.models import Inspector, Role
-    from inspection.services.inspections import FindingData, file_finding, submit_inspection
-    from tests.conftest import _user
-    from tests.inspection.field_fixtures import make_inspection
-
-    sun = _user("sun", Role.INSPECTOR, county, "孙督查")
-    Inspector.objects.create(user=sun, county=county, name="孙督查")
-    inspection = make_inspection(township=jinbi, checklist=checklist, team=[li, sun])
-    critical = checklist.items.filter(severity="critical").first()
-    file_finding(inspection=inspection, user=li,
-                 data=FindingData(text="孤儿基本生活费延迟发放", item_id=critical.pk))
-    submit_inspection(inspection=inspection, user=li)
-
-    drafts = Notice.objects.filter(inspection=inspection, state="draft")
-    # One letter per township and event (issue 15): the summons carries the rectification notice.
-    assert list(drafts.values_list("kind", flat=True)) == ["summons"]
-    assert ids(api(zhang).get("/api/v1/notices")) == set()
-    summons = drafts.get(kind="summons")
-    issued = api(wang).post(f"/api/v1/notices/{summons.pk}/issue")
-    assert issued.status_code == 200, issued.content
-    assert ids(api(zhang).get("/api/v1/notices")) == {summons.pk}
-    pdf = api(zhang).get(f"/api/v1/notices/{summons.pk}/pdf").content
-    text = P.flat(P.text(pdf))
-    assert "孤儿基本生活费延迟发放" in text and "张永燊" in text
-    assert "整改要求" in text and "同时作为整改通知" in text
-    assert Rectification.objects.get(inspection=inspection).notice == summons

@@ -21,6 +21,10 @@ def media(settings, tmp_path):
 @pytest.fixture
 def wu(county):
     """The official of another township of the same county."""
+    return make_wu(county)
+
+
+def make_wu(county):
     township = county.townships.get(code=OTHER_TOWNSHIP)
     user = _user("wu", Role.OFFICIAL, county, "吴乡长")
     official = Official.objects.create(user=user, county=county, name="吴乡长")

@@ -96,6 +96,10 @@ def history(county, checklist, team):
 @pytest.fixture
 def jinbi_visit(jinbi, checklist, team, zhang):
     """A submitted visit to 金碧镇 a week ago with a critical and a minor finding; zhang holds the post."""
+    return make_jinbi_visit(jinbi, checklist, team)
+
+
+def make_jinbi_visit(jinbi, checklist, team):
     return submit_visit(
         township=jinbi,
         checklist=checklist,
