@@ -214,11 +214,12 @@ def staff_days(
     inspectors: Sequence[InspectorState],
     team_size: int,
     week_key: bytes,
-    roster: Roster | None = None,
+    roster: Roster,
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """v2 teams: as `assign_teams`, with nobody twice on one day nor on a day another draw already
     gave them (`InspectorState.busy`) nor on leave (`InspectorState.away`), all hard. Returns the teams and the visits left unstaffed.
-    `roster`: these inspectors' names and homes carried from an earlier week (`rotation.carry`)."""
+    `inspectors` in `roster`'s order (`Roster.sorted`); `roster`: their names and homes, from `weekly.validate`
+    (carried from an earlier week by a simulation, `rotation.carry`)."""
     if not inspectors:
         return {code: () for _, code in day_visits}, [code for _, code in day_visits]
     m = len(inspectors)
@@ -226,14 +227,10 @@ def staff_days(
     teams: dict[str, tuple[str, ...]] = {}
     unstaffed: list[str] = []
     busy = [{d.toordinal() for d in (*i.busy, *i.away)} if i.busy or i.away else () for i in inspectors]
-    if roster is None:
-        who = _who(inspectors)
-        names = [i.username for i in inspectors]
-    else:  # only the last townships moved since the roster's facts were computed
-        lasts: dict[str | None, list[int]] = {}
-        for e, i in enumerate(inspectors):
-            lasts.setdefault(i.last_township, []).append(e)
-        who, names = (roster.homes, lasts, roster.index_of), roster.names
+    lasts: dict[str | None, list[int]] = {}  # the roster's facts hold all but the last townships, which move weekly
+    for e, i in enumerate(inspectors):
+        lasts.setdefault(i.last_township, []).append(e)
+    who, names = (roster.homes, lasts, roster.index_of), roster.names
     twice = [0.0] * m  # 2.0 * load, kept with it
     everyone = list(range(m))
     anyone_busy = any(busy)

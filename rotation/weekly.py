@@ -41,7 +41,6 @@ from rotation.planner import hazards
 from rotation.randomness import TICKS, start_ticks, systematic_select
 from rotation.teams import assign_teams, staff_days
 
-_USERNAME = attrgetter("username")
 _CODE = attrgetter("code")
 _KEY_MANAGED = attrgetter("key_managed")
 # One date object per day for every draw of a process (dates are immutable), made once.
@@ -223,7 +222,7 @@ def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int
 def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
     """Refuse inputs that cannot be drawn at all. Too few inspectors is not one of them (v2): the
     townships are still drawn and the visits no team can take are flagged (`DrawResult.unstaffed`).
-    With a `carry`, the roster's facts (its names checked) come from it and are returned."""
+    Returns the roster's facts (its names checked; from a `carry` when one is given), or None without inspectors."""
     inputs.week_start  # noqa: B018 - parses the week
     if inputs.algorithm not in ALGORITHMS:
         raise RotationInputError(f"不支持的抽签算法版本：{inputs.algorithm!r}")
@@ -244,16 +243,16 @@ def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
     if inputs.inspectors:
         if inputs.team_size < 2:
             raise RotationInputError("每个督查组至少 2 人")
-        if carry is not None:
-            return carry.roster(inputs.inspectors)  # raises on duplicate names; v1 takes no carry
-        names = list(map(_USERNAME, inputs.inspectors))
-        if len(set(names)) != len(names):
-            raise RotationInputError("督查员重复")
+        # The roster's facts, which refuse duplicate names: the county's carried ones when a simulation
+        # passes its `carry` (v2 only), else made for this draw.
+        roster = carry.roster(inputs.inspectors) if carry is not None else Roster(inputs.inspectors)
         if inputs.algorithm == V1:
             for code in codes:
                 eligible = sum(1 for i in inputs.inspectors if i.home != code)
                 if eligible < inputs.team_size:
                     raise RotationInputError(f"可派往 {code} 的非本乡镇督查员不足 {inputs.team_size} 人")
+        return roster
+    return None
 
 
 def _weights(week: Week, inputs: DrawInputs, key_count: int) -> tuple[list[float], tuple]:
@@ -341,10 +340,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
             v1: bool, roster: Roster | None) -> tuple[tuple[Visit, ...], tuple[str, ...]]:
     frame = week.frame
     day_visits = sorted((day, frame[j].code) for j, day in placed)
-    if roster is None:
-        inspectors = tuple(sorted(inputs.inspectors, key=_USERNAME))
-    else:
-        inspectors = roster.sorted(inputs.inspectors)
+    inspectors = () if roster is None else roster.sorted(inputs.inspectors)  # by name
     towns = {frame[j].code: frame[j] for j, _ in placed}  # the teams read the drawn townships only
     if v1:
         teams, unstaffed = assign_teams(day_visits, towns, inspectors, inputs.team_size, week_key), []
