@@ -95,7 +95,9 @@ def summary_of(county: County, *, as_of: datetime | None = None) -> dict[int, di
 def _write(county_id: int, rows: dict[int, dict]) -> None:
     TownshipCoverage.objects.bulk_create(
         [TownshipCoverage(township_id=tid, county_id=county_id, **fields) for tid, fields in rows.items()],
-        update_conflicts=True, unique_fields=["township"], update_fields=list(FIELDS),
+        # The county too: a township moved to another county in the admin gets its row back there at
+        # the next refresh (the dashboard's statement finds the rows by the county, dashboard_sql.py).
+        update_conflicts=True, unique_fields=["township"], update_fields=[*FIELDS, "county"],
     )
 
 

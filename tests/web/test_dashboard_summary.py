@@ -14,13 +14,14 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from inspection.models import Inspection, Rectification, TownshipCoverage
+from inspection.models import Inspection, Rectification, Role, TownshipCoverage
 from inspection.services.coverage_summary import rebuild_coverage, summary_of
 from inspection.services.dispatch import dispatch_planned
 from inspection.services.escalation import accept_rectification
 from inspection.services.lineage import record_lineage
 from inspection.services.visits import mark_missed
 from inspection.web import board
+from tests.conftest import _user
 from tests.inspection.field_fixtures import make_inspection
 from tests.web.builders import make_team, submit_visit
 from tests.web.test_pages import page
@@ -157,3 +158,25 @@ def test_a_visit_written_around_the_services_is_repaired_by_the_rebuild(client, 
     call_command("rebuild_coverage", "--county", county.code, stdout=io.StringIO())
     assert kept(county) == summary_of(county)
     assert f"/inspections/{around.pk}/" in grid_row(page(client, "/"), "金碧镇")[1]
+
+
+def test_a_township_moved_to_another_county_shows_there_with_its_visit(client, wang, county, other_county, checklist):
+    """The admin can move a township to another county, and nothing refreshes its summary row then: the
+    new county's dashboard finds the row missing (it reads rows by county), rewrites its county's rows
+    and shows the township with its visit; the old county's no longer shows it."""
+    team = make_team(county)
+    jinbi = county.townships.get(code="520581100")
+    visit = submit_visit(township=jinbi, checklist=checklist, team=team, day=timezone.localdate() - timedelta(days=2))
+    client.force_login(wang)
+    page(client, "/")
+    assert TownshipCoverage.objects.get(township=jinbi).county_id == county.pk
+
+    type(jinbi).objects.filter(pk=jinbi.pk).update(county=other_county)  # as the admin's form saves it
+    assert f">{jinbi.name}</a>" not in page(client, "/")
+
+    other = _user("dafang", Role.COMMISSION, other_county, "大方县未保办")
+    client.force_login(other)
+    state, row = grid_row(page(client, "/"), jinbi.name)
+    assert state == "covered" and f"/inspections/{visit.pk}/" in row
+    assert TownshipCoverage.objects.get(township=jinbi).county_id == other_county.pk
+    assert kept(other_county) == summary_of(other_county)
