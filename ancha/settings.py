@@ -1,5 +1,6 @@
 """Ancha settings: one module, read from the environment (DESIGN.md §4)."""
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -120,6 +121,13 @@ except ConfigError as exc:
     sys.stderr.write(f"ancha: configuration error: {exc}\n")
     raise SystemExit(2) from None
 
+# django-ninja is not an installed app: an app's package is imported at every start, and ninja's
+# (pydantic, its whole API machinery, django.test through ninja.conf) was about a third of the CPU of
+# every manage.py start, cron's included, most of which never touch the API. What the app gave, its
+# Swagger UI template and static files (served from here, not a CDN), comes from its folders below
+# and inspection.security.openapi.LocalSwagger. find_spec locates the package without importing it.
+NINJA_DIR = Path(importlib.util.find_spec("ninja").origin).parent
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -127,7 +135,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "ninja",  # serves Swagger UI from our own static files, not a CDN
     "inspection.apps.InspectionConfig",
 ]
 
@@ -154,7 +161,7 @@ WSGI_APPLICATION = "ancha.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -184,7 +191,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", NINJA_DIR / "static"]
 STATIC_ROOT = env_path("ANCHA_STATIC_ROOT", BASE_DIR / "var" / "static")
 MEDIA_URL = None  # media (evidence, PDFs) is served only through views that check roles
 

@@ -6,14 +6,10 @@ each column goes through the converters the ORM applies (booleans on SQLite, awa
 JSON), and the instances come from `Model.from_db`, as a queryset's do.
 """
 
+from functools import cache
 from typing import NamedTuple
 
 from django.db.models import JSONField, Model
-
-try:
-    from psycopg import RawCursor as _ServerBinding
-except ImportError:  # SQLite only: no prepared statements to make
-    _ServerBinding = None
 
 
 class Part(NamedTuple):
@@ -128,8 +124,14 @@ _PARSED: dict = {}
 _MISSING = object()
 
 
-if _ServerBinding is not None:
-    class _Prepared(_ServerBinding):
+@cache
+def _prepared_class():
+    # Imported here, not with the module: every process imports this one at start (the sign-in
+    # receivers read users through it), and psycopg's import is ~0.1 s of CPU that a process on
+    # SQLite never needs; on PostgreSQL Django's backend has imported it already.
+    from psycopg import RawCursor
+
+    class _Prepared(RawCursor):
         """Sends its statement as written, with PostgreSQL's own placeholders ($1, $2...: psycopg's raw
         cursor, which does not parse it), binds the parameters on the server and keeps every
         statement it runs prepared on the connection (psycopg names it, `_pg3_<n>`, per connection)."""
@@ -144,15 +146,17 @@ if _ServerBinding is not None:
             self._query = converted = super()._convert_query(query, params)
             return converted
 
+    return _Prepared
+
 
 def takes_raw_statements(connection) -> bool:
     """Whether `prepared_cursor` runs statements as written, with PostgreSQL's own placeholders ($1,
     $2...): on PostgreSQL through psycopg 3. Elsewhere its statements take Django's (%s, %(name)s)."""
-    if connection.vendor != "postgresql" or _ServerBinding is None:
+    if connection.vendor != "postgresql":
         return False
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
-    return is_psycopg3  # not when Django runs on psycopg 2 with psycopg 3 installed beside it
+    return is_psycopg3  # not with psycopg 2 (with or without psycopg 3 installed beside it)
 
 
 def prepared_cursor(connection):
@@ -172,5 +176,5 @@ def prepared_cursor(connection):
         # Django turns psycopg's automatic preparation off (None); a number this large keeps it off
         # for every other statement while letting this cursor's `prepare=True` through.
         raw.prepare_threshold = 2**31 - 1
-    cursor = _Prepared(raw)
+    cursor = _prepared_class()(raw)
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)

@@ -11,7 +11,7 @@ from inspection.api import (
 from inspection.api.validation import chinese_errors, chinese_http_message
 from inspection.errors import InspectionError
 from inspection.security.log import security_event
-from inspection.security.openapi import DocumentedErrorsAPI
+from inspection.security.openapi import DocumentedErrorsAPI, LocalSwagger
 from inspection.services.stored_files import DamagedArchiveCopy
 
 api = DocumentedErrorsAPI(  # a NinjaAPI whose schema documents the shared error replies
@@ -19,6 +19,7 @@ api = DocumentedErrorsAPI(  # a NinjaAPI whose schema documents the shared error
     version="1",
     urls_namespace="api",
     auth=[auth.BearerAuth(), auth.SessionAuth()],
+    docs=LocalSwagger(),
     docs_decorator=login_required,
 )
 

@@ -13,7 +13,8 @@ handlers (inspection/api/__init__.py), so they are documented once here too, whe
 An operation's own documentation of a status wins.
 """
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import ABS_TPL_PATH
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -60,3 +61,11 @@ def document_errors(schema: dict) -> dict:
 class DocumentedErrorsAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+class LocalSwagger(Swagger):
+    """ninja's Swagger UI page from its own template and static files, as when ninja is an
+    installed app (ancha/settings.py says why it is not). Without the app ninja renders the file
+    at `template_cdn`, which loads the UI from a CDN: here that is the local-files template."""
+
+    template_cdn = str(ABS_TPL_PATH / "swagger.html")

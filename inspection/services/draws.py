@@ -396,7 +396,7 @@ def county_shape(code: str) -> CountyShape:
     from inspection.services.setup import administered_elsewhere, county_name_for, read_divisions
 
     skip = administered_elsewhere()
-    codes = tuple(sorted(r.code for r in read_divisions() if r.county_code == code and r.code not in skip))
+    codes = tuple(sorted(r.code for r in read_divisions(county_code=code) if r.code not in skip))
     if not codes:
         raise NotFound(f"没有县级代码为 {code} 的县（市）")
     return CountyShape(code, county_name_for(code) or code, codes, (), (), rotation.DEFAULT_RATIO,

@@ -17,7 +17,7 @@ from inspection.models import AuditEvent, Notice, NoticeCounter
 from inspection.services import notices as service
 from inspection.services.notices import RenderFailed, issue_notice, issue_notices, void_notice
 from tests.notices import pdftools as P
-from tests.notices.workflow import make_draft, media, wu  # noqa: F401
+from tests.notices.workflow import make_draft, make_short_draft, media, wu  # noqa: F401
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -137,7 +137,8 @@ def test_a_batch_issue_numbers_in_order_and_is_all_or_nothing(county, jinbi, zha
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_issues_in_one_series_get_one_to_fifty(county, jinbi, zhang, wang, media):
-    drafts = [make_draft(county, jinbi, zhang) for _ in range(50)]
+    # The shortest letter of the 改 series: fifty of them are about numbering, not about laying out pages.
+    drafts = [make_short_draft(county, jinbi, zhang) for _ in range(50)]
     start = threading.Barrier(len(drafts))
     numbers, errors = [], []
 

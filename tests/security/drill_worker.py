@@ -12,7 +12,11 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ancha.settings")
 
 import django  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+# Hashing strength is not under test in a drill (tokens sign the writers in); production's PBKDF2
+# cost ~0.5 s of CPU for every password a scenario sets (the field's two inspectors, the demo's people).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 django.setup()
 
 from django.db import connection, connections  # noqa: E402
@@ -175,9 +179,9 @@ def field_setup():
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from inspection.api.auth import _token_hash
     from inspection.models import ApiToken, Inspection, Inspector, Profile, Role, TeamMember
     from inspection.services.setup import ensure_default_checklist, import_divisions
+    from inspection.services.tokens import token_hash  # not inspection.api's alias: that imports the whole API
 
     county, _, _ = import_divisions(county_code="520581")
     checklist = ensure_default_checklist(county=county)
@@ -193,7 +197,7 @@ def field_setup():
                                              home_township=county.townships.get(code=home))
         TeamMember.objects.create(inspection=inspection, inspector=inspector)
         tokens[username] = f"drill-token-{username}-0123456789"
-        ApiToken.objects.create(user=user, token_hash=_token_hash(tokens[username]))
+        ApiToken.objects.create(user=user, token_hash=token_hash(tokens[username]))
     return {"inspection": inspection.pk, "tokens": tokens}
 
 

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from inspection.models import DamagedFile, Notice
 from inspection.services.notices import display_verify_code, issue_notice
 from tests.inspection.field_fixtures import dispatched, item, sun  # noqa: F401
-from tests.notices.workflow import make_draft, media, wu  # noqa: F401
+from tests.notices.workflow import make_short_draft, media, wu  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,8 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 def letters(county, jinbi, zhang, wu, media):
     jinxing = wu.official.current_post().township
     return {
-        "mine": issue_notice(notice=make_draft(county, jinbi, zhang, "rectification"), actor=None),
-        "theirs": issue_notice(notice=make_draft(county, jinxing, wu, "rectification"), actor=None),
+        "mine": issue_notice(notice=make_short_draft(county, jinbi, zhang), actor=None),
+        "theirs": issue_notice(notice=make_short_draft(county, jinxing, wu), actor=None),
     }
 
 
