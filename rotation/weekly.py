@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import accumulate, repeat
-from operator import attrgetter, mul
+from operator import attrgetter, ge, mul, sub
 
 from rotation.carry import Carry, Roster
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
@@ -79,9 +79,22 @@ def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[
 
 
 def _walk(future: tuple[int, ...], state: list, after: Callable[[int], int]) -> None:
-    """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`."""
+    """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`.
+
+    Entry k counts the generated deadlines before z_k among this week's and the first k future
+    slots'. A deadline is never before its own visit (after(z) >= z) and `after` is monotone, so
+    those of slot k and later are never before z_k: counting over all of them gives the same, and
+    the whole walk is a few C-level passes instead of a bytecode loop per slot."""
     walked, spent, generated, gi = state
-    for k in range(len(walked), len(future)):  # k: future slots before z
+    start = len(walked)
+    rest = future[start:]
+    made = list(map(after, rest))
+    if all(map(ge, made, rest)):
+        generated += made
+        spent += map(sub, range(start, len(future)), map(bisect_left, repeat(generated), rest))
+        state[0], state[3] = future, 0
+        return
+    for k in range(start, len(future)):  # k: future slots before z (a rule that could go back in time)
         z = future[k]
         gi = bisect_left(generated, z, gi)  # sorted, and z only grows
         spent.append(k - gi)
@@ -174,22 +187,15 @@ def _inclusion(weights: list[float], cuts: list[tuple[int, int]], total: int) ->
 
 
 def _quantise(probs: Sequence[float]) -> list[int]:
-    """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept."""
-    out: list[int] = []
-    append = out.append  # bound once: this runs twice a draw over every township
+    """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept.
+
+    Column by column (this runs twice a draw over every township): a whole unit adds 0.0 to the running
+    fraction, which leaves it exactly as it was, so the running sums are the loop's own additions, in
+    its order; its step is then 0 and replaced by a whole unit."""
     whole = TICKS
-    frac = 0.0
-    prev = 0
-    for p in probs:
-        if p >= 1.0:
-            append(whole)
-            continue
-        frac += p
-        now = round(frac * whole)
-        step = now - prev
-        append(step if step < whole else whole)
-        prev = now
-    return out
+    fracs = [p if p < 1.0 else 0.0 for p in probs]
+    nows = list(map(round, map(mul, accumulate(fracs), repeat(whole))))
+    return [whole if p >= 1.0 else step if step < whole else whole for p, step in zip(probs, map(sub, nows, [0, *nows]))]
 
 
 BALANCE_GAIN = 0.5

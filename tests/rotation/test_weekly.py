@@ -170,3 +170,62 @@ def test_the_look_ahead_reads_a_shorter_future_from_the_longest_one_known():
         future = tuple(sorted({start + rng.randrange(0, 200) for _ in range(rng.randrange(0, 60))}))
         for cut in (len(future) // 2, len(future), len(future) // 3, 0):  # fresh or read, resumed, read
             assert _spent(this_days, future[:cut], next_deadline_ord) == walked(this_days, future[:cut], next_deadline_ord)
+
+
+def test_the_look_ahead_walk_with_a_rule_that_goes_back_in_time_is_walked_slot_by_slot():
+    """`weekly._walk` counts over all generated deadlines at once when no deadline is before its own
+    visit (session nine); a rule that breaks this (never the real one) takes the slot-by-slot walk,
+    and both give what the definition gives."""
+    import random
+    from bisect import bisect_left
+
+    from rotation.calendar import next_deadline_ord
+    from rotation.weekly import _spent
+
+    def walked(this_days, future, after):
+        generated = sorted(after(x) for x in this_days)
+        out = []
+        for k, z in enumerate(future):
+            out.append(k - bisect_left(generated, z))
+            generated = sorted([*generated, after(z)])
+        return tuple(out)
+
+    def early(x):  # monotone, but the deadline a few days before the visit
+        return x - 3
+
+    rng = random.Random(9)
+    for rule in (early, next_deadline_ord, lambda x: x, lambda x: next_deadline_ord(x) - 5):
+        for _ in range(150):
+            this_days = tuple(sorted({740650 + rng.randrange(0, 5) for _ in range(rng.randrange(1, 4))}))
+            future = tuple(sorted({740657 + rng.randrange(0, 200) for _ in range(rng.randrange(0, 60))}))
+            assert _spent(this_days, future, rule) == walked(this_days, future, rule)
+
+
+def test_quantising_by_columns_is_the_loop():
+    """`weekly._quantise` by columns (session nine) gives the loop's ticks, bit for bit: whole units,
+    zeros, tiny and near-whole fractions, sums that round at every step."""
+    import math
+    import random
+
+    from rotation.randomness import TICKS
+    from rotation.weekly import _quantise
+
+    def loop(probs):
+        out, frac, prev = [], 0.0, 0
+        for p in probs:
+            if p >= 1.0:
+                out.append(TICKS)
+                continue
+            frac += p
+            now = round(frac * TICKS)
+            step = now - prev
+            out.append(step if step < TICKS else TICKS)
+            prev = now
+        return out
+
+    rng = random.Random(14)
+    assert _quantise([]) == []
+    for _ in range(5000):
+        probs = [rng.choice([1.0, 0.0, rng.random(), 1 - 1e-12, 1e-12, 0.5, math.nextafter(1.0, 0), 2.0 / 3])
+                 for _ in range(rng.randint(1, 30))]
+        assert _quantise(probs) == loop(probs)
