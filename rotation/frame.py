@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
@@ -28,6 +29,7 @@ from rotation.slots import Planned, future_slots, week_future, week_slots, workd
 from rotation.workdays import WorkCalendar
 
 _CODE = attrgetter("code")
+_POSITION = itemgetter(2)
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -49,6 +51,7 @@ class Week:
     caps: tuple  # the planner's cycle caps for the weights
     rate_capacity: int  # the capacity the weights are planned for
     per_day: int
+    frame_lasts: list[int]  # each township's last visit (never visited: the day before the origin), as ordinals
 
     @property
     def slots(self) -> int:
@@ -64,24 +67,25 @@ def per_day(inputs: DrawInputs) -> int:
     return max(1, inputs.weekly_capacity)
 
 
-def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int]:
-    return {
-        t.code: next_deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns
-    }
+def _lasts(towns, origin_ord: int) -> list[int]:
+    """Each township's last visit as an ordinal (never visited: the day before the origin)."""
+    never = origin_ord - 1
+    return [t.last_inspected.toordinal() if t.last_inspected else never for t in towns]
 
 
-def _by_deadline(towns: list[TownshipState], planned: dict[str, int], real: dict[str, int],
-                 week_key: bytes) -> list[TownshipState]:
-    """The frame order: by (planned, real deadline), ties by the order key. Only a township that
-    shares its deadlines with another needs its key (an HMAC each): the order is the same."""
-    due = [(planned[t.code], real[t.code]) for t in towns]
+def _by_deadline(codes: list[str], planned: list[int], real: list[int], week_key: bytes) -> list[int]:
+    """The frame order, as positions in `codes`: by (planned, real deadline), ties by the order key.
+    Only a township that shares its deadlines with another needs its key (an HMAC each): the order is
+    the same. The columns are zipped and mapped, not looped over township by township."""
+    due = list(zip(planned, real))
+    keyed = list(zip(due, repeat(b""), range(len(due))))
     tied = Counter(due)
-    keyed = [(d, b"", position) for position, d in enumerate(due)]
-    shared = [position for position, d in enumerate(due) if tied[d] > 1]
-    for position, key in zip(shared, order_keys(week_key, [towns[position].code for position in shared])):
-        keyed[position] = (due[position], key, position)
+    if len(tied) < len(due):
+        shared = [position for position, d in enumerate(due) if tied[d] > 1]
+        for position, key in zip(shared, order_keys(week_key, [codes[position] for position in shared])):
+            keyed[position] = (due[position], key, position)
     keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
-    return [towns[position] for _, _, position in keyed]
+    return list(map(_POSITION, keyed))
 
 
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
@@ -91,8 +95,10 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
     slots = min(inputs.capacity, len(towns))
     pattern = tuple(sorted(inputs.weekdays[:slots])) if inputs.weekdays else default_weekdays(slots)
     origin_ord = (inputs.origin or start).toordinal()
-    deadlines = _real_deadlines(inputs, towns, origin_ord)
-    frame = sorted(towns, key=lambda t: (deadlines[t.code], order_key(week_key, t.code)))
+    lasts = _lasts(towns, origin_ord)
+    deadlines = dict(zip(map(_CODE, towns), map(next_deadline_ord, lasts)))
+    positions = sorted(range(len(towns)), key=lambda k: (deadlines[towns[k].code], order_key(week_key, towns[k].code)))
+    frame = list(map(towns.__getitem__, positions))
     horizon = (max(deadlines.values()) if deadlines else start_ord) + LOOK_AHEAD
     future = []
     week = 1
@@ -101,7 +107,8 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
         week += 1
     real = [deadlines[t.code] for t in frame]
     return Week(start, start_ord, origin_ord, [start_ord + d for d in pattern], future, deadlines, frame, real, real,
-                next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots)
+                next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots,
+                list(map(lasts.__getitem__, positions)))
 
 
 def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord: int, weekly: int, cap: int,
@@ -162,22 +169,27 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start_ord = start.toordinal()
     towns = sorted(inputs.townships, key=_CODE)
     origin_ord = (inputs.origin or start).toordinal()
-    deadlines = _real_deadlines(inputs, towns, origin_ord)
+    # Columns in code order, each one C-level pass: codes, last visits, real deadlines.
+    codes = list(map(_CODE, towns))
+    lasts = _lasts(towns, origin_ord)
+    reals = list(map(next_deadline_ord, lasts))
+    deadlines = dict(zip(codes, reals))
     cap = per_day(inputs)
     weekly = inputs.weekly_capacity
     exact = inputs.from_day is not None
     slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
-    horizon = max(deadlines.values()) + LOOK_AHEAD
-    first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
+    horizon = max(reals) + LOOK_AHEAD
+    first = min(min(reals), start_ord) - 7 * (inputs.margin // 5 + 3)
     future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
                                                            inputs.margin)
     # Without a margin planning is the identity: the real deadlines themselves.
-    planned_deadlines = deadlines if planned is _same else {code: planned(d) for code, d in deadlines.items()}
-    frame = _by_deadline(towns, planned_deadlines, deadlines, week_key)
-    frame_real = [deadlines[t.code] for t in frame]
-    frame_planned = frame_real if planned is _same else [planned_deadlines[t.code] for t in frame]
-    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame, frame_planned, frame_real,
-                planned_after, caps, min(weekly, len(towns)), cap)
+    planneds = reals if planned is _same else list(map(planned, reals))
+    positions = _by_deadline(codes, planneds, reals, week_key)
+    frame_real = list(map(reals.__getitem__, positions))
+    frame_planned = frame_real if planned is _same else list(map(planneds.__getitem__, positions))
+    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, list(map(towns.__getitem__, positions)),
+                frame_planned, frame_real, planned_after, caps, min(weekly, len(towns)), cap,
+                list(map(lasts.__getitem__, positions)))
 
 
 def place_in_order(week: Week, picked: list[int], week_key: bytes) -> list[tuple[int, int]]:

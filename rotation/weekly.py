@@ -210,19 +210,19 @@ _CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in r
 _BY_AGE = {prefix: [None, *(_CLASS_NAMES[prefix, age] for age in range(1, BALANCE_CLASSES + 1))] for prefix in "ko"}
 
 
-def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int) -> list[str]:
-    """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
-    visit's week (never visited: the day before the origin), 1..BALANCE_CLASSES."""
-    out = []
-    append = out.append
-    never = origin_ord - 1
-    key_names, ordinary_names = _BY_AGE["k"], _BY_AGE["o"]
-    for t in frame:
-        last = t.last_inspected.toordinal() if t.last_inspected else never
-        age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
-        append((key_names if t.key_managed else ordinary_names)[
-            1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
-    return out
+@lru_cache(maxsize=65536)
+def _age_class(key_managed: bool, last: int, start_ord: int) -> str:
+    """A township's age class: key-managed or ordinary × whole weeks since the Monday of its last visit's
+    week (ordinal `last`), 1..BALANCE_CLASSES. A county's townships share a few dozen last days a week,
+    and every county of a run the same weeks: cached on exactly what it depends on."""
+    age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
+    return _BY_AGE["k" if key_managed else "o"][1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES]
+
+
+def _age_classes(keys: Sequence[bool], lasts: Sequence[int], start_ord: int) -> list[str]:
+    """Each township's age class (`_age_class`) from its key-managed flag and last visit (never visited:
+    the day before the origin, `Week.frame_lasts`)."""
+    return list(map(_age_class, keys, lasts, repeat(start_ord)))
 
 
 def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
@@ -261,15 +261,17 @@ def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
     return None
 
 
-def _weights(week: Week, inputs: DrawInputs, key_count: int) -> tuple[list[float], tuple]:
-    """Frame-order weights (ordinary 1, key-managed the hazard ratio) and the planner's hazards behind them."""
+def _weights(week: Week, inputs: DrawInputs, keys: list[bool]) -> tuple[list[float], tuple]:
+    """Frame-order weights (ordinary 1, key-managed the hazard ratio; `keys`: the frame's key-managed
+    flags) and the planner's hazards behind them."""
+    key_count = sum(keys)
     ordinary = len(week.frame) - key_count
     hazard = hazards(ordinary, key_count, week.rate_capacity, float(inputs.ratio), inputs.floor_share, week.caps)
     p, q, effective, lowered = hazard
     if inputs.algorithm != V1 and ordinary == 0:
         hazard = (p, q, 1.0, False)  # all key-managed: the ratio has nothing to weigh against
     weight_key = q / p if p > 0 and q > 0 else max(1.0, effective)
-    return [weight_key if t.key_managed else 1.0 for t in week.frame], hazard
+    return list(map((1.0, weight_key).__getitem__, keys)), hazard  # a flag indexes (ordinary, key-managed)
 
 
 def _check_ticks(ticks: list[int], cuts: list[tuple[int, int]], slots: int) -> None:
@@ -308,11 +310,12 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
 def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[int], picked: list[int]) -> dict:
     """Each age class's planned minus realised visits, in ticks, carried to the next week's draw."""
     carried = dict(balance)
+    get = carried.get
     for c, ticks in zip(classes, planned):
-        carried[c] = carried.get(c, 0) + ticks
+        carried[c] = get(c, 0) + ticks
     for j in picked:
         carried[classes[j]] -= TICKS
-    return {c: carried[c] for c in sorted(carried)}
+    return dict(sorted(carried.items()))  # by class name (names are distinct: no value is compared)
 
 
 def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], int | None]:
@@ -364,7 +367,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
 def _dates(ordinals: dict[str, int]) -> dict[str, date]:
     """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
     sent between processes then carries each day once."""
-    return {code: _day(d) for code, d in ordinals.items()}
+    return dict(zip(ordinals, map(_day, ordinals.values())))
 
 
 def draw(inputs: DrawInputs, week_key: bytes, carry: Carry | None = None) -> DrawResult:
@@ -376,10 +379,11 @@ def draw(inputs: DrawInputs, week_key: bytes, carry: Carry | None = None) -> Dra
     v1 = inputs.algorithm == V1
     roster = validate(inputs, None if v1 else carry)
     week = (week_v1 if v1 else week_v2)(inputs, week_key)
-    key_count = sum(map(_KEY_MANAGED, week.frame))  # bools: the key-managed count
-    weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
+    keys = list(map(_KEY_MANAGED, week.frame))
+    key_count = sum(keys)  # bools: the key-managed count
+    weights, (p, q, effective, lowered) = _weights(week, inputs, keys)
     cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
-    classes = _age_classes(week.frame, week.start_ord, week.origin_ord)
+    classes = _age_classes(keys, week.frame_lasts, week.start_ord)
     balance = inputs.balance or {}
     planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
     u = start_ticks(week_key)
