@@ -23,9 +23,7 @@ import json
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import accumulate, compress, repeat
 from json.encoder import encode_basestring
-from operator import add, floordiv, lt
 
 TICKS = 2**32  # probabilities are integers of 1/TICKS, so they are exact
 
@@ -153,11 +151,6 @@ def noise(week_key: bytes, label: str, n: int) -> list[float]:
 
 def systematic_select(ticks: Sequence[int], start: int) -> list[int]:
     """Indices drawn by a systematic sample: unit j when some start + t·TICKS lies in its interval."""
-    if 0 <= start < TICKS and (not ticks or min(ticks) >= 0):
-        # The points below x >= 0 number (x + TICKS - 1 - start) // TICKS (start < TICKS), so unit j is drawn
-        # exactly when that count grows across its interval: whole columns, no bytecode loop per unit.
-        below = list(map(floordiv, map(add, accumulate(ticks), repeat(TICKS - 1 - start)), repeat(TICKS)))
-        return list(compress(range(len(below)), map(lt, [0, *below], below)))
     picked = []
     low = 0
     point = start  # the first point start + t·TICKS on or after `low`

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import accumulate, repeat
-from operator import attrgetter, ge, mul, sub
+from operator import attrgetter, mul
 
 from rotation.carry import Carry, Roster
 from rotation.calendar import WORKDAYS, RotationInputError, next_deadline_ord
@@ -79,22 +79,9 @@ def _spent(this_days: tuple[int, ...], future: tuple[int, ...], after: Callable[
 
 
 def _walk(future: tuple[int, ...], state: list, after: Callable[[int], int]) -> None:
-    """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`.
-
-    Entry k counts the generated deadlines before z_k among this week's and the first k future
-    slots'. A deadline is never before its own visit (after(z) >= z) and `after` is monotone, so
-    those of slot k and later are never before z_k: counting over all of them gives the same, and
-    the whole walk is a few C-level passes instead of a bytecode loop per slot."""
+    """Extend `state` ([future walked, spent, generated, gi]) over the rest of `future`."""
     walked, spent, generated, gi = state
-    start = len(walked)
-    rest = future[start:]
-    made = list(map(after, rest))
-    if all(map(ge, made, rest)):
-        generated += made
-        spent += map(sub, range(start, len(future)), map(bisect_left, repeat(generated), rest))
-        state[0], state[3] = future, 0
-        return
-    for k in range(start, len(future)):  # k: future slots before z (a rule that could go back in time)
+    for k in range(len(walked), len(future)):  # k: future slots before z
         z = future[k]
         gi = bisect_left(generated, z, gi)  # sorted, and z only grows
         spent.append(k - gi)
@@ -122,7 +109,7 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     while lo < count:
         di = bisect_left(deadlines, future[lo], di)  # townships due before every slot of this run
         hi = bisect_right(future, deadlines[di], lo) if di < n else count
-        need = di - min(spent[lo:hi])
+        need = di - (spent[lo] if hi - lo == 1 else min(spent[lo:hi]))
         if need > 0:
             most = di if di < slots else slots
             if need > most and shortfall is None:  # the run's first slot that cannot be covered
@@ -186,16 +173,28 @@ def _inclusion(weights: list[float], cuts: list[tuple[int, int]], total: int) ->
         low, base = cut, need
 
 
-def _quantise(probs: Sequence[float]) -> list[int]:
-    """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept.
+# TICKS as a float: the same products (the int is converted to exactly this double), without converting a
+# two-digit int for every township.
+_TICKS_FLOAT = float(TICKS)
 
-    Column by column (this runs twice a draw over every township): a whole unit adds 0.0 to the running
-    fraction, which leaves it exactly as it was, so the running sums are the loop's own additions, in
-    its order; its step is then 0 and replaced by a whole unit."""
+
+def _quantise(probs: Sequence[float]) -> list[int]:
+    """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept."""
+    out: list[int] = []
+    append = out.append  # bound once: this runs twice a draw over every township
     whole = TICKS
-    fracs = [p if p < 1.0 else 0.0 for p in probs]
-    nows = list(map(round, map(mul, accumulate(fracs), repeat(whole))))
-    return [whole if p >= 1.0 else step if step < whole else whole for p, step in zip(probs, map(sub, nows, [0, *nows]))]
+    frac = 0.0
+    prev = 0
+    for p in probs:
+        if p >= 1.0:
+            append(whole)
+            continue
+        frac += p
+        now = round(frac * _TICKS_FLOAT)
+        step = now - prev
+        append(step if step < whole else whole)
+        prev = now
+    return out
 
 
 BALANCE_GAIN = 0.5
@@ -210,19 +209,17 @@ _CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in r
 _BY_AGE = {prefix: [None, *(_CLASS_NAMES[prefix, age] for age in range(1, BALANCE_CLASSES + 1))] for prefix in "ko"}
 
 
-@lru_cache(maxsize=65536)
-def _age_class(key_managed: bool, last: int, start_ord: int) -> str:
-    """A township's age class: key-managed or ordinary × whole weeks since the Monday of its last visit's
-    week (ordinal `last`), 1..BALANCE_CLASSES. A county's townships share a few dozen last days a week,
-    and every county of a run the same weeks: cached on exactly what it depends on."""
-    age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
-    return _BY_AGE["k" if key_managed else "o"][1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES]
-
-
 def _age_classes(keys: Sequence[bool], lasts: Sequence[int], start_ord: int) -> list[str]:
-    """Each township's age class (`_age_class`) from its key-managed flag and last visit (never visited:
-    the day before the origin, `Week.frame_lasts`)."""
-    return list(map(_age_class, keys, lasts, repeat(start_ord)))
+    """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
+    visit's week, 1..BALANCE_CLASSES; `keys` the key-managed flags, `lasts` the last visits as ordinals
+    (never visited: the day before the origin; `Week.frame_lasts`)."""
+    out = []
+    append = out.append
+    key_names, ordinary_names = _BY_AGE["k"], _BY_AGE["o"]
+    for key, last in zip(keys, lasts):
+        age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
+        append((key_names if key else ordinary_names)[1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
+    return out
 
 
 def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
@@ -296,7 +293,7 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     tilts = {}
     for c, debt in balance.items():
         if debt and c in present:
-            x = BALANCE_GAIN * debt / TICKS  # tilt exp(gain · debt), clamped to exp(±3), inline
+            x = BALANCE_GAIN * debt / _TICKS_FLOAT  # tilt exp(gain · debt), clamped to exp(±3), inline
             tilts[c] = math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
@@ -310,12 +307,11 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
 def _next_balance(balance: Mapping[str, int], classes: list[str], planned: list[int], picked: list[int]) -> dict:
     """Each age class's planned minus realised visits, in ticks, carried to the next week's draw."""
     carried = dict(balance)
-    get = carried.get
     for c, ticks in zip(classes, planned):
-        carried[c] = get(c, 0) + ticks
+        carried[c] = carried.get(c, 0) + ticks
     for j in picked:
         carried[classes[j]] -= TICKS
-    return dict(sorted(carried.items()))  # by class name (names are distinct: no value is compared)
+    return {c: carried[c] for c in sorted(carried)}
 
 
 def _cuts(week: Week, v1: bool, robust: bool) -> tuple[list[tuple[int, int]], int | None]:
@@ -367,7 +363,7 @@ def _visits(week: Week, placed, ticks: list[int], inputs: DrawInputs, week_key: 
 def _dates(ordinals: dict[str, int]) -> dict[str, date]:
     """The deadlines as dates, one object per day: most townships share a few dozen days, and a result
     sent between processes then carries each day once."""
-    return dict(zip(ordinals, map(_day, ordinals.values())))
+    return {code: _day(d) for code, d in ordinals.items()}
 
 
 def draw(inputs: DrawInputs, week_key: bytes, carry: Carry | None = None) -> DrawResult:
