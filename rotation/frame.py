@@ -13,13 +13,11 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from rotation.calendar import MAX_GAP_DAYS, default_weekdays, next_deadline_ord
 from rotation.inputs import DrawInputs, TownshipState
@@ -29,7 +27,6 @@ from rotation.slots import Planned, future_slots, week_future, week_slots, workd
 from rotation.workdays import WorkCalendar
 
 _CODE = attrgetter("code")
-_POSITION = itemgetter(2)
 
 LOOK_AHEAD = MAX_GAP_DAYS + 7  # days after the last deadline the look-ahead still counts slots
 
@@ -76,16 +73,24 @@ def _lasts(towns, origin_ord: int) -> list[int]:
 def _by_deadline(codes: list[str], planned: list[int], real: list[int], week_key: bytes) -> list[int]:
     """The frame order, as positions in `codes`: by (planned, real deadline), ties by the order key.
     Only a township that shares its deadlines with another needs its key (an HMAC each): the order is
-    the same. The columns are zipped and mapped, not looped over township by township."""
+    the same. Sorted once by deadlines (stable), then each run of equal deadlines by its keys (which
+    never tie: each is its township's own HMAC)."""
     due = list(zip(planned, real))
-    keyed = list(zip(due, repeat(b""), range(len(due))))
-    tied = Counter(due)
-    if len(tied) < len(due):
-        shared = [position for position, d in enumerate(due) if tied[d] > 1]
-        for position, key in zip(shared, order_keys(week_key, [codes[position] for position in shared])):
-            keyed[position] = (due[position], key, position)
-    keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
-    return list(map(_POSITION, keyed))
+    order = sorted(range(len(due)), key=due.__getitem__)
+    runs = []
+    start, previous = 0, None
+    for i, position in enumerate(order):
+        d = due[position]
+        if d != previous:
+            if i - start > 1:
+                runs.append((start, i))
+            start, previous = i, d
+    if len(order) - start > 1:
+        runs.append((start, len(order)))
+    for lo, hi in runs:
+        tied = order[lo:hi]
+        order[lo:hi] = [position for _, position in sorted(zip(order_keys(week_key, [codes[p] for p in tied]), tied))]
+    return order
 
 
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
