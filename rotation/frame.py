@@ -57,11 +57,16 @@ class Week:
 
 def per_day(inputs: DrawInputs) -> int:
     """Most visits on one day: the given cap, else as many teams as the roster makes (at least one)."""
+    # Conditionals, not max(): a builtin min/max call costs about a thousand instructions in 3.11 (it
+    # parses its arguments as keywords), more than the rest of this function; the same values.
     if inputs.per_day is not None:
-        return max(1, int(inputs.per_day))
-    if inputs.inspectors:
-        return max(1, len(inputs.inspectors) // max(1, inputs.team_size))
-    return max(1, inputs.weekly_capacity)
+        cap = int(inputs.per_day)
+    elif inputs.inspectors:
+        size = inputs.team_size
+        cap = len(inputs.inspectors) // (size if size > 1 else 1)
+    else:
+        cap = inputs.weekly_capacity
+    return cap if cap > 1 else 1
 
 
 def _lasts(towns, origin_ord: int) -> list[int]:
@@ -131,7 +136,8 @@ def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord:
         planned, planned_after = _same, next_deadline_ord
     future = _future(calendar, start_ord, weekly, cap, horizon)
     # The weights' cycle caps: the next eight weeks' real slots (as far as the days are known), as the planner sees them.
-    return future, planned, planned_after, _caps(calendar, start_ord, weekly, cap, min(last, start_ord + 55),
+    eight = start_ord + 55
+    return future, planned, planned_after, _caps(calendar, start_ord, weekly, cap, last if last < eight else eight,
                                                  planned_after)
 
 
@@ -184,7 +190,8 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     exact = inputs.from_day is not None
     slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
     horizon = max(reals) + LOOK_AHEAD
-    first = min(min(reals), start_ord) - 7 * (inputs.margin // 5 + 3)
+    earliest = min(reals)
+    first = (earliest if earliest < start_ord else start_ord) - 7 * (inputs.margin // 5 + 3)
     future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
                                                            inputs.margin)
     # Without a margin planning is the identity: the real deadlines themselves.
@@ -193,7 +200,7 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     frame_real = list(map(reals.__getitem__, positions))
     frame_planned = frame_real if planned is _same else list(map(planneds.__getitem__, positions))
     return Week(start, start_ord, origin_ord, slot_days, future, deadlines, list(map(towns.__getitem__, positions)),
-                frame_planned, frame_real, planned_after, caps, min(weekly, len(towns)), cap,
+                frame_planned, frame_real, planned_after, caps, weekly if weekly < len(towns) else len(towns), cap,
                 list(map(lasts.__getitem__, positions)))
 
 

@@ -105,11 +105,18 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     count = len(future)
     lo = di = 0
     # Slot z_k needs di - spent_k picks among the di townships due before it. di only changes at a
-    # deadline, so the slots run by runs of equal di: one min() per run, not one step per slot.
+    # deadline, so the slots run by runs of equal di: one minimum per run, not one step per slot.
     while lo < count:
         di = bisect_left(deadlines, future[lo], di)  # townships due before every slot of this run
         hi = bisect_right(future, deadlines[di], lo) if di < n else count
-        need = di - (spent[lo] if hi - lo == 1 else min(spent[lo:hi]))
+        if hi - lo < 8:  # short runs (nearly all) by hand: a min() call alone costs more in 3.11
+            fewest = spent[lo]
+            for k in range(lo + 1, hi):
+                if spent[k] < fewest:
+                    fewest = spent[k]
+        else:
+            fewest = min(spent[lo:hi])
+        need = di - fewest
         if need > 0:
             most = di if di < slots else slots
             if need > most and shortfall is None:  # the run's first slot that cannot be covered
