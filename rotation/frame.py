@@ -180,7 +180,7 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start_ord = start.toordinal()
     towns = sorted(inputs.townships, key=_CODE)
     origin_ord = (inputs.origin or start).toordinal()
-    # Columns in code order, each one C-level pass: codes, last visits, real deadlines.
+    # Columns in code order, computed once and then read by position: codes, last visits, real deadlines.
     codes = list(map(_CODE, towns))
     lasts = _lasts(towns, origin_ord)
     reals = list(map(next_deadline_ord, lasts))

@@ -216,16 +216,17 @@ _CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in r
 _BY_AGE = {prefix: [None, *(_CLASS_NAMES[prefix, age] for age in range(1, BALANCE_CLASSES + 1))] for prefix in "ko"}
 
 
-def _age_classes(keys: Sequence[bool], lasts: Sequence[int], start_ord: int) -> list[str]:
+def _age_classes(frame: Sequence[TownshipState], lasts: Sequence[int], start_ord: int) -> list[str]:
     """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
-    visit's week, 1..BALANCE_CLASSES; `keys` the key-managed flags, `lasts` the last visits as ordinals
-    (never visited: the day before the origin; `Week.frame_lasts`)."""
+    visit's week, 1..BALANCE_CLASSES; `lasts` the frame's last visits as ordinals (never visited: the
+    day before the origin; `Week.frame_lasts`, read instead of each township's date again)."""
     out = []
     append = out.append
     key_names, ordinary_names = _BY_AGE["k"], _BY_AGE["o"]
-    for key, last in zip(keys, lasts):
+    for t, last in zip(frame, lasts):
         age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
-        append((key_names if key else ordinary_names)[1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
+        append((key_names if t.key_managed else ordinary_names)[
+            1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
     return out
 
 
@@ -265,17 +266,15 @@ def validate(inputs: DrawInputs, carry: Carry | None = None) -> Roster | None:
     return None
 
 
-def _weights(week: Week, inputs: DrawInputs, keys: list[bool]) -> tuple[list[float], tuple]:
-    """Frame-order weights (ordinary 1, key-managed the hazard ratio; `keys`: the frame's key-managed
-    flags) and the planner's hazards behind them."""
-    key_count = sum(keys)
+def _weights(week: Week, inputs: DrawInputs, key_count: int) -> tuple[list[float], tuple]:
+    """Frame-order weights (ordinary 1, key-managed the hazard ratio) and the planner's hazards behind them."""
     ordinary = len(week.frame) - key_count
     hazard = hazards(ordinary, key_count, week.rate_capacity, float(inputs.ratio), inputs.floor_share, week.caps)
     p, q, effective, lowered = hazard
     if inputs.algorithm != V1 and ordinary == 0:
         hazard = (p, q, 1.0, False)  # all key-managed: the ratio has nothing to weigh against
     weight_key = q / p if p > 0 and q > 0 else max(1.0, effective)
-    return list(map((1.0, weight_key).__getitem__, keys)), hazard  # a flag indexes (ordinary, key-managed)
+    return [weight_key if t.key_managed else 1.0 for t in week.frame], hazard
 
 
 def _check_ticks(ticks: list[int], cuts: list[tuple[int, int]], slots: int) -> None:
@@ -382,11 +381,10 @@ def draw(inputs: DrawInputs, week_key: bytes, carry: Carry | None = None) -> Dra
     v1 = inputs.algorithm == V1
     roster = validate(inputs, None if v1 else carry)
     week = (week_v1 if v1 else week_v2)(inputs, week_key)
-    keys = list(map(_KEY_MANAGED, week.frame))
-    key_count = sum(keys)  # bools: the key-managed count
-    weights, (p, q, effective, lowered) = _weights(week, inputs, keys)
+    key_count = sum(map(_KEY_MANAGED, week.frame))  # bools: the key-managed count
+    weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
     cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
-    classes = _age_classes(keys, week.frame_lasts, week.start_ord)
+    classes = _age_classes(week.frame, week.frame_lasts, week.start_ord)
     balance = inputs.balance or {}
     planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
     u = start_ticks(week_key)
