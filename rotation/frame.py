@@ -13,7 +13,6 @@ Two versions, by the record's algorithm (`rotation.inputs.ALGORITHMS`):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +48,7 @@ class Week:
     caps: tuple  # the planner's cycle caps for the weights
     rate_capacity: int  # the capacity the weights are planned for
     per_day: int
+    frame_lasts: list[int]  # each township's last visit (never visited: the day before the origin), as ordinals
 
     @property
     def slots(self) -> int:
@@ -57,31 +57,45 @@ class Week:
 
 def per_day(inputs: DrawInputs) -> int:
     """Most visits on one day: the given cap, else as many teams as the roster makes (at least one)."""
+    # Conditionals, not max(): a builtin min/max call costs about a thousand instructions in 3.11 (it
+    # parses its arguments as keywords), more than the rest of this function; the same values.
     if inputs.per_day is not None:
-        return max(1, int(inputs.per_day))
-    if inputs.inspectors:
-        return max(1, len(inputs.inspectors) // max(1, inputs.team_size))
-    return max(1, inputs.weekly_capacity)
+        cap = int(inputs.per_day)
+    elif inputs.inspectors:
+        size = inputs.team_size
+        cap = len(inputs.inspectors) // (size if size > 1 else 1)
+    else:
+        cap = inputs.weekly_capacity
+    return cap if cap > 1 else 1
 
 
-def _real_deadlines(inputs: DrawInputs, towns, origin_ord: int) -> dict[str, int]:
-    return {
-        t.code: next_deadline_ord(t.last_inspected.toordinal() if t.last_inspected else origin_ord - 1) for t in towns
-    }
+def _lasts(towns, origin_ord: int) -> list[int]:
+    """Each township's last visit as an ordinal (never visited: the day before the origin)."""
+    never = origin_ord - 1
+    return [t.last_inspected.toordinal() if t.last_inspected else never for t in towns]
 
 
-def _by_deadline(towns: list[TownshipState], planned: dict[str, int], real: dict[str, int],
-                 week_key: bytes) -> list[TownshipState]:
-    """The frame order: by (planned, real deadline), ties by the order key. Only a township that
-    shares its deadlines with another needs its key (an HMAC each): the order is the same."""
-    due = [(planned[t.code], real[t.code]) for t in towns]
-    tied = Counter(due)
-    keyed = [(d, b"", position) for position, d in enumerate(due)]
-    shared = [position for position, d in enumerate(due) if tied[d] > 1]
-    for position, key in zip(shared, order_keys(week_key, [towns[position].code for position in shared])):
-        keyed[position] = (due[position], key, position)
-    keyed.sort()  # (deadlines, key) never tie: a tied township's key is its own HMAC
-    return [towns[position] for _, _, position in keyed]
+def _by_deadline(codes: list[str], planned: list[int], real: list[int], week_key: bytes) -> list[int]:
+    """The frame order, as positions in `codes`: by (planned, real deadline), ties by the order key.
+    Only a township that shares its deadlines with another needs its key (an HMAC each): the order is
+    the same. Sorted once by deadlines (stable), then each run of equal deadlines by its keys (which
+    never tie: each is its township's own HMAC)."""
+    due = list(zip(planned, real))
+    order = sorted(range(len(due)), key=due.__getitem__)
+    runs = []
+    start, previous = 0, None
+    for i, position in enumerate(order):
+        d = due[position]
+        if d != previous:
+            if i - start > 1:
+                runs.append((start, i))
+            start, previous = i, d
+    if len(order) - start > 1:
+        runs.append((start, len(order)))
+    for lo, hi in runs:
+        tied = order[lo:hi]
+        order[lo:hi] = [position for _, position in sorted(zip(order_keys(week_key, [codes[p] for p in tied]), tied))]
+    return order
 
 
 def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
@@ -91,8 +105,10 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
     slots = min(inputs.capacity, len(towns))
     pattern = tuple(sorted(inputs.weekdays[:slots])) if inputs.weekdays else default_weekdays(slots)
     origin_ord = (inputs.origin or start).toordinal()
-    deadlines = _real_deadlines(inputs, towns, origin_ord)
-    frame = sorted(towns, key=lambda t: (deadlines[t.code], order_key(week_key, t.code)))
+    lasts = _lasts(towns, origin_ord)
+    deadlines = dict(zip(map(_CODE, towns), map(next_deadline_ord, lasts)))
+    positions = sorted(range(len(towns)), key=lambda k: (deadlines[towns[k].code], order_key(week_key, towns[k].code)))
+    frame = list(map(towns.__getitem__, positions))
     horizon = (max(deadlines.values()) if deadlines else start_ord) + LOOK_AHEAD
     future = []
     week = 1
@@ -101,7 +117,8 @@ def week_v1(inputs: DrawInputs, week_key: bytes) -> Week:
         week += 1
     real = [deadlines[t.code] for t in frame]
     return Week(start, start_ord, origin_ord, [start_ord + d for d in pattern], future, deadlines, frame, real, real,
-                next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots)
+                next_deadline_ord, cycle_caps(pattern, start.isocalendar()[0]), slots, slots,
+                list(map(lasts.__getitem__, positions)))
 
 
 def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord: int, weekly: int, cap: int,
@@ -119,7 +136,8 @@ def _calendar_ahead(calendar: WorkCalendar, first: int, horizon: int, start_ord:
         planned, planned_after = _same, next_deadline_ord
     future = _future(calendar, start_ord, weekly, cap, horizon)
     # The weights' cycle caps: the next eight weeks' real slots (as far as the days are known), as the planner sees them.
-    return future, planned, planned_after, _caps(calendar, start_ord, weekly, cap, min(last, start_ord + 55),
+    eight = start_ord + 55
+    return future, planned, planned_after, _caps(calendar, start_ord, weekly, cap, last if last < eight else eight,
                                                  planned_after)
 
 
@@ -162,22 +180,28 @@ def week_v2(inputs: DrawInputs, week_key: bytes) -> Week:
     start_ord = start.toordinal()
     towns = sorted(inputs.townships, key=_CODE)
     origin_ord = (inputs.origin or start).toordinal()
-    deadlines = _real_deadlines(inputs, towns, origin_ord)
+    # Columns in code order, computed once and then read by position: codes, last visits, real deadlines.
+    codes = list(map(_CODE, towns))
+    lasts = _lasts(towns, origin_ord)
+    reals = list(map(next_deadline_ord, lasts))
+    deadlines = dict(zip(codes, reals))
     cap = per_day(inputs)
     weekly = inputs.weekly_capacity
     exact = inputs.from_day is not None
     slot_days = week_slots(inputs.calendar, start, inputs.capacity, cap, inputs.from_day, exact, len(towns))
-    horizon = max(deadlines.values()) + LOOK_AHEAD
-    first = min(min(deadlines.values()), start_ord) - 7 * (inputs.margin // 5 + 3)
+    horizon = max(reals) + LOOK_AHEAD
+    earliest = min(reals)
+    first = (earliest if earliest < start_ord else start_ord) - 7 * (inputs.margin // 5 + 3)
     future, planned, planned_after, caps = _calendar_ahead(inputs.calendar, first, horizon, start_ord, weekly, cap,
                                                            inputs.margin)
     # Without a margin planning is the identity: the real deadlines themselves.
-    planned_deadlines = deadlines if planned is _same else {code: planned(d) for code, d in deadlines.items()}
-    frame = _by_deadline(towns, planned_deadlines, deadlines, week_key)
-    frame_real = [deadlines[t.code] for t in frame]
-    frame_planned = frame_real if planned is _same else [planned_deadlines[t.code] for t in frame]
-    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, frame, frame_planned, frame_real,
-                planned_after, caps, min(weekly, len(towns)), cap)
+    planneds = reals if planned is _same else list(map(planned, reals))
+    positions = _by_deadline(codes, planneds, reals, week_key)
+    frame_real = list(map(reals.__getitem__, positions))
+    frame_planned = frame_real if planned is _same else list(map(planneds.__getitem__, positions))
+    return Week(start, start_ord, origin_ord, slot_days, future, deadlines, list(map(towns.__getitem__, positions)),
+                frame_planned, frame_real, planned_after, caps, weekly if weekly < len(towns) else len(towns), cap,
+                list(map(lasts.__getitem__, positions)))
 
 
 def place_in_order(week: Week, picked: list[int], week_key: bytes) -> list[tuple[int, int]]:

@@ -46,7 +46,7 @@ def warnings_v2(inputs: DrawInputs, week, facts: Facts) -> tuple[str, ...]:
         days = len({d for d in week.slot_days})
         wanted = inputs.capacity if inputs.from_day else share(inputs.capacity, len(week_workdays(
             inputs.calendar, week.start_ord)))
-        if week.slots < min(wanted, len(week.frame)):
+        if week.slots < wanted and week.slots < len(week.frame):  # below min(wanted, frame), without a min() call
             warnings.append(f"每天最多安排 {week.per_day} 个督查组，本周只能安排 {week.slots} 次检查（{days} 个检查日）")
     if facts.key_count == len(week.frame) and inputs.ratio != 1:
         warnings.append(f"全部乡镇均为重点管理，重点管理 {inputs.ratio:g} 倍的检查频次不起作用")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -104,10 +105,12 @@ def cycle_caps(weekdays: tuple[int, ...], iso_year: int) -> tuple[tuple[int, flo
 def calendar_caps(slot_days: tuple[int, ...], after) -> tuple[tuple[int, float], ...]:
     """`cycle_caps` on real slot days (ordinals): the week, counted from the visit's week, of the
     (planned) deadline `after(x)` that a visit on day x creates, weighted over the given slots."""
+    # (x + 6) % 7: the weekday of ordinal x, Monday 0; after(x) - (x - weekday) computed as after(x) - x + weekday
+    weeks = Counter([(due - x + (x + 6) % 7) // 7 for due, x in zip(map(after, slot_days), slot_days)])
     counts: dict[int, int] = {}
-    for x in slot_days:
-        cap = max(1, (after(x) - (x - (x + 6) % 7)) // 7)  # (x + 6) % 7: the weekday of ordinal x, Monday 0
-        counts[cap] = counts.get(cap, 0) + 1
+    for cap, count in weeks.items():
+        cap = max(1, cap)
+        counts[cap] = counts.get(cap, 0) + count
     total = sum(counts.values())
     if not total:
         return ISSUE_CAPS

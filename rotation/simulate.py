@@ -265,8 +265,13 @@ def _make_up(run: _Run, label: str, monday: date, result: DrawResult, missed: se
     return [(name, v) for v in extra.visits]
 
 
+# A visit's day as text: a run's visits fall on a few hundred days, each formatted once (isoformat goes
+# through printf-style formatting, dearer than the lookup); the same strings.
+_iso = lru_cache(maxsize=4096)(date.isoformat)
+
+
 def _row(v, name: str) -> dict:
-    return {"township": v.township, "date": v.date.isoformat(), "state": "submitted", "draw": name,
+    return {"township": v.township, "date": _iso(v.date), "state": "submitted", "draw": name,
             "inspectors": list(v.inspectors), "probability": round(v.probability, 6)}
 
 

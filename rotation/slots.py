@@ -69,12 +69,19 @@ def week_slots(calendar: WorkCalendar, monday: date, capacity: int, per_day: int
     from `from_day` on (a late or make-up draw), not a weekly capacity to share out. `most`: never
     more slots than this (the townships there are to draw)."""
     first = max(monday, from_day) if from_day else monday
-    if first == monday:
-        days = week_workdays(calendar, monday.toordinal())
-    else:
-        days = workday_ordinals(calendar, first.toordinal(), monday.toordinal() + 6)
+    if first == monday:  # a whole week: the same for every county of a run with this capacity
+        return list(_whole_week_slots(calendar, monday.toordinal(), capacity, per_day, exact, most))
+    days = workday_ordinals(calendar, first.toordinal(), monday.toordinal() + 6)
     wanted = capacity if exact else share(capacity, len(days))
     return spread(days, min(wanted, per_day * len(days), wanted if most is None else most))
+
+
+@lru_cache(maxsize=4096)
+def _whole_week_slots(calendar: WorkCalendar, monday: int, capacity: int, per_day: int, exact: bool,
+                      most: int | None) -> tuple[int, ...]:
+    days = week_workdays(calendar, monday)
+    wanted = capacity if exact else share(capacity, len(days))
+    return tuple(spread(days, min(wanted, per_day * len(days), wanted if most is None else most)))
 
 
 def future_slots(days: list[int], monday: int, capacity: int, per_day: int, until: int) -> list[int]:

@@ -238,6 +238,19 @@ def staff_days(
         batch = by_day[day]
         free = [e for e in everyone if day not in busy[e]] if anyone_busy else everyone
         rows = _cost_rows(batch, towns, who, free, twice, jitter, m)
+        if len(batch) == 1 and len(free) >= team_size:
+            # Most days have one visit: `_apart` on one row, inline (its cheapest team, when eligible and
+            # strictly cheaper than the next choice); anything else takes the general path below.
+            row = rows[0]
+            order = sorted(range(len(row)), key=row.__getitem__)
+            worst = row[order[team_size - 1]]
+            if worst < _FORBIDDEN and (len(order) == team_size or row[order[team_size]] != worst):
+                chosen = [free[c] for c in order[:team_size]]
+                for e in chosen:
+                    load[e] += 1
+                    twice[e] = 2.0 * load[e]
+                teams[batch[0][1]] = tuple(sorted([names[e] for e in chosen]))
+                continue
         for (_, code), columns in zip(batch, _staff_one_day(batch, rows, free, team_size) if free else [[]] * len(batch)):
             chosen = [free[c] for c in columns]
             for e in chosen:

@@ -105,11 +105,18 @@ def _requirements(deadlines: list[int], this_days: Sequence[int], future: Sequen
     count = len(future)
     lo = di = 0
     # Slot z_k needs di - spent_k picks among the di townships due before it. di only changes at a
-    # deadline, so the slots run by runs of equal di: one min() per run, not one step per slot.
+    # deadline, so the slots run by runs of equal di: one minimum per run, not one step per slot.
     while lo < count:
         di = bisect_left(deadlines, future[lo], di)  # townships due before every slot of this run
         hi = bisect_right(future, deadlines[di], lo) if di < n else count
-        need = di - min(spent[lo:hi])
+        if hi - lo < 8:  # short runs (nearly all) by hand: a min() call alone costs more in 3.11
+            fewest = spent[lo]
+            for k in range(lo + 1, hi):
+                if spent[k] < fewest:
+                    fewest = spent[k]
+        else:
+            fewest = min(spent[lo:hi])
+        need = di - fewest
         if need > 0:
             most = di if di < slots else slots
             if need > most and shortfall is None:  # the run's first slot that cannot be covered
@@ -173,6 +180,11 @@ def _inclusion(weights: list[float], cuts: list[tuple[int, int]], total: int) ->
         low, base = cut, need
 
 
+# TICKS as a float: the same products (the int is converted to exactly this double), without converting a
+# two-digit int for every township.
+_TICKS_FLOAT = float(TICKS)
+
+
 def _quantise(probs: Sequence[float]) -> list[int]:
     """Exact ticks: whole units stay TICKS, fractions are rounded cumulatively so every prefix sum is kept."""
     out: list[int] = []
@@ -185,7 +197,7 @@ def _quantise(probs: Sequence[float]) -> list[int]:
             append(whole)
             continue
         frac += p
-        now = round(frac * whole)
+        now = round(frac * _TICKS_FLOAT)
         step = now - prev
         append(step if step < whole else whole)
         prev = now
@@ -204,15 +216,14 @@ _CLASS_NAMES = {(prefix, age): prefix + str(age) for prefix in "ko" for age in r
 _BY_AGE = {prefix: [None, *(_CLASS_NAMES[prefix, age] for age in range(1, BALANCE_CLASSES + 1))] for prefix in "ko"}
 
 
-def _age_classes(frame: Sequence[TownshipState], start_ord: int, origin_ord: int) -> list[str]:
+def _age_classes(frame: Sequence[TownshipState], lasts: Sequence[int], start_ord: int) -> list[str]:
     """Each township's age class: key-managed or ordinary × whole weeks since the Monday of its last
-    visit's week (never visited: the day before the origin), 1..BALANCE_CLASSES."""
+    visit's week, 1..BALANCE_CLASSES; `lasts` the frame's last visits as ordinals (never visited: the
+    day before the origin; `Week.frame_lasts`, read instead of each township's date again)."""
     out = []
     append = out.append
-    never = origin_ord - 1
     key_names, ordinary_names = _BY_AGE["k"], _BY_AGE["o"]
-    for t in frame:
-        last = t.last_inspected.toordinal() if t.last_inspected else never
+    for t, last in zip(frame, lasts):
         age = (start_ord - (last - (last + 6) % 7)) // 7  # ordinal 1 is a Monday
         append((key_names if t.key_managed else ordinary_names)[
             1 if age < 1 else age if age < BALANCE_CLASSES else BALANCE_CLASSES])
@@ -288,7 +299,7 @@ def _balanced_ticks(weights, classes, balance, cuts, slots) -> tuple[Sequence[in
     tilts = {}
     for c, debt in balance.items():
         if debt and c in present:
-            x = BALANCE_GAIN * debt / TICKS  # tilt exp(gain · debt), clamped to exp(±3), inline
+            x = BALANCE_GAIN * debt / _TICKS_FLOAT  # tilt exp(gain · debt), clamped to exp(±3), inline
             tilts[c] = math.exp(3.0 if x > 3.0 else -3.0 if x < -3.0 else x)
     if not tilts:  # no debt carried (a first draw, a national week): the same weights
         ticks = planned
@@ -373,7 +384,7 @@ def draw(inputs: DrawInputs, week_key: bytes, carry: Carry | None = None) -> Dra
     key_count = sum(map(_KEY_MANAGED, week.frame))  # bools: the key-managed count
     weights, (p, q, effective, lowered) = _weights(week, inputs, key_count)
     cuts, shortfall = _cuts(week, v1, inputs.margin > 0)
-    classes = _age_classes(week.frame, week.start_ord, week.origin_ord)
+    classes = _age_classes(week.frame, week.frame_lasts, week.start_ord)
     balance = inputs.balance or {}
     planned, ticks = _balanced_ticks(weights, classes, balance, cuts, week.slots)
     u = start_ticks(week_key)

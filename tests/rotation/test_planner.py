@@ -48,3 +48,26 @@ def test_the_planner_warns_when_coverage_has_little_slack():
     start = r.parse_week(START)
     plan = r.plan_capacity(30, r.minimum_capacity(30, start=start), start=start)
     assert plan.feasible and any("覆盖要求有风险" in w for w in plan.warnings)
+
+
+def test_calendar_caps_counted_by_weeks_are_the_loop():
+    """`planner.calendar_caps` counts each slot's week by a Counter (session nine): the same caps and
+    weights as counting slot by slot, caps below one counted as one, for the real and planned rules."""
+    import random
+
+    from rotation.calendar import next_deadline_ord
+    from rotation.planner import ISSUE_CAPS, calendar_caps
+
+    def loop(slot_days, after):
+        counts = {}
+        for x in slot_days:
+            cap = max(1, (after(x) - (x - (x + 6) % 7)) // 7)
+            counts[cap] = counts.get(cap, 0) + 1
+        total = sum(counts.values())
+        return tuple((cap, counts[cap] / total) for cap in sorted(counts)) if total else ISSUE_CAPS
+
+    rng = random.Random(3)
+    for after in (next_deadline_ord, lambda x: next_deadline_ord(x) - 9, lambda x: x + x % 5):  # the last: caps 0 and 1
+        for _ in range(200):
+            days = tuple(sorted(740650 + rng.randrange(0, 400) for _ in range(rng.randrange(0, 50))))
+            assert calendar_caps(days, after) == loop(days, after)

@@ -170,3 +170,69 @@ def test_the_look_ahead_reads_a_shorter_future_from_the_longest_one_known():
         future = tuple(sorted({start + rng.randrange(0, 200) for _ in range(rng.randrange(0, 60))}))
         for cut in (len(future) // 2, len(future), len(future) // 3, 0):  # fresh or read, resumed, read
             assert _spent(this_days, future[:cut], next_deadline_ord) == walked(this_days, future[:cut], next_deadline_ord)
+
+
+def test_the_frame_order_is_by_deadlines_then_order_keys():
+    """`frame._by_deadline` sorts once by (planned, real deadline) and each run of equal deadlines by
+    its order keys (session nine): the definition's order, sorting every township by (planned, real,
+    order key), on random weeks with many ties, margins that split equal real deadlines, and none."""
+    import random
+
+    from rotation.frame import _by_deadline
+    from rotation.randomness import order_key
+
+    rng = random.Random(9)
+    for _ in range(400):
+        n = rng.randint(1, 30)
+        codes = sorted({f"52058{rng.randrange(10**4):04d}" for _ in range(n)})
+        real = [740700 + rng.randrange(0, rng.choice([1, 3, 20, 60])) for _ in codes]
+        planned = real if rng.random() < 0.5 else [d - rng.choice([0, 0, 7]) for d in real]
+        key = bytes(rng.randrange(256) for _ in range(32))
+        expected = sorted(range(len(codes)), key=lambda k: (planned[k], real[k], order_key(key, codes[k])))
+        assert _by_deadline(codes, planned, real, key) == expected
+
+
+def test_quantising_with_ticks_as_a_float_is_the_integer_product():
+    """`weekly._quantise` multiplies the running fraction by TICKS as a float (session nine): the loop
+    with the integer TICKS gives the same ticks, bit for bit."""
+    import math
+    import random
+
+    from rotation.randomness import TICKS
+    from rotation.weekly import _quantise
+
+    def loop(probs):
+        out, frac, prev = [], 0.0, 0
+        for p in probs:
+            if p >= 1.0:
+                out.append(TICKS)
+                continue
+            frac += p
+            now = round(frac * TICKS)
+            step = now - prev
+            out.append(step if step < TICKS else TICKS)
+            prev = now
+        return out
+
+    rng = random.Random(14)
+    assert _quantise([]) == []
+    for _ in range(5000):
+        probs = [rng.choice([1.0, 0.0, rng.random(), 1 - 1e-12, 1e-12, 0.5, math.nextafter(1.0, 0), 2.0 / 3])
+                 for _ in range(rng.randint(1, 30))]
+        assert _quantise(probs) == loop(probs)
+
+
+def test_a_whole_weeks_slot_days_are_a_fresh_list_each_time():
+    """`slots.week_slots` keeps a whole week's slot days (session nine); each caller gets its own list,
+    so a draw taking slots from it never changes another's."""
+    from datetime import date
+
+    from rotation.slots import week_slots
+    from rotation.workdays import PLAIN
+
+    monday = date(2026, 12, 7)
+    first = week_slots(PLAIN, monday, 8, 3)
+    again = week_slots(PLAIN, monday, 8, 3)
+    assert first == again and first is not again
+    first.pop()
+    assert week_slots(PLAIN, monday, 8, 3) == again and len(again) == 8
