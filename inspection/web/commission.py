@@ -36,7 +36,8 @@ def _townships(user):
 
 
 def _coverage_chart(grid):
-    bars = [(week.label[-3:], n, "cover") for week, n in grid.cumulative]
+    # Each week by its Monday, as the grid's columns are headed ("11/2"), not by its ISO number ("W45").
+    bars = [(f"{week.start.month}/{week.start.day}", n, "cover") for week, n in grid.cumulative]
     return charts.bar_chart(
         bars,
         title=_("本期累计覆盖乡镇数"),

@@ -180,3 +180,16 @@ def test_a_township_moved_to_another_county_shows_there_with_its_visit(client, w
     assert state == "covered" and f"/inspections/{visit.pk}/" in row
     assert TownshipCoverage.objects.get(township=jinbi).county_id == other_county.pk
     assert kept(other_county) == summary_of(other_county)
+
+
+def test_the_coverage_chart_names_each_week_by_its_monday_not_its_iso_number(client, wang, county):
+    """As the grid's columns are headed: "11/2", never "W45" (a code no reader of the page knows)."""
+    from inspection.web import coverage
+
+    client.force_login(wang)
+    html = page(client, "/")
+    section = html[html.index('id="coverage"'):html.index('id="board"')]
+    start, _ = coverage.period_of(timezone.localdate())
+    monday = start - timedelta(days=start.weekday())
+    assert f">{monday.month}/{monday.day}<" in section
+    assert not re.search(r"W\d{2}", section)
