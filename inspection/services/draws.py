@@ -393,10 +393,10 @@ def county_shape(code: str) -> CountyShape:
             tuple(t.code for t in townships if t.key_managed), inspectors,
             county.key_ratio, county.team_size, county.inspections_per_week,
         )
-    from inspection.services.setup import administered_elsewhere, county_name_for, read_divisions
+    from inspection.services.setup import administered_elsewhere, county_name_for, county_rows
 
     skip = administered_elsewhere()
-    codes = tuple(sorted(r.code for r in read_divisions(county_code=code) if r.code not in skip))
+    codes = tuple(sorted(r.code for r in county_rows(code) if r.code not in skip))
     if not codes:
         raise NotFound(f"没有县级代码为 {code} 的县（市）")
     return CountyShape(code, county_name_for(code) or code, codes, (), (), rotation.DEFAULT_RATIO,

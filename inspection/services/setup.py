@@ -59,7 +59,7 @@ def read_divisions(path: Path = STREETS_CSV, *, county_code: str | None = None) 
         ]
 
 
-def _county_rows(path: Path, county_code: str) -> list[DivisionRow]:
+def county_rows(county_code: str, path: Path = STREETS_CSV) -> list[DivisionRow]:
     """The file's rows of one county, parsed once per version of the file (its size and time).
 
     Every county setup (and every test's county) would otherwise parse all 41,352 national rows.
@@ -97,7 +97,7 @@ def import_divisions(*, county_code: str, path: Path | None = None, include_admi
     """Create or update the county and its townships. Idempotent. Returns (county, created, updated)."""
     if not (county_code.isdigit() and len(county_code) == 6):
         raise InspectionError(f"县级代码应为6位数字：{county_code!r}")
-    rows = _county_rows(Path(path or STREETS_CSV), county_code)
+    rows = county_rows(county_code, Path(path or STREETS_CSV))
     if not include_administered_elsewhere:
         skip = administered_elsewhere()
         rows = [r for r in rows if r.code not in skip]
