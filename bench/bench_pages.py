@@ -14,6 +14,10 @@ notices and their audit events, in a throwaway database (bench/_pg.py).
   visits and scores, open rectifications with the worst light and the next deadline; and the
   county's notice counts), timed alone with a cursor.
   Target: <= 3x the floor (issue 14).
+- the request stack alone: the same client, signed in as the same commission, reading a page that
+  draws nothing (bench/page_urls.py): the middleware, the session's and the user's statements and
+  the sign-in check every page pays before its own work. Printed beside the dashboard, so the share
+  of the page's time that is the stack, the statement and the drawing can be read in one run.
 - the whole province: ours = the 183 counties' dashboards, one after the other (each as its own
   commission, each after a write it must show); floor = the same aggregate statement over all 183
   counties at once. Target: <= 10x (issue 14).
@@ -210,7 +214,7 @@ def worker_measure(repeat: int) -> None:
 
     django.setup()
     from django.db.models import Count, Q
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.utils import timezone
 
     from inspection.models import County, Notice, Township
@@ -221,6 +225,11 @@ def worker_measure(repeat: int) -> None:
     results.update({"county": county.code, "townships": county.n, "counties": len(counties),
                     "rows": {"townships": Township.objects.count(), "notices": Notice.objects.count()}, "pages": {}})
     client = _clients([county])[0]
+    with override_settings(ROOT_URLCONF="bench.page_urls"):
+        def empty_page(client: Client = client):
+            response = client.get("/bench/empty/")
+            assert response.status_code == 200 and response.content.startswith(b"<!doctype"), response.status_code
+        results["stack"] = _timed(empty_page, repeat)
     township = Township.objects.filter(county=county).annotate(n=Count("decisions")).order_by("-n").first()
     for name, path in (("township page", f"/townships/{township.code}/"), ("townships list", "/townships/"),
                        ("notices list", "/notices/"), ("ledger page", "/ledger/"), ("draws list", "/draws/"),
@@ -255,6 +264,10 @@ def measure(url: str, where: str) -> None:
            ours=statistics.median(data["dashboard_sql"]), anchor=statistics.median(data["floor"]),
            anchor_name="the one aggregate SQL query, alone", unit="ms",
            target="where the page's time goes: SQL vs the rest")
+    record(f"dashboard: the request stack alone, an empty page signed in, p50 ({county})",
+           ours=statistics.median(data["stack"]), anchor=statistics.median(data["floor"]),
+           anchor_name="the one aggregate SQL query, alone", unit="ms",
+           target="where the page's time goes: what every page pays before drawing anything")
     record(f"dashboard: all {data['counties']} county dashboards of a province",
            ours=statistics.median(data["province_ours"]), anchor=statistics.median(data["province_floor"]),
            anchor_name=f"one province query (the same aggregate over province {PROVINCE}); "
