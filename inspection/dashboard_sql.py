@@ -64,8 +64,8 @@ COMMISSION_FIGURES = ("drafts", "unacknowledged", "responded", "damaged", "lost"
 _COMMISSION_LISTS = """
 SELECT
  (SELECT {json_agg} FROM (SELECT n.id, n.created_at,
-     {array}(n.id, n.kind, tw.name, ins.date) AS v FROM {notice} n
-   LEFT JOIN {township} tw ON tw.id = n.township_id LEFT JOIN {inspection} ins ON ins.id = n.inspection_id
+     {array}(n.id, n.kind, (SELECT tw.name FROM {township} tw WHERE tw.id = n.township_id),
+             (SELECT ins.date FROM {inspection} ins WHERE ins.id = n.inspection_id)) AS v FROM {notice} n
    WHERE n.county_id = %(county)s AND n.state = %(draft)s ORDER BY n.created_at, n.id LIMIT %(drafts_shown)s) s),
  (SELECT {array}(n.id, n.number_text, n.state, {summary}){text} FROM {notice} n
    WHERE n.county_id = %(county)s AND n.kind = %(circular)s AND {week_iso} = %(circular_week)s AND n.state <> %(void)s ORDER BY n.id DESC LIMIT 1),
@@ -90,7 +90,9 @@ _VENDOR = {
         "json_agg": "json_agg(s.v ORDER BY s.created_at, s.id)::text",
         "json_agg_near": "json_agg(s.v ORDER BY s.week_start, s.id)::text",
         "string_agg": "string_agg(s.v, ',' ORDER BY s.id)",
-        "summary": "n.snapshot -> 'summary'", "week_iso": "n.snapshot -> 'week' ->> 'iso'",
+        "summary": "n.snapshot -> 'summary'",
+        # The expression of the index `notice_county_week` (models.Notice), so the circular is found by it.
+        "week_iso": "n.snapshot #>> '{week,iso}'",
         "shortfall": "d.result -> 'shortfall'", "missed": "d.result -> 'missed'",
         "unstaffed": "d.result -> 'unstaffed'", "capacity": "d.inputs -> 'capacity'",
     },

@@ -66,3 +66,27 @@ def test_the_ordinary_cursor_elsewhere(wang):
         assert cursor.fetchone()[0] == 1
         prepared = type(cursor.cursor).__name__ == "_Prepared"
     assert prepared == (connection.vendor == "postgresql")
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_last_weeks_circular_is_found_by_the_county_week_index_even_in_a_generic_plan():
+    """The statement names a circular's week with the expression of `notice_county_week`, and takes the
+    kind as a parameter: the index must serve the generic plan, or the lookup scans every notice the
+    county ever had (it did, and grew by 52 circulars a year)."""
+    from inspection.dashboard_sql import _VENDOR
+
+    week = _VENDOR["postgresql"]["week_iso"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('notice_county_week'::regclass)")
+        assert week.removeprefix("n.") in cursor.fetchone()[0].replace("::text[]", "")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("PREPARE circular_of_week(smallint, text, text) AS SELECT n.id FROM inspection_notice n "
+                       f"WHERE n.county_id = $1 AND n.kind = $2 AND {week} = $3")
+        try:
+            cursor.execute("EXPLAIN EXECUTE circular_of_week(1, 'circular', '2026-W48')")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE circular_of_week")
+    assert "notice_county_week" in plan, plan
