@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 import privacy
 from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
@@ -75,7 +75,7 @@ def _number(notice: Notice | None) -> str | None:
 
 
 def ledger_entries(*, county: County, official: Official | None = None, township: Township | None = None) -> list[LedgerEntry]:
-    rows = _decisions(county, township)
+    rows = _decisions(county, township, official)
     posts = _posts(county)
     rects = _rectifications(county, township)
     exits: dict[int, list[Decision]] = {}
@@ -91,7 +91,10 @@ def ledger_entries(*, county: County, official: Official | None = None, township
     return entries
 
 
-def _decisions(county: County, township: Township | None) -> list[Decision]:
+def _decisions(county: County, township: Township | None, official: Official | None = None) -> list[Decision]:
+    """The decisions that can make ledger entries, oldest first. For one official, theirs and every
+    key-management exit (an exit ends an entry whoever held the post by then); the others could only
+    be skipped, and reading them made a township page read the county's whole history."""
     wanted = [
         DecisionKind.NOTICE.value,
         DecisionKind.KEY_MANAGEMENT_ENTERED.value,
@@ -106,6 +109,8 @@ def _decisions(county: County, township: Township | None) -> list[Decision]:
     )
     if township is not None:
         rows = rows.filter(township=township)
+    if official is not None:
+        rows = rows.filter(Q(official=official) | Q(kind=DecisionKind.KEY_MANAGEMENT_EXITED.value))
     return list(rows)
 
 

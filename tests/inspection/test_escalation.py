@@ -301,6 +301,27 @@ def test_the_record_follows_the_official_to_another_township(county, jinbi, chec
     ]
     assert {e.official_name for e in ledger_entries(county=county, township=jinbi) if e.kind == "summons"} == {"张永燊"}
 
+    # One official's ledger is the county's, filtered: it reads only their decisions (and the exits).
+    for official in Official.objects.filter(county=county):
+        assert ledger_entries(county=county, official=official) == [
+            e for e in ledger_entries(county=county) if e.official_id == official.pk]
+
+
+def test_key_management_entered_under_one_official_ends_on_their_record_when_the_next_one_is_in_post(
+    county, jinbi, zhang
+):
+    """An official's ledger reads only their own decisions, but a key-management entry ends with the
+    township's exit, whoever held the post by then (the exit is decided under the successor)."""
+    qin = Official.objects.create(user=_user("qin", Role.OFFICIAL, county, "秦接任"), county=county, name="秦接任")
+    common = {"township": jinbi, "rule": "test", "policy_version": "v1", "reason": "测试"}
+    Decision.objects.create(official=zhang.official, kind="key_management_entered", effective_on=day(0), **common)
+    Decision.objects.create(official=qin, kind="key_management_exited", effective_on=day(56), **common)
+    entry, = ledger_entries(county=county, official=zhang.official)
+    assert (entry.kind, entry.official_id, entry.date, entry.end_date) == (
+        "key_management", zhang.official.pk, day(0), day(56))
+    assert ledger_entries(county=county, official=qin) == []
+    assert [entry] == [e for e in ledger_entries(county=county) if e.official_id == zhang.official.pk]
+
 
 def test_a_county_policy_version_is_applied_and_recorded(county, jinbi, checklist, team):
     from scoring import DEFAULT_POLICY
