@@ -77,7 +77,9 @@ def _number(notice: Notice | None) -> str | None:
 def ledger_entries(*, county: County, official: Official | None = None, township: Township | None = None) -> list[LedgerEntry]:
     rows = _decisions(county, township, official)
     posts = _posts(county)
-    rects = _rectifications(county, township)
+    # An overdue entry reads its visit's rectification; one official's need only theirs.
+    overdue = {r.inspection_id for r in rows if r.kind == DecisionKind.REMINDER.value} if official else None
+    rects = _rectifications(county, township, overdue)
     exits: dict[int, list[Decision]] = {}
     for row in rows:
         if row.kind == DecisionKind.KEY_MANAGEMENT_EXITED.value:
@@ -122,11 +124,14 @@ def _posts(county: County) -> dict[tuple[int, int], list[Post]]:
     return posts
 
 
-def _rectifications(county: County, township: Township | None) -> dict[int, Rectification]:
-    """The rectifications that follow an inspection, by inspection."""
+def _rectifications(county: County, township: Township | None, inspections: set[int] | None = None
+                    ) -> dict[int, Rectification]:
+    """The rectifications that follow an inspection, by inspection (only those of `inspections`, if given)."""
     rect_rows = Rectification.objects.filter(township__county=county, inspection__isnull=False)
     if township is not None:
         rect_rows = rect_rows.filter(township=township)
+    if inspections is not None:
+        rect_rows = rect_rows.filter(inspection_id__in=inspections)
     return {r.inspection_id: r for r in rect_rows.select_related("notice").defer("notice__snapshot")}
 
 
