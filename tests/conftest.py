@@ -199,6 +199,23 @@ def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factor
     from tests import demo_history
 
     demo_history.drop_snapshots(django_db_blocker)
+    _close_every_connection()
+
+
+def _close_every_connection():
+    """Close the connections that Django's `connections` no longer reaches, before the test databases
+    are dropped. `connections` keeps one connection per thread and contextvars context. At the end of
+    a PostgreSQL run, each worker's main thread held two connections to its test database: the first,
+    opened by the early tests, and a second made during a browser test (playwright's sync API switches
+    greenlets, which carry contexts of their own). Only the second was closed, so PostgreSQL refused
+    to drop the database ("is being accessed by other users"), a warning at the end of every run."""
+    import gc
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    for wrapper in [o for o in gc.get_objects() if isinstance(o, BaseDatabaseWrapper)]:
+        if wrapper.connection is not None:
+            wrapper.close()
 
 
 @pytest.fixture
