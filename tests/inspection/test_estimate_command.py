@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+import rotation
 from inspection.models import Draw, Inspection
 from inspection.services.draws import dispatch_due, seal_draw
 from inspection.services.inspections import FindingData, file_finding, submit_inspection
@@ -48,11 +49,19 @@ def _visit(inspection, failing):
         submit_inspection(inspection=inspection, user=member)
 
 
+# The period's seed, fixed: with a random one the draw now and then picked only townships of one
+# inclusion probability (all key-managed, or none), and the estimate then equals the plain mean,
+# which `test_estimate_prints_...` rightly says it must not when the likeliest visit fails (seen
+# once in a whole run). This seed draws four ordinary townships and one key-managed.
+SEED = bytes([1]) * 32
+
+
 @pytest.fixture
-def drawn_county(roster, checklist, wang):
+def drawn_county(roster, checklist, wang, monkeypatch):
     """Week 49 drawn with five key-managed townships and one due township (forced), whose visit is
     cancelled and made up; every other visit filed. Item 1 fails at the most likely visit, item 2
     at every visit, the rest never. Week 50 sealed, not yet visited."""
+    monkeypatch.setattr(rotation, "new_seed", lambda: SEED)
     roster.townships.filter(code__in=KEY_MANAGED).update(key_managed=True, key_managed_since=date(2026, 10, 1))
     due = roster.townships.get(code=DUE)
     with at(date(2026, 10, 2)):
