@@ -395,12 +395,13 @@ def county_spread(database_url: str, where: str, *, label: str = "") -> None:
               f"{run['failures']} errors, {run['lost']} lost, {run['duplicated']} duplicated -> "
               f"{'clean' if clean else 'NOT CLEAN'}; p95 {run['p95']:.0f} ms; filings waiting for a lock, mean of "
               f"{wait.samples} samples: {wait.mean:.2f} ({wait.by_kind()})")
-    one_runs = [name for name in results if name != "many"]
-    rate = {"many": results["many"]["filings_per_s"],
-            "one": statistics.fmean(results[n]["filings_per_s"] for n in one_runs)}
-    # Little's law: the mean length of the lock queue over the rate of filings is each filing's mean wait.
-    wait_ms = {"many": 1000 * waits["many"].mean / max(rate["many"], 1e-9),
-               "one": statistics.fmean(1000 * waits[n].mean / max(results[n]["filings_per_s"], 1e-9) for n in one_runs)}
+    # Each run's rate and, by Little's law (the lock queue's mean length over the rate of filings), each
+    # filing's mean wait for a lock; the two one-county runs averaged.
+    per_run = {name: (run["filings_per_s"], 1000 * waits[name].mean / max(run["filings_per_s"], 1e-9))
+               for name, run in results.items()}
+    one_runs = [measured for name, measured in per_run.items() if name != "many"]
+    rate = {"many": per_run["many"][0], "one": statistics.fmean(r for r, _ in one_runs)}
+    wait_ms = {"many": per_run["many"][1], "one": statistics.fmean(w for _, w in one_runs)}
     record(f"api: filings/s, locust {LOCUST_USERS} phones in {SPREAD} counties vs 1 county (PostgreSQL{label})",
            ours=rate["many"], anchor=rate["one"],
            anchor_name=f"the same phones all in one county, same server, {where}; mean of a run before and after",
