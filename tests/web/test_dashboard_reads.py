@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -392,3 +393,34 @@ def test_the_cards_drawn_in_python_escape_what_they_show_and_keep_the_form_worki
                                                   "week": board.circular_week(timezone.localdate())})
     assert response.status_code == 302
     assert Notice.objects.filter(county=county, kind=NoticeKind.CIRCULAR).exists()
+
+
+def test_a_provinces_dashboards_read_in_turn_keep_their_cards(db, client, monkeypatch):
+    """A province's server holds 183 counties, about five kept entries each (the capacity planner,
+    the compliance estimate and their drawn cards). Read in turn, every county's cards must still be
+    kept when its commission comes back: with Django's default cache of 300 entries (60 counties),
+    each read pushed out another county's and every card was computed again on every read."""
+    from django.contrib.auth import get_user_model
+
+    from inspection.models import Profile, Role
+    from inspection.web import commission
+
+    cache.clear()  # the earlier tests' entries, under ids this test's counties reuse
+    offices = []
+    for i in range(64):  # 320 entries
+        county = County.objects.create(code=f"9{i:05d}", name=f"测试县{i}", doc_prefix=f"测{i}")
+        Township.objects.create(county=county, code=f"9{i:05d}001", name=f"测试镇{i}")
+        user = get_user_model().objects.create(username=f"office-{i}")
+        Profile.objects.create(user=user, role=Role.COMMISSION, county=county)
+        offices.append(user)
+    estimated = []
+    real = commission.estimate_trend
+    monkeypatch.setattr(commission, "estimate_trend", lambda **kw: estimated.append(kw["county"].pk) or real(**kw))
+    for user in offices:  # each county's first read computes its cards
+        client.force_login(user)
+        page(client, "/")
+    assert len(estimated) == len(offices)
+    for user in offices:
+        client.force_login(user)
+        page(client, "/")
+    assert len(estimated) == len(offices), "a county's cards were computed again: the cache lost them"
