@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import Prefetch, Q
+from django.db.models.fields.json import KT
 
 import privacy
 from inspection.models import County, Decision, Notice, Official, Post, Rectification, Township
@@ -68,10 +70,50 @@ def _post_title(official_id, township_id, on: date, posts) -> str:
     return rows[-1].title if rows else ""
 
 
-def _number(notice: Notice | None) -> str | None:
+class _Notice(NamedTuple):
+    pk: int
+    state: str
+    number_text: str
+    due_on: date | None
+
+
+def _number(notice: _Notice | None) -> str | None:
     if notice is None or notice.state in (Notice.State.DRAFT, Notice.State.VOID):
         return None
     return notice.number_text or None
+
+
+class _Decision(NamedTuple):
+    """What the ledger reads of a decision, its township, official and notice: one row of one
+    statement (`_decisions`), not four model instances (a year of the largest county is ~2,000
+    decisions, read on every ledger page and every official's page)."""
+
+    id: int
+    kind: str
+    township_id: int
+    official_id: int | None
+    effective_on: date
+    notice_kind: str | None  # details["notice"]: which letter a notice decision sent
+    rule: str
+    reason: str
+    inspection_id: int | None
+    township_code: str
+    township_name: str
+    official_name: str | None
+    notice: _Notice | None
+
+
+class _Rectification(NamedTuple):
+    due_on: date
+    accepted_on: date | None
+    notice: _Notice | None
+
+
+NOTICE_COLUMNS = ("pk", "state", "number_text", "due_on")
+
+
+def _notice(values) -> _Notice | None:
+    return None if values[0] is None else _Notice(*values)
 
 
 def ledger_entries(*, county: County, official: Official | None = None, township: Township | None = None) -> list[LedgerEntry]:
@@ -80,7 +122,7 @@ def ledger_entries(*, county: County, official: Official | None = None, township
     # An overdue entry reads its visit's rectification; one official's need only theirs.
     overdue = {r.inspection_id for r in rows if r.kind == DecisionKind.REMINDER.value} if official else None
     rects = _rectifications(county, township, overdue)
-    exits: dict[int, list[Decision]] = {}
+    exits: dict[int, list[_Decision]] = {}
     for row in rows:
         if row.kind == DecisionKind.KEY_MANAGEMENT_EXITED.value:
             exits.setdefault(row.township_id, []).append(row)
@@ -93,7 +135,7 @@ def ledger_entries(*, county: County, official: Official | None = None, township
     return entries
 
 
-def _decisions(county: County, township: Township | None, official: Official | None = None) -> list[Decision]:
+def _decisions(county: County, township: Township | None, official: Official | None = None) -> list[_Decision]:
     """The decisions that can make ledger entries, oldest first. For one official, theirs and every
     key-management exit (an exit ends an entry whoever held the post by then); the others could only
     be skipped, and reading them made a township page read the county's whole history."""
@@ -103,17 +145,17 @@ def _decisions(county: County, township: Township | None, official: Official | N
         DecisionKind.KEY_MANAGEMENT_EXITED.value,
         DecisionKind.REMINDER.value,
     ]
-    rows = (
-        Decision.objects.filter(township__county=county, kind__in=wanted)
-        .select_related("township", "official", "notice")
-        .defer("notice__snapshot")  # the letters' frozen text is not in the ledger; decoding it was most of the cost
-        .order_by("effective_on", "id")
-    )
+    rows = Decision.objects.filter(township__county=county, kind__in=wanted).order_by("effective_on", "id")
     if township is not None:
         rows = rows.filter(township=township)
     if official is not None:
         rows = rows.filter(Q(official=official) | Q(kind=DecisionKind.KEY_MANAGEMENT_EXITED.value))
-    return list(rows)
+    # Only the notice's kind of the details: the rest is the decision's record, not the ledger's.
+    rows = rows.annotate(notice_kind=KT("details__notice")).values_list(
+        "id", "kind", "township_id", "official_id", "effective_on", "notice_kind", "rule", "reason", "inspection_id",
+        "township__code", "township__name", "official__name", *(f"notice__{c}" for c in NOTICE_COLUMNS))
+    cut = len(_Decision._fields) - 1
+    return [_Decision(*row[:cut], _notice(row[cut:])) for row in rows]
 
 
 def _posts(county: County) -> dict[tuple[int, int], list[Post]]:
@@ -125,22 +167,23 @@ def _posts(county: County) -> dict[tuple[int, int], list[Post]]:
 
 
 def _rectifications(county: County, township: Township | None, inspections: set[int] | None = None
-                    ) -> dict[int, Rectification]:
+                    ) -> dict[int, _Rectification]:
     """The rectifications that follow an inspection, by inspection (only those of `inspections`, if given)."""
     rect_rows = Rectification.objects.filter(township__county=county, inspection__isnull=False)
     if township is not None:
         rect_rows = rect_rows.filter(township=township)
     if inspections is not None:
         rect_rows = rect_rows.filter(inspection_id__in=inspections)
-    return {r.inspection_id: r for r in rect_rows.select_related("notice").defer("notice__snapshot")}
+    return {row[0]: _Rectification(row[1], row[2], _notice(row[3:])) for row in rect_rows.values_list(
+        "inspection_id", "due_on", "accepted_on", *(f"notice__{c}" for c in NOTICE_COLUMNS))}
 
 
-def _classify(row: Decision, exits, rects) -> tuple[str, date | None, date | None, Notice | None] | None:
+def _classify(row: _Decision, exits, rects) -> tuple[str, date | None, date | None, _Notice | None] | None:
     """(kind, end date, due date, notice) of the ledger entry a decision makes, or None when it makes none."""
     notice = row.notice
     end = due = None
     if row.kind == DecisionKind.NOTICE.value:
-        kind = {"summons": "summons", "referral": "referral"}.get(row.details.get("notice"))
+        kind = {"summons": "summons", "referral": "referral"}.get(row.notice_kind)
         if kind is None or (notice is not None and notice.state == Notice.State.VOID):
             return None
         due = notice.due_on if notice else None
@@ -158,17 +201,17 @@ def _classify(row: Decision, exits, rects) -> tuple[str, date | None, date | Non
     return kind, end, due, notice
 
 
-def _entry(row: Decision, kind: str, end: date | None, due: date | None, notice: Notice | None, posts) -> LedgerEntry:
+def _entry(row: _Decision, kind: str, end: date | None, due: date | None, notice: _Notice | None, posts) -> LedgerEntry:
     return LedgerEntry(
         kind=kind,
         label=KIND_LABELS[kind],
         date=row.effective_on,
         end_date=end,
         due_on=due,
-        township_code=row.township.code,
-        township_name=row.township.name,
+        township_code=row.township_code,
+        township_name=row.township_name,
         official_id=row.official_id,
-        official_name=row.official.name if row.official else "",
+        official_name=row.official_name or "",
         post=_post_title(row.official_id, row.township_id, row.effective_on, posts) if row.official_id else "",
         notice_id=notice.pk if notice else None,
         number=_number(notice),
@@ -176,7 +219,7 @@ def _entry(row: Decision, kind: str, end: date | None, due: date | None, notice:
         rule=row.rule,
         rule_title=RULES.get(row.rule, row.rule),
         reason=privacy.mask(row.reason),  # rows written before reasons were masked
-        decision_id=row.pk,
+        decision_id=row.id,
     )
 
 
