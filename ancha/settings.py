@@ -201,12 +201,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTHENTICATION_BACKENDS = ["inspection.security.signin.ThrottledModelBackend"]
 
-# Each process keeps in memory what its keys name in full (so no process can read another's stale
-# entry): the dashboard's cards, about five entries a county (web/commission.py, web/dashboard.html's
-# {% cache %}), and the API's sign-in throttle counts. Django's default holds 300 entries, which is
-# 60 counties: on a province's server (183 counties) every dashboard read pushed out another
-# county's cards, and every card was computed again on every read. 20,000 is 4,000 counties, a few
-# KB each.
+# Each process keeps its own cache in memory: the dashboard's cards, under keys that name everything
+# they show, so no process can hold a stale one (about five entries a county: web/commission.py,
+# web/dashboard.html's {% cache %}), and the API token endpoint's throttle counts. Django's default
+# holds 300 entries, which is 60 counties: on a province's server (183 counties) every dashboard read
+# pushed out another county's cards, and every card was computed again on every read. 20,000 entries
+# is 4,000 counties, a few KB each.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

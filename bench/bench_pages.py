@@ -17,7 +17,7 @@ notices and their audit events, in a throwaway database (bench/_pg.py).
   those seconds weighs on both alike: timed in separate blocks, the floor's median moved between
   1.3 and 3.7 ms from one block to the next on the shared machine, and the ratio with it. The floor
   runs twice after each read and the second run is the anchor: the first, after the page's work has
-  cooled the caches, costs 1.3-1.8x more (printed), and the anchor is not to be made dearer by
+  cooled the caches, costs 1.2-1.3x as much (printed), and the anchor is not to be made dearer by
   what the page does.
 - the request stack alone: the same client, signed in as the same commission, reading a page that
   draws nothing (bench/page_urls.py): the middleware, the session's and the user's statements and
