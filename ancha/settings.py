@@ -203,10 +203,11 @@ AUTHENTICATION_BACKENDS = ["inspection.security.signin.ThrottledModelBackend"]
 
 # Each process keeps its own cache in memory: the dashboard's cards, under keys that name everything
 # they show, so no process can hold a stale one (about five entries a county: web/commission.py,
-# web/dashboard.html's {% cache %}), and the API token endpoint's throttle counts. Django's default
-# holds 300 entries, which is 60 counties: on a province's server (183 counties) every dashboard read
-# pushed out another county's cards, and every card was computed again on every read. 20,000 entries
-# is 4,000 counties, a few KB each.
+# web/dashboard.html's {% cache %}), and the public /verify endpoint's counts per address
+# (api/verify.py; the sign-in throttles are in the database). Django's default holds 300 entries,
+# which is 60 counties: on a province's server (183 counties) every dashboard read pushed out
+# another county's cards, and every card was computed again on every read. 20,000 entries is
+# 4,000 counties, a few KB each.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
