@@ -47,7 +47,7 @@ class Outside:
 def outside(live_server):
     """outside() → an anonymous caller; outside(user) → one signed in as the fixtures' user
     (password `pw-<username>`) with a token from the token endpoint."""
-    cache.clear()  # the token endpoint's throttle counts per address across tests
+    cache.clear()  # /verify's counts per address (the live server is one address for every test)
 
     def make(user=None) -> Outside:
         if user is None:
