@@ -15,7 +15,7 @@ notices and their audit events, in a throwaway database (bench/_pg.py).
   county's notice counts), timed alone with a cursor. Target: <= 3x the floor (issue 14).
   Each read and its floor are timed in turn, on the same data, so that the machine's other work in
   those seconds weighs on both alike: timed in separate blocks, the floor's median moved between
-  1.3 and 3.7 ms from one block to the next on the shared machine, and the ratio with it. The floor
+  1.3 and 3.7 ms from one run to the next on the shared machine, and the ratio with it. The floor
   runs twice after each read and the second run is the anchor: the first, after the page's work has
   cooled the caches, costs 1.2-1.3x as much (printed), and the anchor is not to be made dearer by
   what the page does.
