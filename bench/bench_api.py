@@ -338,20 +338,25 @@ def throughput(database_url: str, where: str, *, label: str = "") -> None:
             _stop(server)
     floors = (before, after)
     floor = {key: statistics.fmean(run[key] for run in floors) for key in ("filings_per_s", "p95")}
-    clean = ours["failures"] == 0 and ours["lost"] == 0 and ours["duplicated"] == 0
     record(f"api: filings/s, locust {LOCUST_USERS} phones {LOCUST_SECONDS}s (gunicorn {GUNICORN_WORKERS}w + PostgreSQL{label})",
            ours=ours["filings_per_s"], anchor=floor["filings_per_s"],
            anchor_name=f"same floor endpoint, same load, {where}; mean of a run before and after",
-           unit="filings/s", target=">= 200/s sustained, 0 errors, 0 lost, 0 duplicated")
+           unit="filings/s",
+           target=">= 0.6 of the floor (issue 14) and >= 200/s (issue 9), 0 errors, 0 lost, 0 duplicated")
     record(f"api: locust p95 under load ({LOCUST_USERS} phones{label})", ours=ours["p95"], anchor=floor["p95"],
            anchor_name="same floor endpoint, same load", unit="ms")
     print(f"   ours:  {ours['acked']} filings acknowledged, {ours['rows']} rows, {ours['failures']} errors, "
           f"{ours['lost']} lost, {ours['duplicated']} duplicated, {ours['unacknowledged_rows']} written but "
           f"unacknowledged at the stop, replays {ours['replays']['matched']}/{ours['replays']['sent']} matched"
-          f" -> {'clean' if clean else 'NOT CLEAN'}; slowest 10 s window {ours['slowest_10s']:.0f}/s")
+          f" -> {_verdict(ours)}; slowest 10 s window {ours['slowest_10s']:.0f}/s")
     for name, run in zip(("before", "after"), floors):
         print(f"   floor {name}: {run['acked']} acknowledged ({run['filings_per_s']:.0f}/s), {run['failures']} errors, "
               f"{run['lost']} lost")
+
+
+def _verdict(run: dict) -> str:
+    """A locust run is clean with no error, no acknowledged filing lost and no key written twice."""
+    return "clean" if run["failures"] == 0 and run["lost"] == 0 and run["duplicated"] == 0 else "NOT CLEAN"
 
 
 def _gunicorn(env: dict, port: int, tmp: str) -> subprocess.Popen:
@@ -398,11 +403,10 @@ def county_spread(database_url: str, where: str, *, label: str = "") -> None:
         finally:
             _stop(server)
     for name, run in results.items():
-        clean = run["failures"] == 0 and run["lost"] == 0 and run["duplicated"] == 0
         wait = waits[name]
         print(f"   {name:<9} {'county' if name != 'many' else 'counties'}: {run['acked']} acknowledged, "
               f"{run['failures']} errors, {run['lost']} lost, {run['duplicated']} duplicated -> "
-              f"{'clean' if clean else 'NOT CLEAN'}; p95 {run['p95']:.0f} ms; filings waiting for a lock, mean of "
+              f"{_verdict(run)}; p95 {run['p95']:.0f} ms; filings waiting for a lock, mean of "
               f"{wait.samples} samples: {wait.mean:.2f} ({wait.by_kind()})")
     # Each run's rate and, by Little's law (the lock queue's mean length over the rate of filings), each
     # filing's mean wait for a lock; the two one-county runs averaged.

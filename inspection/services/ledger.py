@@ -109,7 +109,7 @@ class _Rectification(NamedTuple):
     notice: _Notice | None
 
 
-NOTICE_COLUMNS = ("pk", "state", "number_text", "due_on")
+NOTICE_FIELDS = tuple(f"notice__{name}" for name in _Notice._fields)  # a decision's or rectification's letter
 
 
 def _notice(values) -> _Notice | None:
@@ -153,7 +153,7 @@ def _decisions(county: County, township: Township | None, official: Official | N
     # Only the notice's kind of the details: the rest is the decision's record, not the ledger's.
     rows = rows.annotate(notice_kind=KT("details__notice")).values_list(
         "id", "kind", "township_id", "official_id", "effective_on", "notice_kind", "rule", "reason", "inspection_id",
-        "township__code", "township__name", "official__name", *(f"notice__{c}" for c in NOTICE_COLUMNS))
+        "township__code", "township__name", "official__name", *NOTICE_FIELDS)
     cut = len(_Decision._fields) - 1
     return [_Decision(*row[:cut], _notice(row[cut:])) for row in rows]
 
@@ -175,7 +175,7 @@ def _rectifications(county: County, township: Township | None, inspections: set[
     if inspections is not None:
         rect_rows = rect_rows.filter(inspection_id__in=inspections)
     return {row[0]: _Rectification(row[1], row[2], _notice(row[3:])) for row in rect_rows.values_list(
-        "inspection_id", "due_on", "accepted_on", *(f"notice__{c}" for c in NOTICE_COLUMNS))}
+        "inspection_id", "due_on", "accepted_on", *NOTICE_FIELDS)}
 
 
 def _classify(row: _Decision, exits, rects) -> tuple[str, date | None, date | None, _Notice | None] | None:
