@@ -23,6 +23,9 @@ notices and their audit events, in a throwaway database (bench/_pg.py).
   draws nothing (bench/page_urls.py): the middleware, the session's and the user's statements and
   the sign-in check every page pays before its own work. Printed beside the dashboard, so the share
   of the page's time that is the stack, the statement and the drawing can be read in one run.
+- the page's data alone: `web/commission.dashboard_data` called in this process after the same write
+  (the statement, its rows, the grid and the board computed; no request, nothing drawn), each call
+  followed by the floor as the reads are. With the stack, it is what a read costs before drawing.
 - the whole province: ours = the 183 counties' dashboards, one after the other (each as its own
   commission, each after a write it must show); floor = the same aggregate statement over all 183
   counties at once. Target: <= 10x (issue 14).
@@ -181,6 +184,28 @@ def _sql_split(client, write, repeat) -> tuple[list[float], int]:
     return sql_ms, statements
 
 
+def _data_reader(county, write, today):
+    """Times the page's data alone (web/commission.dashboard_data: its statement, its rows, the grid
+    and the board) for `county`'s commission, after a write it must show (ms)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from inspection.web.commission import dashboard_data
+
+    user = get_user_model().objects.select_related("profile__county").get(username=f"{county.code}-commission")
+
+    def read() -> float:
+        visit = int(write().split(b"/")[2])
+        began = time.perf_counter()
+        data = dashboard_data(user, user.profile.county, day=today, now=timezone.now())
+        spent = (time.perf_counter() - began) * 1000
+        assert any(v.inspection_id == visit for row in data.grid.rows for cell in row.cells for v in cell.visits), \
+            "the page's data does not show the write before it"
+        return spent
+
+    return read
+
+
 def _measure_dashboards(county, counties, today, repeat) -> dict:
     """Every read after a write it must show, inside one transaction rolled back at the end (the
     database is left as loaded); the client runs in this thread, on this connection. Each read and
@@ -212,13 +237,22 @@ def _measure_dashboards(county, counties, today, repeat) -> dict:
             dashboard.append(_read_after_write(client, writes[county.pk]))
             after_read.append(floor([county.pk]))  # the statement's first run after the page's work
             floors.append(floor([county.pk]))  # and again at once, as warm as a tight loop has it
+        data_read, drawless, drawless_floors = _data_reader(county, writes[county.pk], today), [], []
+        data_read()  # warm
+        for _ in range(repeat):  # as the reads above, each followed by the floor run twice
+            drawless.append(data_read())
+            floor([county.pk])
+            drawless_floors.append(floor([county.pk]))
         sql_ms, statements = _sql_split(client, writes[county.pk], max(5, repeat // 4))
         floor(ids)  # warm
+        data_reads, province_data = [_data_reader(c, writes[c.pk], today) for c in counties], []
         for _ in range(max(1, repeat // 12)):
             province.append(sum(_read_after_write(o, writes[c.pk]) for o, c in zip(offices, counties)))
             province_floors += [floor(ids) for _ in range(3)][1:]
+            province_data.append(sum(read() for read in data_reads))
         transaction.set_rollback(True)
     return {"dashboard": dashboard, "dashboard_sql": sql_ms, "dashboard_queries": statements,
+            "data": drawless, "data_floor": drawless_floors, "province_data": province_data,
             "floor": floors, "floor_after_read": after_read, "province_ours": province, "province_floor": province_floors}
 
 
@@ -281,12 +315,24 @@ def measure(url: str, where: str) -> None:
            ours=statistics.median(data["stack"]), anchor=statistics.median(data["floor"]),
            anchor_name="the one aggregate SQL query, alone", unit="ms",
            target="where the page's time goes: what every page pays before drawing anything")
+    record(f"dashboard: the page's data alone, nothing drawn, p50 ({county})",
+           ours=statistics.median(data["data"]), anchor=statistics.median(data["data_floor"]),
+           anchor_name="the one aggregate SQL query, alone, run after each as for the page", unit="ms",
+           target="where the page's time goes: its statement, its rows, the grid and the board computed")
     record(f"dashboard: all {data['counties']} county dashboards of a province",
            ours=statistics.median(data["province_ours"]), anchor=statistics.median(data["province_floor"]),
            anchor_name=f"one province query (the same aggregate over province {PROVINCE}); "
                        "a write the read must show before each county's read",
            unit="ms", target="<= 10x the query")
     print(f"   dashboard: {data['dashboard_queries']} queries; rows: {data['rows']}")
+    stack, drawless, page = (statistics.median(data[k]) for k in ("stack", "data", "dashboard"))
+    print(f"   the read, split: the request stack {stack:.2f} ms + the page's data {drawless:.2f} ms = "
+          f"{(stack + drawless) / statistics.median(data['floor']):.1f}x the query before anything is drawn; "
+          f"the drawing is what is left of {page:.2f} ms, about {max(page - stack - drawless, 0):.2f} ms")
+    reads, province_data, province_floor = (data["counties"], statistics.median(data["province_data"]),
+                                            statistics.median(data["province_floor"]))
+    print(f"   the province, split: {reads} request stacks ({reads} x {stack:.2f} ms) + every county's data "
+          f"({province_data:.0f} ms) = {(reads * stack + province_data) / province_floor:.1f}x its query before anything is drawn")
     print(f"   the aggregate query's first run after each read: p50 {statistics.median(data['floor_after_read']):.2f} ms; "
           f"run again at once (the anchor): {statistics.median(data['floor']):.2f} ms")
     for name, ms in data["pages"].items():

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from functools import partial
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
@@ -76,14 +77,28 @@ def _capacity_chart(capacity):
     )
 
 
+class DashboardData(NamedTuple):
+    figures: dict  # access.COMMISSION_FIGURES
+    lists: dict  # access.COMMISSION_LISTS
+    townships: list  # the active ones, with their summary rows
+    grid: board.Coverage
+    rows: list  # the escalation board (board.BoardRow)
+
+
+def dashboard_data(user, county, *, day, now) -> DashboardData:
+    """What the dashboard shows, read and computed, before anything is drawn: every count and list of
+    the page and the townships with their summary rows in one statement, then the coverage grid and
+    the escalation board from those rows. bench_pages times it alone, beside the whole read."""
+    monday = day - timedelta(days=day.weekday())
+    figures, lists, every = commission_dashboard(user, now=now, week=rotation.week_label(monday),
+                                                 lists=_lists_for(day, monday))
+    return DashboardData(figures, lists, *_coverage_and_board(every, county, day))
+
+
 def dashboard(request, profile):
     county = profile.county  # with the user, in the session's one query (security/signin.py)
     day, now = today(), timezone.now()
-    # Every count and list of the page and the townships with their summary rows, in one statement.
-    monday = day - timedelta(days=day.weekday())
-    figures, lists, every = commission_dashboard(request.user, now=now, week=rotation.week_label(monday),
-                                                 lists=_lists_for(day, monday))
-    townships, grid, rows = _coverage_and_board(every, county, day)
+    figures, lists, townships, grid, rows = dashboard_data(request.user, county, day=day, now=now)
     capacity_key = _capacity_key(county, townships, day)
     # The lists behind a figure are read only when it says there is something to list.
     damaged = (list(visible_damaged_files(request.user).order_by("-last_found_at")[:DAMAGED_SHOWN])
