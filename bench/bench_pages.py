@@ -122,7 +122,7 @@ def _timed(fn, repeat: int) -> list[float]:
 
 def _dispatcher(county, today):
     """One write the next read must show: a planned visit to the next township, dispatched through
-    the service (which keeps the dashboard's summary in its transaction). Returns its link."""
+    the service (which keeps the dashboard's summary in its transaction). Returns the visit's id."""
     from inspection.models import Checklist, Inspection, Township
     from inspection.services.dispatch import dispatch_planned
 
@@ -130,18 +130,23 @@ def _dispatcher(county, today):
     checklist = Checklist.objects.filter(county=county).order_by("-id").first()
     turn = iter(range(10**9))
 
-    def write() -> bytes:
+    def write() -> int:
         township = townships[next(turn) % len(townships)]
         visit = Inspection.objects.create(county=county, township=township, checklist=checklist, date=today)
         assert dispatch_planned(Inspection.objects.filter(pk=visit.pk)) == 1
-        return f"/inspections/{visit.pk}/".encode()
+        return visit.pk
 
     return write
 
 
+def _link(visit: int) -> bytes:
+    """How the dashboard links a visit."""
+    return f"/inspections/{visit}/".encode()
+
+
 def _read_after_write(client, write) -> float:
     """Write, then time the dashboard read, which must show the write (ms)."""
-    link = write()
+    link = _link(write())
     began = time.perf_counter()
     response = client.get("/")
     spent = (time.perf_counter() - began) * 1000
@@ -176,7 +181,7 @@ def _sql_split(client, write, repeat) -> tuple[list[float], int]:
             finally:
                 spent.append(time.perf_counter() - began)
 
-        link = write()
+        link = _link(write())
         with connection.execute_wrapper(timer):
             assert link in client.get("/").content
         sql_ms.append(sum(spent) * 1000)
@@ -195,7 +200,7 @@ def _data_reader(county, write, today):
     user = get_user_model().objects.select_related("profile__county").get(username=f"{county.code}-commission")
 
     def read() -> float:
-        visit = int(write().split(b"/")[2])
+        visit = write()
         began = time.perf_counter()
         data = dashboard_data(user, user.profile.county, day=today, now=timezone.now())
         spent = (time.perf_counter() - began) * 1000
@@ -230,19 +235,22 @@ def _measure_dashboards(county, counties, today, repeat) -> dict:
     client, offices = _clients([county])[0], _clients(counties)
     writes = {c.pk: _dispatcher(c, today) for c in counties}
     ids = [c.pk for c in counties]
-    dashboard, after_read, floors, province, province_floors = [], [], [], [], []
-    with transaction.atomic():
-        _read_after_write(client, writes[county.pk]), floor([county.pk])  # warm
+
+    def beside_floor(measure) -> tuple[list[float], list[float], list[float]]:
+        """`measure` run `repeat` times after a warm run, each followed by the floor twice: its times,
+        the floor's first runs (after the measured work) and its second runs (the anchor)."""
+        measure(), floor([county.pk])  # warm
+        ours, first, second = [], [], []
         for _ in range(repeat):
-            dashboard.append(_read_after_write(client, writes[county.pk]))
-            after_read.append(floor([county.pk]))  # the statement's first run after the page's work
-            floors.append(floor([county.pk]))  # and again at once, as warm as a tight loop has it
-        data_read, drawless, drawless_floors = _data_reader(county, writes[county.pk], today), [], []
-        data_read()  # warm
-        for _ in range(repeat):  # as the reads above, each followed by the floor run twice
-            drawless.append(data_read())
-            floor([county.pk])
-            drawless_floors.append(floor([county.pk]))
+            ours.append(measure())
+            first.append(floor([county.pk]))
+            second.append(floor([county.pk]))
+        return ours, first, second
+
+    province, province_floors = [], []
+    with transaction.atomic():
+        dashboard, after_read, floors = beside_floor(lambda: _read_after_write(client, writes[county.pk]))
+        drawless, _, drawless_floors = beside_floor(_data_reader(county, writes[county.pk], today))
         sql_ms, statements = _sql_split(client, writes[county.pk], max(5, repeat // 4))
         floor(ids)  # warm
         data_reads, province_data = [_data_reader(c, writes[c.pk], today) for c in counties], []
